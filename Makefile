@@ -1,0 +1,120 @@
+# shoji — build, test, run. Plain GNU make; see README.md.
+#
+# Layout conventions the rules below rely on (new files need no Makefile edit):
+#   src/lib src/platform src/iommu src/crypto   portable C: built into the image
+#                                               and into build/host/libshoji.a
+#   src/arch/x86 src/core src/boot              image only (hardware, entry)
+#   host/*.c                                    host HAL for unit tests and tools
+#   tests/unit/test_*.c                         one cmocka binary each
+#   tools/*.c                                   one host tool each (build/tools/NAME)
+#   tests/acpi/*.asl                            iasl sources -> build/acpi/*.aml
+
+SHELL := /bin/bash
+BUILD ?= build
+PY := /usr/bin/python3
+CC ?= gcc
+LD := ld
+
+PORTABLE_DIRS := src/lib src/platform src/iommu src/crypto
+PORTABLE_SRCS := $(wildcard $(addsuffix /*.c,$(PORTABLE_DIRS)))
+IMAGE_C_SRCS := $(PORTABLE_SRCS) $(wildcard src/arch/x86/*.c src/core/*.c)
+IMAGE_S_SRCS := $(wildcard src/boot/*.S src/arch/x86/*.S)
+HOST_LIB_SRCS := $(filter-out src/lib/string.c,$(PORTABLE_SRCS))
+HOST_ENV_SRCS := $(wildcard host/*.c)
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+TOOL_SRCS := $(wildcard tools/*.c)
+ASL_SRCS := $(wildcard tests/acpi/*.asl)
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wno-unused-parameter
+IMAGE_CFLAGS := -std=gnu11 -O2 -g $(WARN) -Isrc -ffreestanding -fno-builtin-printf \
+	-fno-stack-protector -fno-pic -fno-pie -mno-red-zone -mcmodel=kernel \
+	-mgeneral-regs-only -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
+	-fno-common -fno-strict-aliasing -MMD -MP
+IMAGE_ASFLAGS := -Isrc -D__ASSEMBLY__ -MMD -MP
+IMAGE_LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack \
+	--no-warn-rwx-segments -T src/boot/linker.ld
+HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -Isrc -I. -DSHOJI_HOST -MMD -MP \
+	-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+HOST_LDFLAGS := -fsanitize=address,undefined
+
+IMAGE_OBJS := $(IMAGE_C_SRCS:%.c=$(BUILD)/image/%.o) $(IMAGE_S_SRCS:%.S=$(BUILD)/image/%.o)
+HOST_LIB_OBJS := $(HOST_LIB_SRCS:%.c=$(BUILD)/host/%.o)
+HOST_ENV_OBJS := $(HOST_ENV_SRCS:%.c=$(BUILD)/host/%.o)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
+TOOL_BINS := $(TOOL_SRCS:tools/%.c=$(BUILD)/tools/%)
+AML_FILES := $(ASL_SRCS:tests/acpi/%.asl=$(BUILD)/acpi/%.aml)
+
+IMAGE := $(BUILD)/shoji.elf
+ISO := $(BUILD)/shoji.iso
+
+.PHONY: all image iso tools deps unit integration test run bench clean help
+all: image tools
+
+help:
+	@echo "make            build the hypervisor image ($(IMAGE)) and host tools"
+	@echo "make run        boot shoji in QEMU (installs missing packages first)"
+	@echo "make test       unit tests (cmocka) then integration tests (pytest, QEMU)"
+	@echo "make unit       unit tests only;  make integration  QEMU tests only"
+	@echo "make iso        GRUB (Multiboot2) bootable ISO: $(ISO)"
+	@echo "make deps       install the Debian packages the project needs"
+	@echo "make clean      remove $(BUILD)/"
+
+image: $(IMAGE)
+iso: $(ISO)
+tools: $(TOOL_BINS)
+
+deps:
+	@scripts/deps.sh
+
+$(IMAGE): $(IMAGE_OBJS) src/boot/linker.ld
+	$(LD) $(IMAGE_LDFLAGS) -o $@ $(IMAGE_OBJS)
+
+$(BUILD)/image/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(IMAGE_CFLAGS) -c $< -o $@
+
+$(BUILD)/image/%.o: %.S
+	@mkdir -p $(@D)
+	$(CC) $(IMAGE_ASFLAGS) -c $< -o $@
+
+$(BUILD)/host/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) -c $< -o $@
+
+$(BUILD)/host/libshoji.a: $(HOST_LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/unit/%: tests/unit/%.c $(BUILD)/host/libshoji.a $(HOST_ENV_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) $< $(HOST_ENV_OBJS) $(BUILD)/host/libshoji.a $(HOST_LDFLAGS) -lcmocka -o $@
+
+$(BUILD)/tools/%: tools/%.c $(BUILD)/host/libshoji.a $(HOST_ENV_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) $< $(HOST_ENV_OBJS) $(BUILD)/host/libshoji.a $(HOST_LDFLAGS) -o $@
+
+# Compiling a malformed table needs -f (iasl refuses bad ones otherwise);
+# the sources say what is wrong with them and the tests check it.
+$(BUILD)/acpi/%.aml: tests/acpi/%.asl
+	@mkdir -p $(@D)
+	iasl -f -p $(basename $@) $< >$(basename $@).iasl.log 2>&1 || (cat $(basename $@).iasl.log; exit 1)
+
+$(ISO): $(IMAGE) scripts/make-iso
+	scripts/make-iso $(IMAGE) $@
+
+unit: deps $(UNIT_BINS) $(TOOL_BINS) $(AML_FILES)
+	@scripts/run-unit-tests $(UNIT_BINS)
+
+integration: deps $(IMAGE) $(ISO) $(TOOL_BINS) $(AML_FILES)
+	$(PY) -m pytest -ra tests/integration
+
+test: unit integration
+
+run: deps $(IMAGE)
+	scripts/shoji-qemu $(RUN_ARGS)
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,38 @@
+/* Host-side environment for portable shoji code: the HAL and the log sink as
+ * unit tests and host tools see them, plus hooks tests use to drive them.
+ * Physical addresses are host pointer values. */
+#ifndef SHOJI_HOST_HOST_H
+#define SHOJI_HOST_HOST_H
+
+#include "lib/types.h"
+
+/* Log capture: every finished log line is appended here (NUL-terminated,
+ * truncated when full). host_log_echo copies lines to stdout as well (host
+ * tools set it). */
+extern char host_log[65536];
+extern size_t host_log_len;
+extern bool host_log_echo;
+void host_log_clear(void);
+/* Number of captured lines containing needle. */
+int host_log_count(const char *needle);
+
+/* Port I/O: tests install handlers; without one, reads return all-ones and
+ * writes are dropped (what an absent device does). */
+struct host_io_ops {
+	uint32_t (*in)(uint16_t port, int width);
+	void (*out)(uint16_t port, int width, uint32_t value);
+};
+extern const struct host_io_ops *host_io;
+
+/* Page pool accounting: pages currently allocated, and a limit after which
+ * hal_page_alloc fails (0 = no limit), so tests can exercise exhaustion. */
+extern long host_pages_in_use;
+extern long host_page_limit;
+extern long host_cache_flushes;
+
+/* Time: when host_time_step_us is non-zero the clock is fake and advances by
+ * that much on every hal_time_us() call, so timeouts fire fast and
+ * deterministically; otherwise it is CLOCK_MONOTONIC. */
+extern uint64_t host_time_step_us;
+
+#endif

@@ -1,0 +1,52 @@
+/* Hardware abstraction layer.
+ *
+ * Portable logic (ACPI and DMAR parsing, PCI enumeration, page-table
+ * building, allocators, fault decoding, ...) touches hardware only through
+ * these functions. The hypervisor image implements them in
+ * src/arch/x86/hal.c; host unit tests and tools implement them in
+ * tests/unit/host_hal.c (physical address == host pointer value, port I/O
+ * and time faked so tests can drive them). */
+#ifndef SHOJI_LIB_HAL_H
+#define SHOJI_LIB_HAL_H
+
+#include "lib/types.h"
+
+/* Physical <-> virtual. hal_phys_to_virt never fails for RAM, ACPI tables
+ * and MMIO below the top of the physical address space shoji mapped. */
+void *hal_phys_to_virt(paddr_t pa);
+paddr_t hal_virt_to_phys(const void *va);
+
+/* MMIO: naturally aligned, uncached accesses of exactly that width. */
+uint8_t hal_mmio_read8(paddr_t pa);
+uint16_t hal_mmio_read16(paddr_t pa);
+uint32_t hal_mmio_read32(paddr_t pa);
+uint64_t hal_mmio_read64(paddr_t pa);
+void hal_mmio_write8(paddr_t pa, uint8_t v);
+void hal_mmio_write16(paddr_t pa, uint16_t v);
+void hal_mmio_write32(paddr_t pa, uint32_t v);
+void hal_mmio_write64(paddr_t pa, uint64_t v);
+
+/* Port I/O. */
+uint8_t hal_inb(uint16_t port);
+uint16_t hal_inw(uint16_t port);
+uint32_t hal_inl(uint16_t port);
+void hal_outb(uint16_t port, uint8_t v);
+void hal_outw(uint16_t port, uint16_t v);
+void hal_outl(uint16_t port, uint32_t v);
+
+/* Zeroed 4 KiB pages of hypervisor memory (never guest-reachable).
+ * Returns the virtual address, NULL when the pool is exhausted. */
+void *hal_page_alloc(void);
+void hal_page_free(void *va);
+
+/* Write back [va, va+len) to memory so a non-coherent device (e.g. a VT-d
+ * unit with ECAP.C=0) sees it. */
+void hal_cache_flush(const void *va, size_t len);
+
+/* Monotonic time in microseconds since boot. */
+uint64_t hal_time_us(void);
+
+/* Spin-loop hint (pause). */
+void hal_cpu_relax(void);
+
+#endif
