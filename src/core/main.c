@@ -1,0 +1,187 @@
+/* Bring-up: from the boot loader's hand-off to the boot report.
+ *
+ * Order matters: the log first (so everything after can explain itself),
+ * exceptions next (so a fault is readable), then the memory map and the
+ * move into the hypervisor region (after which nothing of shoji lives in
+ * memory the guest will own), then firmware tables and devices. */
+#include "arch/x86/cpu.h"
+#include "arch/x86/paging.h"
+#include "arch/x86/serial.h"
+#include "arch/x86/time.h"
+#include "arch/x86/trap.h"
+#include "boot/layout.h"
+#include "core/stop.h"
+#include "lib/error.h"
+#include "lib/log.h"
+#include "platform/acpi.h"
+#include "platform/bootinfo.h"
+#include "platform/memmap.h"
+#include "platform/options.h"
+#include "platform/palloc.h"
+#include "platform/pci.h"
+
+#define SHOJI_VERSION "0.1.0"
+#define HV_REGION_ALIGN MiB(2)
+#define HV_REGION_LIMIT GiB(4)	/* the region lies below 4 GiB */
+
+/* All of this is copied out of loader memory before shoji moves. */
+static struct boot_info boot;
+static struct shoji_options opts;
+static struct acpi_madt madt;
+static struct acpi_mcfg mcfg;
+static paddr_t hv_base;
+
+void boot_main(uint32_t magic, uint32_t info_pa);
+
+/* Command line first: it says where the log goes. Errors are kept and
+ * reported once the log is up. */
+static void setup_log_and_options(uint32_t magic, uint32_t info_pa)
+{
+	struct cmdline_errors errs;
+	int berr, nerr;
+
+	serial_init(0x3f8);	/* the default, until the options say otherwise */
+	berr = bootinfo_parse(magic, info_pa, &boot);
+	nerr = options_parse(berr ? "" : boot.cmdline, &opts, &errs);
+	if (!nerr && opts.serial_port != 0x3f8)
+		serial_init(opts.serial_port);
+	stop_set_qemu_exit(!nerr && opts.exit_mode == EXIT_QEMU);
+	log_debug_enabled = !nerr && opts.log_debug;
+
+	log_info("shoji %s starting (multiboot%d, loader=%s)", SHOJI_VERSION, boot.protocol,
+		 boot.loader[0] ? boot.loader : "unknown");
+	if (berr)
+		panic("cannot read the boot loader's information; stopping");
+	log_info("cmdline \"%s\"", boot.cmdline);
+	if (nerr) {
+		cmdline_log_errors(&errs);
+		log_error("stopping: fix the command line (the option 'help' lists every option)");
+		/* The exit mode may be among the bad options: honour a clear
+		 * "exit=qemu" anyway so automated runs end. */
+		stop_set_qemu_exit(opts.exit_mode == EXIT_QEMU);
+		shoji_stop(STOP_FAILURE);
+	}
+	if (opts.help) {
+		options_log_help();
+		shoji_stop(STOP_OK);
+	}
+	options_log(&opts);
+}
+
+/* The hypervisor region: top of usable RAM below 4 GiB, clear of the
+ * loaded image, the boot modules and the loader's information. */
+static void reserve_region(void)
+{
+	struct mem_range excl[BOOT_MODULES_MAX + 2];
+	unsigned n = 0;
+	int rc;
+
+	excl[n++] = (struct mem_range){ LOAD_PA, LOAD_PA + image_size(), MEM_RESERVED };
+	excl[n++] = (struct mem_range){ boot.info_base, boot.info_end, MEM_RESERVED };
+	for (unsigned i = 0; i < boot.n_modules; i++)
+		excl[n++] = (struct mem_range){ boot.modules[i].start, boot.modules[i].end,
+						MEM_RESERVED };
+	rc = memmap_find_top(&boot.mem, opts.hv_mem, HV_REGION_ALIGN, HV_REGION_LIMIT,
+			     excl, n, &hv_base);
+	if (rc) {
+		memmap_log(&boot.mem);
+		panic("hypervisor region: mem=%lluM does not fit in usable RAM below 4 GiB "
+		      "(clear of the image and modules); choose a smaller mem=",
+		      (unsigned long long)(opts.hv_mem >> 20));
+	}
+	memmap_set(&boot.mem, hv_base, hv_base + opts.hv_mem, MEM_HYPERVISOR);
+
+	rc = palloc_init(hv_base, opts.hv_mem);
+	if (!rc)
+		rc = palloc_reserve(hv_base, ALIGN_UP(image_size(), PAGE_SIZE));
+	if (rc)
+		panic("hypervisor region: page pool setup failed (%s)", err_str(rc));
+	rc = paging_relocate(hv_base, opts.hv_mem, memmap_top(&boot.mem));
+	if (rc)
+		panic("cannot move into the hypervisor region (%s)", err_str(rc));
+}
+
+static void discover_platform(void)
+{
+	int rc = E_NOENT;
+
+	if (boot.rsdp_len)
+		rc = acpi_init_from_rsdp(boot.rsdp, boot.rsdp_len);
+	if (rc)
+		rc = acpi_init_bios_scan();
+	if (rc) {
+		log_warn("acpi: no usable ACPI tables (%s): no CPUs, IOAPICs, ECAM or DMAR known",
+			 err_str(rc));
+		return;
+	}
+	if (acpi_madt_parse(&madt))
+		log_warn("acpi: no usable MADT");
+	if (acpi_mcfg_parse(&mcfg) == 0) {
+		for (unsigned i = 0; i < mcfg.count; i++)
+			pci_add_ecam(mcfg.ecam[i].segment, mcfg.ecam[i].base,
+				     mcfg.ecam[i].bus_start, mcfg.ecam[i].bus_end);
+	} else {
+		log_warn("acpi: no MCFG: PCI config space through CF8/CFC only");
+	}
+}
+
+static void boot_report(void)
+{
+	const struct acpi_header *dmar = acpi_root_info() ? acpi_find_table("DMAR", 0) : NULL;
+
+	log_info("---- boot report ----");
+	memmap_log(&boot.mem);
+	log_info("memory usable=%lluK hypervisor=%lluK",
+		 (unsigned long long)(memmap_total(&boot.mem, MEM_USABLE) >> 10),
+		 (unsigned long long)(memmap_total(&boot.mem, MEM_HYPERVISOR) >> 10));
+	log_info("hvregion base=0x%llx end=0x%llx size=0x%llx image=0x%llx pool_free_pages=%llu",
+		 (unsigned long long)hv_base, (unsigned long long)(hv_base + opts.hv_mem),
+		 (unsigned long long)opts.hv_mem, (unsigned long long)image_size(),
+		 (unsigned long long)palloc_free_pages());
+	bootinfo_log(&boot);
+	if (acpi_root_info())
+		acpi_log_report(&madt, &mcfg);
+	if (dmar)
+		log_info("dmar present=yes addr=0x%llx len=%u", (unsigned long long)acpi_table_addr(dmar),
+			 dmar->length);
+	else
+		log_info("dmar present=no");
+	pci_log_devices();
+	log_info("---- end of boot report ----");
+}
+
+static void run_selftest(void)
+{
+	switch (opts.selftest) {
+	case SELFTEST_NONE:
+		return;
+	case SELFTEST_PAGEFAULT:
+		log_info("selftest: page fault on purpose (write to a non-canonical-free, unmapped address)");
+		*(volatile uint64_t *)0x00007fff00000000ULL = 0x5ce1f;
+		break;
+	case SELFTEST_INVALID_OPCODE:
+		log_info("selftest: invalid opcode on purpose");
+		__asm__ volatile("ud2");
+		break;
+	case SELFTEST_GP:
+		log_info("selftest: general protection fault on purpose (non-canonical address)");
+		*(volatile uint64_t *)0x8000000000000000ULL = 1;
+		break;
+	}
+	panic("selftest: the deliberate fault did not happen");
+}
+
+void boot_main(uint32_t magic, uint32_t info_pa)
+{
+	gdt_init();
+	idt_init();
+	setup_log_and_options(magic, info_pa);
+	time_init();
+	reserve_region();
+	discover_platform();
+	pci_enumerate();
+	boot_report();
+	run_selftest();
+	log_info("no guest to run yet: bring-up complete");
+	shoji_stop(STOP_OK);
+}

@@ -1,0 +1,24 @@
+/* How shoji stops when it has nothing more to run or hit a fatal error. */
+#ifndef SHOJI_CORE_STOP_H
+#define SHOJI_CORE_STOP_H
+
+#include "lib/types.h"
+
+enum stop_status { STOP_OK = 0, STOP_FAILURE = 1 };
+
+/* QEMU's isa-debug-exit device (hw/misc/debugexit.c): a write of v makes
+ * QEMU exit with status (v << 1) | 1. The values are chosen so that neither
+ * status (33, 35) can be mistaken for QEMU's own error exit (1);
+ * scripts/shoji-qemu maps 33 -> 0 (ok) and 35 -> 1 (failure). */
+#define QEMU_DEBUG_EXIT_PORT 0xf4
+#define QEMU_EXIT_OK 0x10
+#define QEMU_EXIT_FAILURE 0x11
+
+/* Selects what shoji_stop does after logging (exit=halt|qemu). */
+void stop_set_qemu_exit(bool on);
+
+/* Logs "stopped status=ok|failure", then halts the CPU forever, or makes
+ * QEMU exit when exit=qemu. */
+NORETURN void shoji_stop(enum stop_status status);
+
+#endif
