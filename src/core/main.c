@@ -156,7 +156,7 @@ static void run_selftest(void)
 	case SELFTEST_NONE:
 		return;
 	case SELFTEST_PAGEFAULT:
-		log_info("selftest: page fault on purpose (write to a non-canonical-free, unmapped address)");
+		log_info("selftest: page fault on purpose (write to an unmapped address)");
 		*(volatile uint64_t *)0x00007fff00000000ULL = 0x5ce1f;
 		break;
 	case SELFTEST_INVALID_OPCODE:
