@@ -1,0 +1,129 @@
+/* shoji's options: the table below is the only place an option is defined;
+ * a new option is one row (and a field in struct shoji_options). */
+#include "platform/options.h"
+#include "lib/error.h"
+#include "lib/log.h"
+#include "lib/printf.h"
+#include "lib/string.h"
+
+static const struct {
+	const char *name;
+	uint16_t port;
+} com_ports[] = {
+	{ "com1", 0x3f8 }, { "com2", 0x2f8 }, { "com3", 0x3e8 }, { "com4", 0x2e8 },
+};
+
+static int parse_serial(const char *value, void *dst, char *err, size_t errlen)
+{
+	uint64_t v;
+	uint16_t port;
+
+	for (size_t i = 0; i < ARRAY_SIZE(com_ports); i++) {
+		if (!strcmp(value, com_ports[i].name)) {
+			port = com_ports[i].port;
+			memcpy(dst, &port, sizeof(port));
+			return 0;
+		}
+	}
+	switch (cmdline_parse_uint(value, &v)) {
+	case 0:
+		if (v == 0 || v > 0xffff - 7) {	/* a UART spans 8 ports */
+			shoji_snprintf(err, errlen, "port out of range (0x1..0xfff8)");
+			return E_RANGE;
+		}
+		port = (uint16_t)v;
+		memcpy(dst, &port, sizeof(port));
+		return 0;
+	case E_RANGE:
+		shoji_snprintf(err, errlen, "port out of range (0x1..0xfff8)");
+		return E_RANGE;
+	default:
+		shoji_snprintf(err, errlen, "expected one of com1, com2, com3, com4 or a port like 0x3f8");
+		return E_INVAL;
+	}
+}
+
+static void format_serial(const void *src, char *buf, size_t len)
+{
+	uint16_t port;
+
+	memcpy(&port, src, sizeof(port));
+	shoji_snprintf(buf, len, "0x%x", port);
+}
+
+static const char *const log_words[] = { "info", "debug", NULL };
+static const char *const exit_words[] = { "halt", "qemu", NULL };
+static const char *const selftest_words[] = {
+	"none", "pagefault", "invalid-opcode", "gp", NULL
+};
+
+/* enum values are the indexes of these words */
+STATIC_ASSERT(EXIT_HALT == 0 && EXIT_QEMU == 1, "exit_words order");
+STATIC_ASSERT(SELFTEST_NONE == 0 && SELFTEST_PAGEFAULT == 1 &&
+	      SELFTEST_INVALID_OPCODE == 2 && SELFTEST_GP == 3, "selftest_words order");
+
+#define OPT(member) CMDLINE_FIELD(struct shoji_options, member)
+
+static const struct cmdline_option table[] = {
+	{ .name = "help", .type = CMDLINE_FLAG, OPT(help),
+	  .help = "print the options and stop" },
+	{ .name = "mem", .type = CMDLINE_SIZE, OPT(hv_mem),
+	  .min = MiB(16), .max = GiB(1), .align = MiB(2),
+	  .help = "hypervisor memory region size" },
+	{ .name = "serial", .type = CMDLINE_CUSTOM, OPT(serial_port),
+	  .parse = parse_serial, .format = format_serial,
+	  .syntax = "com1|com2|com3|com4|0xPORT",
+	  .help = "serial port for the log" },
+	{ .name = "log", .type = CMDLINE_ENUM, OPT(log_debug), .choices = log_words,
+	  .help = "log verbosity" },
+	{ .name = "exit", .type = CMDLINE_ENUM, OPT(exit_mode), .choices = exit_words,
+	  .help = "when done: hlt forever, or exit QEMU via isa-debug-exit (port 0xf4)" },
+	{ .name = "selftest", .type = CMDLINE_ENUM, OPT(selftest), .choices = selftest_words,
+	  .help = "debug: fault on purpose after bring-up to show the panic report" },
+};
+
+const struct cmdline_option *options_table(size_t *n)
+{
+	*n = ARRAY_SIZE(table);
+	return table;
+}
+
+void options_defaults(struct shoji_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->help = false;
+	o->hv_mem = MiB(64);
+	o->serial_port = 0x3f8;
+	o->log_debug = false;
+	o->exit_mode = EXIT_HALT;
+	o->selftest = SELFTEST_NONE;
+}
+
+int options_parse(const char *cmdline, struct shoji_options *o, struct cmdline_errors *errs)
+{
+	options_defaults(o);
+	return cmdline_parse(cmdline, table, ARRAY_SIZE(table), o, errs);
+}
+
+static void emit_log(void *ctx, const char *line)
+{
+	(void)ctx;
+	log_info("%s", line);
+}
+
+void options_log_help(void)
+{
+	struct shoji_options d;
+
+	options_defaults(&d);
+	log_info("options:");
+	cmdline_help(table, ARRAY_SIZE(table), &d, emit_log, NULL);
+}
+
+void options_log(const struct shoji_options *o)
+{
+	char buf[400];
+
+	cmdline_format(table, ARRAY_SIZE(table), o, buf, sizeof(buf));
+	log_info("options %s", buf);
+}

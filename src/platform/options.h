@@ -1,0 +1,48 @@
+/* shoji's own options, from the boot loader's command line, e.g.
+ *	shoji.elf mem=128M serial=com2 log=debug exit=qemu
+ * The table in options.c is the one place they are defined (name, type,
+ * limits, default, help); see lib/cmdline.h for the syntax and the errors.
+ * "help" lists them all at boot. */
+#ifndef SHOJI_PLATFORM_OPTIONS_H
+#define SHOJI_PLATFORM_OPTIONS_H
+
+#include "lib/cmdline.h"
+#include "lib/types.h"
+
+enum exit_mode { EXIT_HALT, EXIT_QEMU };	/* after stopping: hlt forever, or QEMU isa-debug-exit */
+enum selftest { SELFTEST_NONE, SELFTEST_PAGEFAULT, SELFTEST_INVALID_OPCODE, SELFTEST_GP };
+
+#define OPTIONS_QEMU_EXIT_PORT 0xf4	/* isa-debug-exit's iobase */
+
+struct shoji_options {
+	bool help;			/* "help": print the options and stop */
+	uint64_t hv_mem;		/* "mem=SIZE": hypervisor region size, default 64M,
+					 * min 16M, max 1G, multiple of 2M */
+	uint16_t serial_port;		/* "serial=com1|com2|com3|com4|0xPORT": log port,
+					 * default com1 (0x3f8); com2=0x2f8 com3=0x3e8 com4=0x2e8 */
+	bool log_debug;			/* "log=info|debug", default info */
+	enum exit_mode exit_mode;	/* "exit=halt|qemu": how shoji stops when it has
+					 * nothing more to run; qemu = write to QEMU's
+					 * isa-debug-exit at port 0xf4; default halt */
+	enum selftest selftest;		/* "selftest=none|pagefault|invalid-opcode|gp": debug
+					 * only: fault on purpose after bring-up to show the
+					 * panic report */
+};
+
+void options_defaults(struct shoji_options *o);
+/* Sets o to the defaults, then parses cmdline (NULL or empty: defaults only).
+ * Returns the number of errors (0 = all good); the messages are in errs (may
+ * be NULL), see cmdline_log_errors. Options whose value was bad keep their
+ * default. */
+int options_parse(const char *cmdline, struct shoji_options *o, struct cmdline_errors *errs);
+/* Logs "options:" then one line per option (name=syntax, help, limits,
+ * default) via log_info. */
+void options_log_help(void);
+/* One line via log_info, e.g.
+ *	"options mem=64M serial=0x3f8 log=info exit=halt selftest=none" */
+void options_log(const struct shoji_options *o);
+
+/* The option table, for tests and tools. */
+const struct cmdline_option *options_table(size_t *n);
+
+#endif
