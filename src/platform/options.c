@@ -54,13 +54,14 @@ static void format_serial(const void *src, char *buf, size_t len)
 static const char *const log_words[] = { "info", "debug", NULL };
 static const char *const exit_words[] = { "halt", "qemu", NULL };
 static const char *const selftest_words[] = {
-	"none", "pagefault", "invalid-opcode", "gp", NULL
+	"none", "pagefault", "invalid-opcode", "gp", "dma", NULL
 };
 
 /* enum values are the indexes of these words */
 STATIC_ASSERT(EXIT_HALT == 0 && EXIT_QEMU == 1, "exit_words order");
 STATIC_ASSERT(SELFTEST_NONE == 0 && SELFTEST_PAGEFAULT == 1 &&
-	      SELFTEST_INVALID_OPCODE == 2 && SELFTEST_GP == 3, "selftest_words order");
+	      SELFTEST_INVALID_OPCODE == 2 && SELFTEST_GP == 3 && SELFTEST_DMA == 4,
+	      "selftest_words order");
 
 #define OPT(member) CMDLINE_FIELD(struct shoji_options, member)
 
@@ -79,7 +80,11 @@ static const struct cmdline_option table[] = {
 	{ .name = "exit", .type = CMDLINE_ENUM, OPT(exit_mode), .choices = exit_words,
 	  .help = "when done: hlt forever, or exit QEMU via isa-debug-exit (port 0xf4)" },
 	{ .name = "selftest", .type = CMDLINE_ENUM, OPT(selftest), .choices = selftest_words,
-	  .help = "debug: fault on purpose after bring-up to show the panic report" },
+	  .help = "debug: fault on purpose after bring-up to show the panic report, "
+		  "or (dma) attack the hypervisor by DMA with QEMU's edu device" },
+	{ .name = "iommu", .type = CMDLINE_BOOL, OPT(iommu),
+	  .help = "DMA protection by the IOMMU; without a usable one shoji refuses to go on "
+		  "unless this says off" },
 };
 
 const struct cmdline_option *options_table(size_t *n)
@@ -97,6 +102,7 @@ void options_defaults(struct shoji_options *o)
 	o->log_debug = false;
 	o->exit_mode = EXIT_HALT;
 	o->selftest = SELFTEST_NONE;
+	o->iommu = true;
 }
 
 int options_parse(const char *cmdline, struct shoji_options *o, struct cmdline_errors *errs)

@@ -10,7 +10,7 @@
 #include "lib/types.h"
 
 enum exit_mode { EXIT_HALT, EXIT_QEMU };	/* after stopping: hlt forever, or QEMU isa-debug-exit */
-enum selftest { SELFTEST_NONE, SELFTEST_PAGEFAULT, SELFTEST_INVALID_OPCODE, SELFTEST_GP };
+enum selftest { SELFTEST_NONE, SELFTEST_PAGEFAULT, SELFTEST_INVALID_OPCODE, SELFTEST_GP, SELFTEST_DMA };
 
 #define OPTIONS_QEMU_EXIT_PORT 0xf4	/* isa-debug-exit's iobase */
 
@@ -24,9 +24,12 @@ struct shoji_options {
 	enum exit_mode exit_mode;	/* "exit=halt|qemu": how shoji stops when it has
 					 * nothing more to run; qemu = write to QEMU's
 					 * isa-debug-exit at port 0xf4; default halt */
-	enum selftest selftest;		/* "selftest=none|pagefault|invalid-opcode|gp": debug
-					 * only: fault on purpose after bring-up to show the
-					 * panic report */
+	enum selftest selftest;		/* "selftest=none|pagefault|invalid-opcode|gp|dma":
+					 * debug only: fault on purpose after bring-up to show
+					 * the panic report, or attack the hypervisor by DMA
+					 * with QEMU's edu device */
+	bool iommu;			/* "iommu=on|off": DMA protection; off must be said
+					 * explicitly, default on (fail closed) */
 };
 
 void options_defaults(struct shoji_options *o);

@@ -724,7 +724,7 @@ static void test_options_errors(void **state)
 	expect_option_error("log=loud", "log=loud: expected one of info, debug");
 	expect_option_error("exit=now", "exit=now: expected one of halt, qemu");
 	expect_option_error("selftest=ud",
-			    "selftest=ud: expected one of none, pagefault, invalid-opcode, gp");
+			    "selftest=ud: expected one of none, pagefault, invalid-opcode, gp, dma");
 	expect_option_error("help=1", "help takes no value");
 	expect_option_error("serial=com5", "serial=com5: expected one of com1, com2, com3, "
 			    "com4 or a port like 0x3f8");
@@ -739,11 +739,11 @@ static void test_options_errors(void **state)
 	assert_true(opts.hv_mem == MiB(32));
 
 	/* several at once */
-	assert_int_equal(options_parse("shoji.elf mem=3X log=loud iommu=on log=debug", &opts,
+	assert_int_equal(options_parse("shoji.elf mem=3X log=loud iommu_mode=on log=debug", &opts,
 				       &errs), 4);
 	assert_string_equal(errs.msg[0], "mem=3X: not a size (expected e.g. 64M)");
 	assert_string_equal(errs.msg[1], "log=loud: expected one of info, debug");
-	assert_string_equal(errs.msg[2], "unknown option 'iommu=on' (see 'help')");
+	assert_string_equal(errs.msg[2], "unknown option 'iommu_mode=on' (see 'help')");
 	assert_string_equal(errs.msg[3], "log given twice");
 }
 
@@ -754,14 +754,14 @@ static void test_options_log(void **state)
 	host_log_clear();
 	options_log(&opts);
 	assert_string_equal(host_log,
-			    "shoji: options mem=64M serial=0x3f8 log=info exit=halt selftest=none\n");
+			    "shoji: options mem=64M serial=0x3f8 log=info exit=halt selftest=none iommu=on\n");
 
-	assert_int_equal(options_parse("help mem=128M serial=com4 log=debug exit=qemu selftest=gp",
+	assert_int_equal(options_parse("help mem=128M serial=com4 log=debug exit=qemu selftest=gp iommu=off",
 				       &opts, &errs), 0);
 	host_log_clear();
 	options_log(&opts);
 	assert_string_equal(host_log,
-			    "shoji: options mem=128M serial=0x2e8 log=debug exit=qemu selftest=gp\n");
+			    "shoji: options mem=128M serial=0x2e8 log=debug exit=qemu selftest=gp iommu=off\n");
 }
 
 static void test_options_help(void **state)
@@ -793,7 +793,7 @@ static void test_options_help(void **state)
 	assert_int_equal(host_log_count("(default 0x3f8)\n"), 1);
 	assert_int_equal(host_log_count("log=info|debug"), 1);
 	assert_int_equal(host_log_count("exit=halt|qemu"), 1);
-	assert_int_equal(host_log_count("selftest=none|pagefault|invalid-opcode|gp"), 1);
+	assert_int_equal(host_log_count("selftest=none|pagefault|invalid-opcode|gp|dma"), 1);
 	assert_int_equal(host_log_count("(default info)\n"), 1);
 	assert_int_equal(host_log_count("(default halt)\n"), 1);
 	assert_int_equal(host_log_count("(default none)\n"), 1);
