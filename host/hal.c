@@ -47,11 +47,28 @@ int host_log_count(const char *needle)
 void *hal_phys_to_virt(paddr_t pa) { return (void *)(uintptr_t)pa; }
 paddr_t hal_virt_to_phys(const void *va) { return (paddr_t)(uintptr_t)va; }
 
-#define MMIO(type, bits)						\
-	type hal_mmio_read##bits(paddr_t pa)				\
-	{ return *(volatile type *)(uintptr_t)pa; }			\
-	void hal_mmio_write##bits(paddr_t pa, type v)			\
-	{ *(volatile type *)(uintptr_t)pa = v; }
+struct host_mmio_model *host_mmio;
+
+static bool modelled(paddr_t pa)
+{
+	return host_mmio && pa >= host_mmio->base && pa - host_mmio->base < host_mmio->size;
+}
+
+#define MMIO(type, bits)							\
+	type hal_mmio_read##bits(paddr_t pa)					\
+	{									\
+		if (modelled(pa))						\
+			return (type)host_mmio->read(host_mmio, pa - host_mmio->base, \
+						     bits / 8);			\
+		return *(volatile type *)(uintptr_t)pa;				\
+	}									\
+	void hal_mmio_write##bits(paddr_t pa, type v)				\
+	{									\
+		if (modelled(pa))						\
+			host_mmio->write(host_mmio, pa - host_mmio->base, bits / 8, v); \
+		else								\
+			*(volatile type *)(uintptr_t)pa = v;			\
+	}
 MMIO(uint8_t, 8)
 MMIO(uint16_t, 16)
 MMIO(uint32_t, 32)

@@ -24,6 +24,16 @@ struct host_io_ops {
 };
 extern const struct host_io_ops *host_io;
 
+/* MMIO: a test may model a device's registers at [base, base+size): every
+ * access there goes to its handlers instead of memory. */
+struct host_mmio_model {
+	paddr_t base;
+	uint64_t size;
+	uint64_t (*read)(struct host_mmio_model *m, uint64_t off, int width);
+	void (*write)(struct host_mmio_model *m, uint64_t off, int width, uint64_t value);
+};
+extern struct host_mmio_model *host_mmio;
+
 /* Page pool accounting: pages currently allocated, and a limit after which
  * hal_page_alloc fails (0 = no limit), so tests can exercise exhaustion. */
 extern long host_pages_in_use;

@@ -1,0 +1,37 @@
+/* The IOMMU layer: from the DMAR table to translation on, and the devices'
+ * attachment to domains (domain.h decides what a domain reaches). */
+#ifndef SHOJI_IOMMU_IOMMU_H
+#define SHOJI_IOMMU_IOMMU_H
+
+#include "iommu/domain.h"
+#include "lib/types.h"
+#include "platform/memmap.h"
+#include "platform/pci_cfg.h"
+
+struct iommu_config {
+	bool enabled;			/* iommu=on */
+	const struct memmap *mem;
+	paddr_t hv_base, hv_end;	/* the hypervisor region */
+	const void *dmar;		/* the firmware's DMAR table, or NULL */
+	size_t dmar_len;
+};
+
+/* Brings the IOMMU up: parse and check the DMAR, probe the units, protect
+ * the region with PMRs where the units have them, build the default domain,
+ * attach every PCI device, enable translation. Fails closed: with
+ * iommu=on, a missing or unusable DMAR or unit is an error (the caller
+ * stops); with iommu=off it says loudly that nothing is protected. */
+int iommu_init(const struct iommu_config *c);
+
+bool iommu_active(void);
+
+/* Moves a device into a domain (and back: pass domain_default()). */
+int iommu_attach(struct pci_bdf bdf, struct domain *d);
+
+/* Polls every unit's fault records; returns how many were handled. */
+unsigned iommu_poll_faults(void);
+
+/* One line per PCI device: "iommu device 00:02.0 unit=0 domain=default reach=...". */
+void iommu_log_devices(void);
+
+#endif
