@@ -71,9 +71,10 @@ int domain_allow_shadow(uint64_t start, uint64_t end)
 	return 0;
 }
 
-static struct domain *alloc_domain(const char *name)
+/* Slot 0 (id DOMAIN_DEFAULT_ID) is the default domain's alone. */
+static struct domain *alloc_domain(const char *name, bool is_default)
 {
-	for (unsigned i = 0; i < DOMAIN_MAX; i++) {
+	for (unsigned i = is_default ? 0 : 1; i < (is_default ? 1u : DOMAIN_MAX); i++) {
 		struct domain *d = &domains[i];
 
 		if (d->in_use)
@@ -99,7 +100,7 @@ int domain_build_default(void)
 
 	if (domains[0].in_use)
 		return E_BUSY;
-	d = alloc_domain("default");
+	d = alloc_domain("default", true);
 	if (!d)
 		return E_NOMEM;
 	rc = iopt_map_identity_except(&d->pt, 0, cfg.dma_limit, forbidden, n_forbidden,
@@ -161,7 +162,7 @@ int domain_create(const char *name, const struct domain_range *r, unsigned n,
 			return E_RANGE;
 		}
 	}
-	d = alloc_domain(name);
+	d = alloc_domain(name, false);
 	if (!d)
 		return E_NOMEM;
 	for (unsigned i = 0; i < n; i++) {
