@@ -111,6 +111,10 @@ integration: deps $(IMAGE) $(ISO) $(TOOL_BINS) $(AML_FILES)
 
 test: unit integration
 
+# Benchmarks (not tests): each line runs one host tool and prints a markdown table.
+bench: $(TOOL_BINS)
+	$(BUILD)/tools/iopt-bench
+
 run: deps $(IMAGE)
 	scripts/shoji-qemu $(RUN_ARGS)
 
