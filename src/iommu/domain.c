@@ -87,6 +87,8 @@ static struct domain *alloc_domain(const char *name, bool is_default)
 			d->in_use = false;
 			return NULL;
 		}
+		if (cfg.haw && cfg.haw < d->pt.haw)
+			d->pt.haw = cfg.haw;	/* no address the units cannot emit */
 		return d;
 	}
 	return NULL;

@@ -44,6 +44,7 @@ struct domain_config {
 	unsigned max_page_level; /* 1/2/3: superpages every unit supports */
 	bool coherent;		 /* every unit has ECAP.C */
 	uint64_t dma_limit;	 /* identity map of [0, dma_limit) */
+	unsigned haw;		 /* host address width (DMAR); 0 = the table format's maximum */
 };
 
 /* Starts over with this configuration (no domains, nothing forbidden). */

@@ -137,7 +137,7 @@ def test_dmar_present_with_intel_iommu(default_boot):
 
 
 def test_dmar_absent_without_iommu():
-    b = run_shoji("--iommu", "none", expect_rc=0)
+    b = run_shoji("--iommu", "none", "--cmdline", "iommu=off", expect_rc=0)
     assert b.record("dmar")["present"] == "no"
     assert "DMAR" not in [r["sig"] for r in b.records("acpi table")]
     check_complete(b)
