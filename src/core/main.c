@@ -10,7 +10,9 @@
 #include "arch/x86/time.h"
 #include "arch/x86/trap.h"
 #include "boot/layout.h"
+#include "core/selftest_dma.h"
 #include "core/stop.h"
+#include "iommu/iommu.h"
 #include "lib/error.h"
 #include "lib/log.h"
 #include "platform/acpi.h"
@@ -150,10 +152,36 @@ static void boot_report(void)
 	log_info("---- end of boot report ----");
 }
 
+/* DMA protection, or a clear stop: shoji never goes on unprotected unless
+ * told to with iommu=off. */
+static void protect_memory(void)
+{
+	const struct acpi_header *dmar = acpi_root_info() ? acpi_find_table("DMAR", 0) : NULL;
+	struct iommu_config c = {
+		.enabled = opts.iommu,
+		.mem = &boot.mem,
+		.hv_base = hv_base,
+		.hv_end = hv_base + opts.hv_mem,
+		.dmar = dmar,
+		.dmar_len = dmar ? dmar->length : 0,
+	};
+
+	if (iommu_init(&c)) {
+		log_error("stopping: no DMA protection (the option iommu=off runs without it)");
+		shoji_stop(STOP_FAILURE);
+	}
+	if (iommu_active())
+		iommu_log_devices();
+}
+
 static void run_selftest(void)
 {
 	switch (opts.selftest) {
 	case SELFTEST_NONE:
+		return;
+	case SELFTEST_DMA:
+		if (selftest_dma(&boot, hv_base, hv_base + opts.hv_mem, iommu_active()))
+			shoji_stop(STOP_FAILURE);
 		return;
 	case SELFTEST_PAGEFAULT:
 		log_info("selftest: page fault on purpose (write to an unmapped address)");
@@ -181,6 +209,7 @@ void boot_main(uint32_t magic, uint32_t info_pa)
 	discover_platform();
 	pci_enumerate();
 	boot_report();
+	protect_memory();
 	run_selftest();
 	log_info("no guest to run yet: bring-up complete");
 	shoji_stop(STOP_OK);

@@ -6,6 +6,7 @@
 #include "lib/error.h"
 #include "lib/hal.h"
 #include "lib/log.h"
+#include "lib/printf.h"
 #include "lib/string.h"
 
 static uint32_t rd32(const struct vtd_unit *u, uint32_t reg) { return hal_mmio_read32(u->base + reg); }
@@ -118,14 +119,16 @@ void vtd_log(const struct vtd_unit *u)
 {
 	unsigned lv = vtd_levels_supported(u), sp = vtd_superpage_level(u);
 	bool plmr = u->cap & VTD_CAP_PLMR, phmr = u->cap & VTD_CAP_PHMR;
+	char agaw[12];
 
-	log_info("vtd unit=%u base=0x%llx ver=%u.%u cap=0x%llx ecap=0x%llx agaw=%s%s%s "
+	shoji_snprintf(agaw, sizeof(agaw), "%s%s%s", lv & 8 ? ",39" : "", lv & 16 ? ",48" : "",
+		       lv & 32 ? ",57" : "");
+	log_info("vtd unit=%u base=0x%llx ver=%u.%u cap=0x%llx ecap=0x%llx agaw=%s "
 		 "mgaw=%u superpages=%s nfr=%u qi=%s coherent=%s rwbf=%s pmr=%s ir=%s "
 		 "caching_mode=%s domains=%u",
 		 u->index, (unsigned long long)u->base, VTD_VER_MAJOR(u->ver),
 		 VTD_VER_MINOR(u->ver), (unsigned long long)u->cap,
-		 (unsigned long long)u->ecap, lv & 8 ? "39," : "", lv & 16 ? "48," : "",
-		 lv & 32 ? "57" : "", (unsigned)VTD_CAP_MGAW(u->cap),
+		 (unsigned long long)u->ecap, agaw + 1, (unsigned)VTD_CAP_MGAW(u->cap),
 		 sp == 3 ? "2M,1G" : sp == 2 ? "2M" : "none", (unsigned)VTD_CAP_NFR(u->cap),
 		 u->ecap & VTD_ECAP_QI ? "yes" : "no", u->coherent ? "yes" : "no",
 		 u->cap & VTD_CAP_RWBF ? "yes" : "no",

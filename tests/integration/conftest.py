@@ -42,8 +42,9 @@ class Boot:
                 out.append(kv(l[len(prefix):]))
         return out
 
-    def record(self, subject):
-        recs = self.records(subject)
+    def record(self, subject, key=None):
+        """The one 'subject' line (having `key`, when given)."""
+        recs = [r for r in self.records(subject) if key is None or key in r]
         assert len(recs) == 1, f"expected one '{subject}' line, got {len(recs)}\n{self}"
         return recs[0]
 

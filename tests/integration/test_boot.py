@@ -130,7 +130,7 @@ def test_device_behind_bridge():
 
 
 def test_dmar_present_with_intel_iommu(default_boot):
-    d = default_boot.record("dmar")
+    d = default_boot.record("dmar", "present")
     assert d["present"] == "yes"
     tables = [r["sig"] for r in default_boot.records("acpi table")]
     assert "DMAR" in tables
@@ -138,7 +138,7 @@ def test_dmar_present_with_intel_iommu(default_boot):
 
 def test_dmar_absent_without_iommu():
     b = run_shoji("--iommu", "none", "--cmdline", "iommu=off", expect_rc=0)
-    assert b.record("dmar")["present"] == "no"
+    assert b.record("dmar", "present")["present"] == "no"
     assert "DMAR" not in [r["sig"] for r in b.records("acpi table")]
     check_complete(b)
 
@@ -212,7 +212,7 @@ def test_grub_iso_boots(tmp_path):
     assert b.rc == 33, b                  # isa-debug-exit status for "ok"
     assert b.has("(multiboot2, loader=GRUB"), b
     assert num(b.record("hvregion")["size"]) == 32 * MiB
-    assert b.record("dmar")["present"] == "yes"   # ACPI found through the RSDP tag
+    assert b.record("dmar", "present")["present"] == "yes"   # ACPI found through the RSDP tag
     check_complete(b)
 
 

@@ -17,6 +17,16 @@ def protected():
                      timeout=120, expect_rc=0)
 
 
+def parse_reach(text):
+    """'0x0-0x1000:rw,...' -> [(start, end), ...]"""
+    out = []
+    for part in text.split(","):
+        rng = part.split(":")[0]
+        s, e = rng.split("-")
+        out.append((num(s), num(e)))
+    return out
+
+
 def cases(boot):
     out = {}
     for r in boot.records("selftest dma"):
@@ -32,16 +42,21 @@ def faults(boot):
 def test_iommu_comes_up(protected):
     b = protected
     assert b.has("shoji: iommu active units=1 levels=3"), b
-    unit = b.record("vtd")
+    unit = b.record("vtd", "ver")
     assert unit["base"] == "0xfed90000" and unit["qi"] == "yes" and unit["coherent"] == "no"
     assert unit["pmr"] == "none"
     assert b.has("pmr=unsupported"), b          # QEMU's model has no PMRs: said so
     dom = [r for r in b.records("domain") if r.get("name") == "default"][0]
     hv = b.record("hvregion")
-    assert f"{hv['base']}:rw" not in dom["reach"]
+    base, end = num(hv["base"]), num(hv["end"])
+    reach = parse_reach(dom["reach"])
+    assert reach[0][0] == 0 and any(e == base for s, e in reach), reach
+    assert any(s == end for s, e in reach), reach
+    assert not any(s < end and base < e for s, e in reach), reach
     # Every device is attached, and none reaches into the region.
     devs = b.records("iommu device")
-    assert devs and all(d["domain"] == "default" for d in devs), b
+    assert devs and all(d["domain"] == "default" and d["unit"] == "0" for d in devs), b
+    assert {d["_"][0] for d in devs} >= {"00:00.0", "00:1f.2", EDU_SID}
 
 
 def test_every_case_passes(protected):

@@ -191,7 +191,7 @@ static void test_probe_decodes_qemu(void **state)
 	assert_int_equal(VTD_CAP_MGAW(U.cap), 39);
 	assert_false(U.coherent);
 	vtd_log(&U);
-	assert_int_equal(host_log_count("agaw=39, mgaw=39 superpages=2M,1G nfr=1 qi=yes "
+	assert_int_equal(host_log_count("agaw=39 mgaw=39 superpages=2M,1G nfr=1 qi=yes "
 					"coherent=no rwbf=no pmr=none ir=yes"), 1);
 }
 
