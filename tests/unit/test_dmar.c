@@ -1,7 +1,7 @@
 /* Unit tests for src/iommu/dmar.c (the DMAR parser, Intel VT-d spec ch. 8).
  *
  * Two sources of tables:
- *  - build/acpi/*.aml, compiled by iasl from tests/acpi/*.asl before the unit
+ *  - build/acpi/NAME.aml, compiled by iasl from tests/acpi/NAME.asl before the unit
  *    tests run (paths relative to the repository root, where tests run);
  *  - byte arrays built here with a small builder (struct tb), for what iasl
  *    cannot express: every malformation (iasl recomputes lengths and
@@ -87,22 +87,6 @@ static uint8_t *load_aml(const char *name, size_t *len)
 	return buf;
 }
 
-/* Offset of the first remapping structure of the given type, or 0. */
-static size_t find_struct(const uint8_t *b, size_t n, uint16_t type)
-{
-	for (size_t off = 48; off + 4 <= n;) {
-		uint16_t t = (uint16_t)(b[off] | b[off + 1] << 8);
-		uint16_t l = (uint16_t)(b[off + 2] | b[off + 3] << 8);
-
-		if (t == type)
-			return off;
-		if (l < 4)
-			return 0;
-		off += l;
-	}
-	return 0;
-}
-
 /* ---- a table builder ---- */
 
 struct tb {
@@ -115,7 +99,7 @@ static struct tb tb;
 static void put(struct tb *t, uint64_t v, int bytes)
 {
 	for (int i = 0; i < bytes; i++)
-		t->b[t->n++] = (uint8_t)(v >> (8 * i));
+		t->b[t->n++] = i < 8 ? (uint8_t)(v >> (8 * i)) : 0;
 }
 
 static void putmem(struct tb *t, const void *p, size_t n)
@@ -504,9 +488,9 @@ static void test_structure_below_its_minimum(void **state)
 		put(&tb, mins[i].min, 2);
 		put(&tb, 0, mins[i].min - 4);
 		if (mins[i].type == 0)
-			tb.b[n + 8] = 0x10;	/* DRHD: non-zero base */
+			tb.b[n + 9] = 0x10;		/* DRHD: base 0x1000 */
 		if (mins[i].type == 3)
-			put16(tb.b + n + 9, 0xfed9);	/* RHSA: base of unit 0 */
+			put16(tb.b + n + 10, 0xfed9);	/* RHSA: 0xfed90000, unit 0 */
 		n = tb_finish(&tb);
 		assert_int_equal(parse(tb.b, n), 0);
 		assert_false(info.malformed);
@@ -925,9 +909,10 @@ static void test_rmrr_fields_and_validation(void **state)
 		assert_int_equal(info.rmrrs[0].base, cases[i].base);
 		assert_int_equal(info.rmrrs[0].limit, cases[i].limit);
 		assert_int_equal(info.rmrrs[0].nscopes, 1);
-		assert_int_equal(scope_of((const struct dmar_unit *)NULL == NULL ? &info.units[0]
-					  : NULL, 0)->type, 0);
-		(void)0;
+		assert_int_equal(dmar_scope_at(&info, info.rmrrs[0].first_scope, 0)->devfn,
+				 DMAR_DEVFN(0x1d, 7));
+		assert_int_equal(dmar_scope_at(&info, info.rmrrs[0].first_scope, 0)->owner,
+				 DMAR_OWNER_RMRR);
 		assert_int_equal(info.rmrrs[0].valid, cases[i].bad == NULL);
 		assert_int_equal(info.warnings, cases[i].bad ? 1 : 0);
 		if (cases[i].bad)
@@ -953,11 +938,19 @@ static void test_rmrr_overlap(void **state)
 	s = tb_rmrr(&tb, 0, 0x0, 0xfffff);		/* contains all of them */
 	tb_scope(&tb, 1, 0, 0, 1, 0x1d, 3);
 	tb_close(&tb, s);
+	s = tb_rmrr(&tb, 0, 0x200000, 0x200fff);	/* identical pair */
+	tb_scope(&tb, 1, 0, 0, 1, 0x14, 0);
+	tb_close(&tb, s);
+	s = tb_rmrr(&tb, 0, 0x200000, 0x200fff);
+	tb_scope(&tb, 1, 0, 0, 1, 0x14, 1);
+	tb_close(&tb, s);
 	n = tb_finish(&tb);
 	assert_int_equal(parse(tb.b, n), 0);
-	assert_int_equal(info.nrmrrs, 4);
-	assert_int_equal(info.warnings, 4);
-	assert_int_equal(host_log_count("overlaps"), 4);
+	assert_int_equal(info.nrmrrs, 6);
+	assert_int_equal(info.warnings, 5);
+	assert_int_equal(host_log_count("overlaps"), 5);
+	assert_int_equal(host_log_count("dmar rmrr 5 base=0x200000 limit=0x200fff overlaps rmrr 4 "
+					"base=0x200000 limit=0x200fff"), 1);
 	assert_int_equal(host_log_count("dmar rmrr 2 base=0x2f000 limit=0x30fff overlaps rmrr 1 "
 					"base=0x20000 limit=0x2ffff"), 1);
 	assert_int_equal(host_log_count("dmar rmrr 3 base=0x0 limit=0xfffff overlaps rmrr "), 3);
@@ -1260,33 +1253,41 @@ static void test_coverage_sub_hierarchy(void **state)
 	};
 	struct topo t = { br, ARRAY_SIZE(br), 0 };
 	struct dmar_env env = topo_env(&t);
-	size_t s, n;
 
 	(void)state;
-	tb_init(&tb, 38, 1);
-	s = tb_drhd(&tb, 0, 0, 0, 0xfed90000);
-	tb_scope(&tb, 2, 0, 0, 1, 0x1c, 0);		/* buses 02-0a */
-	tb_close(&tb, s);
-	s = tb_drhd(&tb, 0, 0, 0, 0xfed91000);
-	tb_scope(&tb, 2, 0, 0, 2, 0x1c, 0, 0, 0);	/* buses 03-04 */
-	tb_scope(&tb, 1, 0, 0, 2, 0x1c, 0, 5, 0);	/* endpoint 02:05.0 */
-	tb_close(&tb, s);
-	s = tb_drhd(&tb, 1, 0, 0, 0xfed92000);
-	tb_close(&tb, s);
-	n = tb_finish(&tb);
-	assert_int_equal(parse_env(tb.b, n, &env), 0);
-	assert_int_equal(info.warnings, 0);
-	assert_int_equal(unit_of(0, BDF(0x00, 0x1c, 0)), 0);	/* the bridge itself */
-	assert_int_equal(unit_of(0, BDF(0x02, 0x00, 0)), 1);	/* bridge itself, exact */
-	assert_int_equal(unit_of(0, BDF(0x02, 0x01, 0)), 0);	/* on bus 2, wide range */
-	assert_int_equal(unit_of(0, BDF(0x02, 0x05, 0)), 1);	/* exact beats range */
-	assert_int_equal(unit_of(0, BDF(0x03, 0x00, 0)), 1);	/* narrowest range */
-	assert_int_equal(unit_of(0, BDF(0x04, 0x1f, 7)), 1);
-	assert_int_equal(unit_of(0, BDF(0x05, 0x00, 0)), 0);
-	assert_int_equal(unit_of(0, BDF(0x0a, 0x00, 0)), 0);
-	assert_int_equal(unit_of(0, BDF(0x0b, 0x00, 0)), 2);	/* outside: include-all */
-	assert_int_equal(unit_of(0, BDF(0x00, 0x1d, 0)), 2);
-	assert_int_equal(unit_of(0, BDF(0x01, 0x00, 0)), 2);
+	/* Both orders of the two units: the result must not depend on it. */
+	for (int wide = 0; wide < 2; wide++) {
+		int narrow = !wide;
+		size_t s, n;
+
+		tb_init(&tb, 38, 1);
+		for (int u = 0; u < 2; u++) {
+			s = tb_drhd(&tb, 0, 0, 0, 0xfed90000 + 0x1000 * (uint64_t)u);
+			if (u == wide) {
+				tb_scope(&tb, 2, 0, 0, 1, 0x1c, 0);		/* 02-0a */
+			} else {
+				tb_scope(&tb, 2, 0, 0, 2, 0x1c, 0, 0, 0);	/* 03-04 */
+				tb_scope(&tb, 1, 0, 0, 2, 0x1c, 0, 5, 0);	/* 02:05.0 */
+			}
+			tb_close(&tb, s);
+		}
+		s = tb_drhd(&tb, 1, 0, 0, 0xfed92000);
+		tb_close(&tb, s);
+		n = tb_finish(&tb);
+		assert_int_equal(parse_env(tb.b, n, &env), 0);
+		assert_int_equal(info.warnings, 0);
+		assert_int_equal(unit_of(0, BDF(0x00, 0x1c, 0)), wide);	/* bridge itself */
+		assert_int_equal(unit_of(0, BDF(0x02, 0x00, 0)), narrow);	/* exact */
+		assert_int_equal(unit_of(0, BDF(0x02, 0x01, 0)), wide);	/* bus 2: wide */
+		assert_int_equal(unit_of(0, BDF(0x02, 0x05, 0)), narrow);	/* exact > range */
+		assert_int_equal(unit_of(0, BDF(0x03, 0x00, 0)), narrow);	/* narrowest */
+		assert_int_equal(unit_of(0, BDF(0x04, 0x1f, 7)), narrow);
+		assert_int_equal(unit_of(0, BDF(0x05, 0x00, 0)), wide);
+		assert_int_equal(unit_of(0, BDF(0x0a, 0x00, 0)), wide);
+		assert_int_equal(unit_of(0, BDF(0x0b, 0x00, 0)), 2);	/* include-all */
+		assert_int_equal(unit_of(0, BDF(0x00, 0x1d, 0)), 2);
+		assert_int_equal(unit_of(0, BDF(0x01, 0x00, 0)), 2);
+	}
 }
 
 static void test_report_uncovered(void **state)
@@ -1359,7 +1360,7 @@ static void test_limits(void **state)
 	tb_init(&tb, 38, 1);
 	for (int u = 0; u < 2; u++) {
 		s = tb_drhd(&tb, 0, 0, 0, 0xfed90000 + 0x1000 * (uint64_t)u);
-		for (int i = 0; i < (DMAR_MAX_SCOPES + 2) / 2; i++)
+		for (int i = 0; i < DMAR_MAX_SCOPES / 2 + u; i++)
 			tb_scope(&tb, 1, 0, (uint8_t)(u * 128 + i / 32), 1, i % 32, 0);
 		tb_close(&tb, s);
 	}
@@ -1464,7 +1465,11 @@ static void test_q35_aml_patched_malformations(void **state)
 	assert_non_null(strstr(info.reason, "(length 73) overruns the table (72 bytes left)"));
 	/* Header length shrunk into the middle of a structure, checksum fixed:
 	 * every cut point fails or parses cleanly, never reading past it. */
-	for (uint32_t len = 48; len < n; len++) {
+	memcpy(b, aml, n);
+	put32(b + 4, 48);
+	fix_checksum(b, 48);
+	assert_int_equal(parse(b, 48), E_NOENT);	/* header only: no unit */
+	for (uint32_t len = 49; len < n; len++) {
 		memcpy(b, aml, n);
 		put32(b + 4, len);
 		fix_checksum(b, len);
