@@ -1,7 +1,7 @@
 # shoji — build, test, run. Plain GNU make; see README.md.
 #
 # Layout conventions the rules below rely on (new files need no Makefile edit):
-#   src/lib src/platform src/iommu src/crypto   portable C: built into the image
+#   src/lib src/platform src/iommu src/crypto src/vmm   portable C: built into the image
 #                                               and into build/host/libshoji.a
 #   src/arch/x86 src/core src/boot              image only (hardware, entry)
 #   host/*.c                                    host HAL for unit tests and tools
@@ -15,7 +15,7 @@ PY := /usr/bin/python3
 CC ?= gcc
 LD := ld
 
-PORTABLE_DIRS := src/lib src/platform src/iommu src/crypto
+PORTABLE_DIRS := src/lib src/platform src/iommu src/crypto src/vmm
 PORTABLE_SRCS := $(wildcard $(addsuffix /*.c,$(PORTABLE_DIRS)))
 IMAGE_C_SRCS := $(PORTABLE_SRCS) $(wildcard src/arch/x86/*.c src/core/*.c)
 IMAGE_S_SRCS := $(wildcard src/boot/*.S src/arch/x86/*.S)
@@ -121,4 +121,4 @@ run: deps $(IMAGE)
 clean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/image $(BUILD)/host $(BUILD)/unit $(BUILD)/tools -type f -name '*.d' 2>/dev/null)
