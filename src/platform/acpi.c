@@ -830,3 +830,90 @@ void acpi_log_report(const struct acpi_madt *madt, const struct acpi_mcfg *mcfg)
 	if (mcfg)
 		acpi_mcfg_log(mcfg);
 }
+
+/* ---- Changes to the firmware's tables, before the guest sees them ---- */
+
+static void fix_checksum(struct acpi_header *t)
+{
+	t->checksum = 0;
+	t->checksum = (uint8_t)(0x100 - acpi_checksum(t, t->length));
+}
+
+/* Drops entries pointing at `sig` from one root table, in place. */
+static int hide_in_root(paddr_t root_pa, bool xsdt, const char *sig)
+{
+	struct acpi_header *root = hal_phys_to_virt(root_pa);
+	uint8_t *p = (uint8_t *)root + ACPI_HEADER_LEN;
+	size_t esz = xsdt ? 8 : 4;
+	size_t n = (root->length - ACPI_HEADER_LEN) / esz, kept = 0;
+	int removed = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		paddr_t pa = xsdt ? rd64(p + i * esz) : rd32(p + i * esz);
+		const char *why;
+		const struct acpi_header *t = pa ? map_header(pa, &why) : NULL;
+
+		if (t && memcmp(t->signature, sig, 4) == 0) {
+			removed++;
+			continue;
+		}
+		memmove(p + kept * esz, p + i * esz, esz);
+		kept++;
+	}
+	if (removed) {
+		memset(p + kept * esz, 0, (n - kept) * esz);
+		root->length = (uint32_t)(ACPI_HEADER_LEN + kept * esz);
+		fix_checksum(root);
+	}
+	return removed;
+}
+
+int acpi_hide_table(const char *sig)
+{
+	int removed = 0;
+
+	if (!st.ready)
+		return E_NOENT;
+	if (st.info.rsdt_addr)
+		removed += hide_in_root(st.info.rsdt_addr, false, sig);
+	if (st.info.xsdt_addr)
+		removed += hide_in_root(st.info.xsdt_addr, true, sig);
+	/* st.e still lists the table: shoji itself keeps finding it. */
+	return removed;
+}
+
+int acpi_madt_hide_cpus_except(uint32_t keep_apic_id)
+{
+	const struct acpi_header *c = acpi_find_table("APIC", 0);
+	uint8_t *t, *end;
+	int hidden = 0;
+
+	if (!c)
+		return E_NOENT;
+	t = (uint8_t *)c;
+	end = t + c->length;
+	for (uint8_t *e = t + ACPI_HEADER_LEN + 8; e + 2 <= end && e[1] >= 2 && e + e[1] <= end;
+	     e += e[1]) {
+		uint32_t id, flags;
+		uint8_t *fl;
+
+		if (e[0] == 0 && e[1] >= 8) {		/* Processor Local APIC */
+			id = e[3];
+			fl = e + 4;
+		} else if (e[0] == 9 && e[1] >= 16) {	/* Processor Local x2APIC */
+			id = rd32(e + 4);
+			fl = e + 8;
+		} else {
+			continue;
+		}
+		flags = rd32(fl);
+		if (id == keep_apic_id || !(flags & 3))
+			continue;
+		flags &= ~3u;	/* neither enabled nor online-capable */
+		memcpy(fl, &flags, 4);
+		hidden++;
+	}
+	if (hidden)
+		fix_checksum((struct acpi_header *)t);
+	return hidden;
+}

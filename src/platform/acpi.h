@@ -245,4 +245,18 @@ void acpi_mcfg_log(const struct acpi_mcfg *m);
 /* All three; madt or mcfg may be NULL (then their part is left out). */
 void acpi_log_report(const struct acpi_madt *madt, const struct acpi_mcfg *mcfg);
 
+/* ---- Preparing the tables for the guest ---- */
+
+/* Removes every RSDT/XSDT entry that points at a table with signature sig
+ * (e.g. "DMAR", so the guest does not try to take the IOMMU), in firmware
+ * memory, fixing lengths and checksums. shoji's own table list is not
+ * changed: acpi_find_table still finds the table. Returns the number of
+ * entries removed, or E_NOENT before init. */
+int acpi_hide_table(const char *sig);
+
+/* Marks every processor in the MADT except keep_apic_id as neither enabled
+ * nor online-capable (the guest runs on one CPU), fixing the checksum.
+ * Returns how many were hidden, or E_NOENT without a MADT. */
+int acpi_madt_hide_cpus_except(uint32_t keep_apic_id);
+
 #endif
