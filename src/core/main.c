@@ -10,11 +10,14 @@
 #include "arch/x86/time.h"
 #include "arch/x86/trap.h"
 #include "boot/layout.h"
+#include "core/guest.h"
 #include "core/selftest_dma.h"
+#include "core/status.h"
 #include "core/stop.h"
 #include "iommu/iommu.h"
 #include "lib/error.h"
 #include "lib/log.h"
+#include "lib/printf.h"
 #include "platform/acpi.h"
 #include "platform/bootinfo.h"
 #include "platform/memmap.h"
@@ -32,6 +35,12 @@ static struct shoji_options opts;
 static struct acpi_madt madt;
 static struct acpi_mcfg mcfg;
 static paddr_t hv_base;
+static struct shoji_status status;
+
+const struct shoji_status *shoji_status(void)
+{
+	return &status;
+}
 
 void boot_main(uint32_t magic, uint32_t info_pa);
 
@@ -170,8 +179,44 @@ static void protect_memory(void)
 		log_error("stopping: no DMA protection (the option iommu=off runs without it)");
 		shoji_stop(STOP_FAILURE);
 	}
-	if (iommu_active())
+	status.hv_base = hv_base;
+	status.hv_end = hv_base + opts.hv_mem;
+	status.iommu_units = iommu_unit_count();
+	if (iommu_active()) {
 		iommu_log_devices();
+		domain_reach_str(domain_default(), status.reach, sizeof(status.reach));
+	} else {
+		shoji_snprintf(status.reach, sizeof(status.reach), "everything (iommu=off)");
+	}
+}
+
+/* The guest may not touch the IOMMU's registers or the ECAM window (PCI
+ * config goes through the ports shoji checks). */
+static void run_guest(void)
+{
+	static paddr_t holes[2 * 8];
+	static const char *names[8];
+	unsigned n = 0;
+	struct guest_platform gp = { .bi = &boot, .hv_base = hv_base,
+				     .hv_end = hv_base + opts.hv_mem };
+
+	for (unsigned i = 0; i < iommu_unit_count() && n < 6; i++, n++) {
+		iommu_unit_regs(i, &holes[2 * n], &holes[2 * n + 1]);
+		names[n] = "iommu-registers";
+	}
+	for (unsigned i = 0; i < mcfg.count && n < 8; i++, n++) {
+		const struct acpi_ecam *e = &mcfg.ecam[i];
+
+		holes[2 * n] = e->base + ((paddr_t)e->bus_start << 20);
+		holes[2 * n + 1] = e->base + (((paddr_t)e->bus_end + 1) << 20);
+		names[n] = "pci-ecam";
+	}
+	gp.mmio_holes = holes;
+	gp.n_mmio_holes = n;
+	gp.mmio_names = names;
+	guest_launch(&gp);
+	log_error("stopping: the guest could not be started");
+	shoji_stop(STOP_FAILURE);
 }
 
 static void run_selftest(void)
@@ -211,6 +256,8 @@ void boot_main(uint32_t magic, uint32_t info_pa)
 	boot_report();
 	protect_memory();
 	run_selftest();
-	log_info("no guest to run yet: bring-up complete");
+	if (guest_present(&boot))
+		run_guest();
+	log_info("no guest kernel given (a module with role=kernel): bring-up complete");
 	shoji_stop(STOP_OK);
 }

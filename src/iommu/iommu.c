@@ -390,3 +390,18 @@ void iommu_log_devices(void)
 				 domain_reach_str(a->domain, reach, sizeof(reach)));
 	}
 }
+
+unsigned iommu_unit_count(void)
+{
+	return active ? n_units : 0;
+}
+
+void iommu_unit_regs(unsigned i, paddr_t *start, paddr_t *end)
+{
+	*start = units[i].base;
+	*end = units[i].base + PAGE_SIZE;
+	/* The DRHD's size field may say more: use it when it does. */
+	for (unsigned d = 0; d < dmar.nunits; d++)
+		if (dmar.units[d].base == units[i].base)
+			*end = units[i].base + MAX(dmar.units[d].size, PAGE_SIZE);
+}

@@ -31,6 +31,10 @@ int iommu_attach(struct pci_bdf bdf, struct domain *d);
 /* Polls every unit's fault records; returns how many were handled. */
 unsigned iommu_poll_faults(void);
 
+/* Units in use, and the register range of unit i (for the guest's NPT). */
+unsigned iommu_unit_count(void);
+void iommu_unit_regs(unsigned i, paddr_t *start, paddr_t *end);
+
 /* One line per PCI device: "iommu device 00:02.0 unit=0 domain=default reach=...". */
 void iommu_log_devices(void);
 

@@ -1,0 +1,434 @@
+/* The AMD SVM back-end: one vCPU, its VMCB, the run loop and exit handling.
+ * APM vol. 2 chapter 15. TCG's SVM (our test platform) has no NRIP save,
+ * no decode assists, no VMCB clean bits and no flush-by-ASID, and it does
+ * not check the guest state at VMRUN: so instruction lengths here are
+ * known per intercept (or taken from EXITINFO2 for I/O), the VMCB is
+ * always treated as dirty, TLB flushes are whole, and shoji checks the
+ * VMCB itself before the first run (svm_check_vmcb). */
+#include "arch/x86/cpu.h"
+#include "arch/x86/npt.h"
+#include "arch/x86/svm.h"
+#include "arch/x86/svm_vcpu.h"
+#include "core/stop.h"
+#include "lib/error.h"
+#include "lib/hal.h"
+#include "lib/log.h"
+#include "lib/string.h"
+#include "platform/pci_cfg.h"
+#include "vmm/pci_guard.h"
+#include "vmm/vcpu.h"
+#include "vmm/vmmcall.h"
+
+#define IOPM_PAGES 3
+#define MSRPM_PAGES 2
+#define GUEST_ASID 1
+#define EFER_LME (1ULL << 8)
+#define EFER_LMA (1ULL << 10)
+#define CR0_PE (1ULL << 0)
+#define CR0_NW (1ULL << 29)
+#define CR0_CD (1ULL << 30)
+#define CR0_PG (1ULL << 31)
+#define CR4_PAE (1ULL << 5)
+
+static struct vmcb *vmcb;
+static paddr_t vmcb_pa, host_save_pa;
+static uint8_t *iopm, *msrpm;
+static struct guest_regs regs;
+static bool flush_tlb;
+static struct svm_stats stats;
+static uint32_t pci_cf8;	/* the guest's CONFIG_ADDRESS */
+
+const struct svm_stats *svm_stats(void)
+{
+	return &stats;
+}
+
+static void *zalloc_pages(unsigned n, paddr_t *pa)
+{
+	paddr_t p;
+
+	if (palloc_alloc(n, PAGE_SIZE, &p))
+		return NULL;
+	*pa = p;
+	return hal_phys_to_virt(p);
+}
+
+int svm_init(void)
+{
+	struct cpuid_regs ext = cpuid(0x80000001, 0);
+	paddr_t hsave;
+
+	if (!(ext.ecx & CPUID_80000001_ECX_SVM)) {
+		log_error("svm: this CPU has no AMD SVM (VT-x is not supported yet)");
+		return E_UNSUPPORTED;
+	}
+	if (!(cpuid(0x8000000A, 0).edx & CPUID_8000000A_EDX_NP)) {
+		log_error("svm: this CPU has no nested paging");
+		return E_UNSUPPORTED;
+	}
+	if (rdmsr(MSR_VM_CR) & VM_CR_SVMDIS) {
+		log_error("svm: SVM is disabled by firmware (VM_CR.SVMDIS)");
+		return E_UNSUPPORTED;
+	}
+	if (!zalloc_pages(1, &hsave) || !(vmcb = zalloc_pages(1, &vmcb_pa)) ||
+	    !zalloc_pages(1, &host_save_pa))
+		return E_NOMEM;
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
+	wrmsr(MSR_VM_HSAVE_PA, hsave);
+	log_info("svm enabled asid=%u vmcb=0x%llx", GUEST_ASID, (unsigned long long)vmcb_pa);
+	return 0;
+}
+
+static void intercept_io(uint16_t port)
+{
+	iopm[port / 8] |= (uint8_t)(1u << (port % 8));
+}
+
+/* MSR permission map (APM 15.11): 2 bits per MSR, read then write, in
+ * three 2 KiB blocks for 0x0.., 0xC0000000.. and 0xC0010000.. */
+static void intercept_msr(uint32_t msr)
+{
+	uint32_t block, bit;
+
+	if (msr < 0x2000)
+		block = 0;
+	else if (msr - 0xC0000000u < 0x2000)
+		block = 0x800, msr -= 0xC0000000u;
+	else
+		block = 0x1000, msr -= 0xC0010000u;
+	bit = msr * 2;
+	msrpm[block + bit / 8] |= (uint8_t)(3u << (bit % 8));
+}
+
+static struct vmcb_seg seg(uint16_t sel, uint16_t attrib, uint32_t limit)
+{
+	return (struct vmcb_seg){ sel, attrib, limit, 0 };
+}
+
+int svm_setup_guest(paddr_t ncr3, const struct svm_entry *e)
+{
+	paddr_t iopm_pa = 0, msrpm_pa = 0;
+	struct vmcb_control *c = &vmcb->ctl;
+	struct vmcb_save *s = &vmcb->save;
+
+	iopm = zalloc_pages(IOPM_PAGES, &iopm_pa);
+	msrpm = zalloc_pages(MSRPM_PAGES, &msrpm_pa);
+	if (!iopm || !msrpm)
+		return E_NOMEM;
+	/* PCI configuration mechanism #1: address and data ports. */
+	intercept_io(0xcf8);
+	for (uint16_t p = 0xcfc; p <= 0xcff; p++)
+		intercept_io(p);
+	intercept_msr(MSR_EFER);
+	intercept_msr(MSR_VM_CR);
+	intercept_msr(MSR_VM_HSAVE_PA);
+	intercept_msr(0xC0010118);	/* SVM_KEY */
+
+	memset(vmcb, 0, sizeof(*vmcb));
+	c->intercept_misc1 = SVM_INTERCEPT_CPUID | SVM_INTERCEPT_IOIO | SVM_INTERCEPT_MSR |
+			     SVM_INTERCEPT_SHUTDOWN | SVM_INTERCEPT_INVD;
+	c->intercept_misc2 = SVM_INTERCEPT_VMRUN | SVM_INTERCEPT_VMMCALL | SVM_INTERCEPT_VMLOAD |
+			     SVM_INTERCEPT_VMSAVE | SVM_INTERCEPT_STGI | SVM_INTERCEPT_CLGI |
+			     SVM_INTERCEPT_SKINIT;
+	c->iopm_base_pa = iopm_pa;
+	c->msrpm_base_pa = msrpm_pa;
+	c->guest_asid = GUEST_ASID;
+	c->tlb_control = 1;
+	c->np_enable = 1;
+	c->n_cr3 = ncr3;
+
+	/* PVH entry state (Xen docs/misc/pvh.pandoc): 32-bit protected mode,
+	 * paging off, flat 4 GiB code and data segments, EBX = start info. */
+	s->cs = seg(0x10, 0xc9b, 0xffffffff);	/* code, exec/read, 32-bit, 4 KiB granular */
+	s->ds = s->es = s->ss = s->fs = s->gs = seg(0x18, 0xc93, 0xffffffff);
+	s->tr = seg(0x20, 0x8b, 0x67);		/* busy 32-bit TSS */
+	s->ldtr = seg(0, 0x82, 0);
+	s->gdtr = seg(0, 0, 0);
+	s->idtr = seg(0, 0, 0);
+	s->cr0 = CR0_PE | (1ULL << 4);		/* PE, ET */
+	s->cr4 = 0;
+	s->efer = EFER_SVME;			/* required by VMRUN; hidden from the guest */
+	s->rflags = 0x2;
+	s->rip = e->rip;
+	s->rsp = 0;
+	s->dr6 = 0xffff0ff0;
+	s->dr7 = 0x400;
+	s->g_pat = 0x0007040600070406ULL;	/* the reset value */
+	memset(&regs, 0, sizeof(regs));
+	regs.rbx = e->rbx;
+	return 0;
+}
+
+/* The guest-state checks VMRUN would make on real hardware (APM 15.5.1);
+ * TCG skips them, so an invalid state would run instead of failing. */
+static const char *check_vmcb(void)
+{
+	const struct vmcb_save *s = &vmcb->save;
+
+	if (!(s->efer & EFER_SVME))
+		return "EFER.SVME clear";
+	if ((s->cr0 & CR0_NW) && !(s->cr0 & CR0_CD))
+		return "CR0.NW set without CR0.CD";
+	if (s->cr0 >> 32)
+		return "CR0 reserved bits set";
+	if (s->dr6 >> 32 || s->dr7 >> 32)
+		return "DR6/DR7 reserved bits set";
+	if (s->efer & ~0xfd01ULL)
+		return "EFER reserved bits set";
+	if ((s->efer & EFER_LME) && (s->cr0 & CR0_PG) && !(s->cr4 & CR4_PAE))
+		return "long mode paging without CR4.PAE";
+	if ((s->efer & EFER_LME) && (s->cr0 & CR0_PG) && !(s->cr0 & CR0_PE))
+		return "long mode paging without CR0.PE";
+	if ((s->efer & EFER_LME) && (s->cr0 & CR0_PG) && (s->cs.attrib & 0x200) &&
+	    (s->cs.attrib & 0x400))
+		return "CS.L and CS.D both set";
+	if (!(vmcb->ctl.intercept_misc2 & SVM_INTERCEPT_VMRUN))
+		return "VMRUN not intercepted";
+	if (vmcb->ctl.guest_asid == 0)
+		return "ASID 0";
+	return NULL;
+}
+
+static void inject_gp(void)
+{
+	vmcb->ctl.event_inj = SVM_EVTINJ_VALID | SVM_EVTINJ_TYPE_EXCP | SVM_EVTINJ_ERR_VALID | 13;
+}
+
+static void skip(unsigned len)
+{
+	vmcb->save.rip += len;
+}
+
+static void log_guest_state(const char *why)
+{
+	const struct vmcb_save *s = &vmcb->save;
+
+	log_error("guest stopped: %s", why);
+	log_error("guest rip=0x%llx rsp=0x%llx rflags=0x%llx cs=0x%x cpl=%u",
+		  (unsigned long long)s->rip, (unsigned long long)s->rsp,
+		  (unsigned long long)s->rflags, s->cs.selector, s->cpl);
+	log_error("guest cr0=0x%llx cr2=0x%llx cr3=0x%llx cr4=0x%llx efer=0x%llx",
+		  (unsigned long long)s->cr0, (unsigned long long)s->cr2,
+		  (unsigned long long)s->cr3, (unsigned long long)s->cr4,
+		  (unsigned long long)(s->efer & ~EFER_SVME));
+	log_error("guest rax=0x%llx rbx=0x%llx rcx=0x%llx rdx=0x%llx exitcode=0x%llx "
+		  "info1=0x%llx info2=0x%llx intinfo=0x%llx",
+		  (unsigned long long)s->rax, (unsigned long long)regs.rbx,
+		  (unsigned long long)regs.rcx, (unsigned long long)regs.rdx,
+		  (unsigned long long)vmcb->ctl.exit_code, (unsigned long long)vmcb->ctl.exit_info1,
+		  (unsigned long long)vmcb->ctl.exit_info2, (unsigned long long)vmcb->ctl.exit_int_info);
+}
+
+static void handle_cpuid(void)
+{
+	uint32_t leaf = (uint32_t)vmcb->save.rax, sub = (uint32_t)regs.rcx, r[4];
+	struct cpuid_regs h = cpuid(leaf, sub);
+
+	r[0] = h.eax, r[1] = h.ebx, r[2] = h.ecx, r[3] = h.edx;
+	cpu_policy_cpuid(leaf, sub, r);
+	vmcb->save.rax = r[0];
+	regs.rbx = r[1];
+	regs.rcx = r[2];
+	regs.rdx = r[3];
+	skip(2);	/* 0f a2 */
+}
+
+static void handle_msr(void)
+{
+	uint32_t msr = (uint32_t)regs.rcx;
+	uint64_t v;
+	enum msr_verdict verdict;
+
+	if (vmcb->ctl.exit_info1 == 0) {
+		verdict = cpu_policy_rdmsr(msr, vmcb->save.efer, &v);
+		if (verdict == MSR_PASSTHROUGH)
+			v = rdmsr(msr);
+		if (verdict != MSR_FAULT) {
+			vmcb->save.rax = (uint32_t)v;
+			regs.rdx = v >> 32;
+		}
+	} else {
+		uint64_t efer = vmcb->save.efer;
+
+		v = (vmcb->save.rax & 0xffffffffu) | (regs.rdx << 32);
+		verdict = cpu_policy_wrmsr(msr, v, &efer);
+		vmcb->save.efer = efer;
+		if (verdict == MSR_PASSTHROUGH)
+			wrmsr(msr, v);
+	}
+	if (verdict == MSR_FAULT) {
+		log_warn("guest msr 0x%x %s refused (#GP)", msr,
+			 vmcb->ctl.exit_info1 ? "write" : "read");
+		inject_gp();
+		return;
+	}
+	skip(2);	/* 0f 32 / 0f 30 */
+}
+
+/* CONFIG_ADDRESS (PCI Local Bus 3.0, 3.2.2.3.2): bit 31 enable, 23:16 bus,
+ * 15:11 device, 10:8 function, 7:2 register. */
+static bool cf8_target(uint16_t port, struct pci_bdf *bdf, uint16_t *off)
+{
+	if (!(pci_cf8 & 0x80000000u))
+		return false;
+	*bdf = PCI_BDF(0, (pci_cf8 >> 16) & 0xff, (pci_cf8 >> 11) & 0x1f, (pci_cf8 >> 8) & 7);
+	*off = (uint16_t)((pci_cf8 & 0xfc) | (port & 3));
+	return true;
+}
+
+static uint32_t io_in(uint16_t port, unsigned size)
+{
+	return size == 1 ? inb(port) : size == 2 ? inw(port) : inl(port);
+}
+
+static void io_out(uint16_t port, unsigned size, uint32_t v)
+{
+	if (size == 1)
+		outb(port, (uint8_t)v);
+	else if (size == 2)
+		outw(port, (uint16_t)v);
+	else
+		outl(port, v);
+}
+
+/* Ports 0xcf8 (dword) and 0xcfc-0xcff: shoji replays the access on the
+ * hardware itself, through the guard for writes. Anything else in the
+ * intercepted range (e.g. the byte-wide reset control at 0xcf9) passes. */
+static void handle_io(void)
+{
+	uint64_t info = vmcb->ctl.exit_info1;
+	uint16_t port = SVM_IOIO_PORT(info), off;
+	unsigned size = SVM_IOIO_SIZE(info);
+	bool in = info & SVM_IOIO_IN;
+	uint32_t mask = size == 4 ? ~0u : (1u << (size * 8)) - 1;
+	struct pci_bdf bdf;
+
+	if (info & SVM_IOIO_STR) {
+		log_guest_state("string I/O to PCI configuration ports is not supported");
+		shoji_stop(STOP_FAILURE);
+	}
+	if (port == 0xcf8 && size == 4) {
+		if (in)
+			vmcb->save.rax = pci_cf8;
+		else
+			pci_cf8 = (uint32_t)vmcb->save.rax;
+	} else if (port >= 0xcfc && cf8_target(port, &bdf, &off)) {
+		if (in) {
+			uint32_t v = 0;
+
+			outl(0xcf8, pci_cf8);
+			v = io_in(port, size);
+			vmcb->save.rax = (vmcb->save.rax & ~(uint64_t)mask) | (v & mask);
+		} else {
+			uint32_t cur, v = (uint32_t)vmcb->save.rax & mask;
+
+			outl(0xcf8, pci_cf8 & ~3u);
+			cur = inl(0xcfc);
+			if (pci_guard_allows(bdf, off, (int)size, v, cur)) {
+				outl(0xcf8, pci_cf8);
+				io_out(port, size, v);
+			}
+		}
+	} else if (in) {
+		uint32_t v = port >= 0xcfc ? mask : io_in(port, size);	/* disabled: all-ones */
+
+		vmcb->save.rax = (vmcb->save.rax & ~(uint64_t)mask) | (v & mask);
+	} else if (port < 0xcfc) {
+		io_out(port, size, (uint32_t)vmcb->save.rax & mask);
+	}
+	vmcb->save.rip = vmcb->ctl.exit_info2;	/* the next instruction (APM 15.10.2) */
+}
+
+static void handle_vmmcall(void)
+{
+	struct vcpu_regs r = {
+		.rax = vmcb->save.rax, .rbx = regs.rbx, .rcx = regs.rcx, .rdx = regs.rdx,
+		.rsi = regs.rsi, .rdi = regs.rdi,
+	};
+
+	struct guest_paging pg = {
+		.cr0 = vmcb->save.cr0, .cr3 = vmcb->save.cr3, .cr4 = vmcb->save.cr4,
+		.efer = vmcb->save.efer, .user = vmcb->save.cpl == 3,
+	};
+
+	vmmcall_dispatch(&r, &pg);
+	vmcb->save.rax = r.rax;
+	regs.rbx = r.rbx;
+	regs.rcx = r.rcx;
+	regs.rdx = r.rdx;
+	skip(3);	/* 0f 01 d9 */
+}
+
+static void handle_exit(void)
+{
+	uint64_t code = vmcb->ctl.exit_code;
+
+	stats.exits++;
+	switch (code) {
+	case SVM_EXIT_CPUID:
+		stats.cpuid++;
+		handle_cpuid();
+		break;
+	case SVM_EXIT_MSR:
+		stats.msr++;
+		handle_msr();
+		break;
+	case SVM_EXIT_IOIO:
+		stats.io++;
+		handle_io();
+		break;
+	case SVM_EXIT_NPF:
+		stats.npf++;
+		if (!npt_handle_fault(vmcb->ctl.exit_info2, vmcb->ctl.exit_info1)) {
+			log_guest_state("nested page fault outside the guest's memory");
+			shoji_stop(STOP_FAILURE);
+		}
+		flush_tlb = true;
+		break;
+	case SVM_EXIT_VMMCALL:
+		stats.vmmcall++;
+		handle_vmmcall();
+		break;
+	case SVM_EXIT_VMRUN:
+	case SVM_EXIT_VMLOAD:
+	case SVM_EXIT_VMSAVE:
+	case SVM_EXIT_STGI:
+	case SVM_EXIT_CLGI:
+	case SVM_EXIT_SKINIT:
+		/* SVM does not exist for the guest (CPUID says so): #UD. */
+		vmcb->ctl.event_inj = SVM_EVTINJ_VALID | SVM_EVTINJ_TYPE_EXCP | 6;
+		break;
+	case SVM_EXIT_INVD:
+		__asm__ volatile("wbinvd");	/* never drop dirty lines the hypervisor owns */
+		skip(2);
+		break;
+	case SVM_EXIT_SHUTDOWN:
+		log_guest_state("triple fault (shutdown)");
+		shoji_stop(STOP_FAILURE);
+	case SVM_EXIT_INVALID:
+		log_guest_state("VMRUN refused the guest state");
+		shoji_stop(STOP_FAILURE);
+	default:
+		log_guest_state("unexpected exit");
+		shoji_stop(STOP_FAILURE);
+	}
+}
+
+void svm_run(void)
+{
+	const char *bad = check_vmcb();
+
+	if (bad) {
+		log_guest_state(bad);
+		shoji_stop(STOP_FAILURE);
+	}
+	log_info("guest start rip=0x%llx", (unsigned long long)vmcb->save.rip);
+	for (;;) {
+		/* Clean bits are not honoured by TCG: everything is reloaded. */
+		vmcb->ctl.clean_bits = 0;
+		vmcb->ctl.tlb_control = flush_tlb ? 1 : 0;
+		flush_tlb = false;
+		svm_vmrun(vmcb_pa, &regs, host_save_pa);
+		handle_exit();
+	}
+}

@@ -1,0 +1,180 @@
+/* Guest launch (see guest.h). Modules come from the boot loader as
+ *   "PATH role=kernel GUEST COMMAND LINE"   (QEMU -initrd / GRUB module2)
+ *   "PATH role=initrd"
+ * The path word, when present, is skipped like the hypervisor's own. */
+#include "arch/x86/cpu.h"
+#include "arch/x86/npt.h"
+#include "arch/x86/svm_vcpu.h"
+#include "core/guest.h"
+#include "lib/error.h"
+#include "lib/hal.h"
+#include "lib/log.h"
+#include "lib/string.h"
+#include "platform/acpi.h"
+#include "platform/memmap.h"
+#include "vmm/guest_mem.h"
+#include "vmm/pci_guard.h"
+#include "vmm/pvh.h"
+
+#define PVH_INFO_PA 0x6000ULL	/* start info, memory map, command line */
+
+struct module_args {
+	const struct boot_module *m;
+	const char *cmdline;	/* what follows role=... */
+};
+
+/* Finds the module whose role word is `role`. */
+static bool find_module(const struct boot_info *bi, const char *role, struct module_args *out)
+{
+	size_t rl = strlen(role);
+
+	for (unsigned i = 0; i < bi->n_modules; i++) {
+		const char *s = bi->modules[i].name;
+
+		while (*s == ' ')
+			s++;
+		if (*s && strncmp(s, "role=", 5) != 0) {	/* the path word */
+			while (*s && *s != ' ')
+				s++;
+			while (*s == ' ')
+				s++;
+		}
+		if (strncmp(s, "role=", 5) == 0 && strncmp(s + 5, role, rl) == 0 &&
+		    (s[5 + rl] == ' ' || s[5 + rl] == '\0')) {
+			s += 5 + rl;
+			while (*s == ' ')
+				s++;
+			out->m = &bi->modules[i];
+			out->cmdline = s;
+			return true;
+		}
+	}
+	return false;
+}
+
+bool guest_present(const struct boot_info *bi)
+{
+	struct module_args k;
+
+	return find_module(bi, "kernel", &k);
+}
+
+static bool overlaps(paddr_t a, paddr_t ae, paddr_t b, paddr_t be)
+{
+	return a < be && b < ae;
+}
+
+/* Moves a module out of the way to free RAM below the region. */
+static int relocate(struct boot_info *bi, struct boot_module *m, const struct mem_range *excl,
+		    unsigned n, paddr_t limit, const char *what)
+{
+	uint64_t size = m->end - m->start;
+	paddr_t to;
+
+	if (memmap_find_top(&bi->mem, ALIGN_UP(size, PAGE_SIZE), PAGE_SIZE, limit, excl, n, &to)) {
+		log_error("guest: no room to place the %s (%llu bytes)", what,
+			  (unsigned long long)size);
+		return E_NOMEM;
+	}
+	memmove(hal_phys_to_virt(to), hal_phys_to_virt(m->start), size);
+	log_info("guest %s moved from 0x%llx to 0x%llx size=%llu", what,
+		 (unsigned long long)m->start, (unsigned long long)to, (unsigned long long)size);
+	m->start = to;
+	m->end = to + size;
+	return 0;
+}
+
+static int prepare_acpi(void)
+{
+	struct cpuid_regs r = cpuid(1, 0);
+	uint32_t bsp = r.ebx >> 24;
+	int n;
+
+	if (!acpi_root_info())
+		return 0;
+	n = acpi_hide_table("DMAR");
+	log_info("guest acpi: DMAR hidden (%d root entries removed): the IOMMU is shoji's", n);
+	n = acpi_hide_table("MCFG");
+	log_info("guest acpi: MCFG hidden (%d root entries removed): PCI config goes through "
+		 "ports 0xcf8/0xcfc, which shoji checks", n);
+	n = acpi_madt_hide_cpus_except(bsp);
+	if (n > 0)
+		log_info("guest acpi: %d other CPU(s) hidden: the guest runs on one CPU "
+			 "(apic_id=%u); SMP is not supported yet", n, bsp);
+	return 0;
+}
+
+int guest_launch(const struct guest_platform *p)
+{
+	struct boot_info *bi = p->bi;
+	struct module_args k, ird = { 0 };
+	struct pvh_image img;
+	struct npt_hole holes[NPT_MAX_HOLES];
+	struct mem_range excl[4];
+	const struct acpi_root_info *ai = acpi_root_info();
+	struct boot_module *km, *im = NULL;
+	paddr_t ncr3, rsdp = 0;
+	unsigned nh = 0;
+	int rc;
+
+	if (!find_module(bi, "kernel", &k))
+		return E_NOENT;
+	km = (struct boot_module *)k.m;
+	if (find_module(bi, "initrd", &ird))
+		im = (struct boot_module *)ird.m;
+	rc = svm_init();
+	if (rc)
+		return rc;
+	rc = pvh_parse(hal_phys_to_virt(km->start), km->end - km->start, &img);
+	if (rc)
+		return rc;
+	log_info("guest kernel entry=0x%x load=0x%llx-0x%llx segments=%u cmdline=\"%s\"", img.entry,
+		 (unsigned long long)img.lowest, (unsigned long long)img.highest, img.n_load,
+		 k.cmdline);
+	if (memmap_type_of(&bi->mem, img.lowest, img.highest) != MEM_USABLE ||
+	    img.lowest < PVH_INFO_PA + PVH_INFO_SIZE) {
+		log_error("guest: the kernel's load range 0x%llx-0x%llx is not free RAM",
+			  (unsigned long long)img.lowest, (unsigned long long)img.highest);
+		return E_RANGE;
+	}
+
+	/* Nothing may overlap the kernel's destination, the start info or
+	 * each other: move the modules below the region, clear of both. */
+	excl[0] = (struct mem_range){ img.lowest, img.highest, MEM_RESERVED };
+	excl[1] = (struct mem_range){ 0, PVH_INFO_PA + PVH_INFO_SIZE, MEM_RESERVED };
+	excl[2] = (struct mem_range){ im ? im->start : 0, im ? im->end : 0, MEM_RESERVED };
+	if (overlaps(km->start, km->end, img.lowest, img.highest) &&
+	    (rc = relocate(bi, km, excl, 3, p->hv_base, "kernel image")))
+		return rc;
+	excl[2] = (struct mem_range){ km->start, km->end, MEM_RESERVED };
+	if (im && (rc = relocate(bi, im, excl, 3, p->hv_base, "initrd")))
+		return rc;
+	pvh_load(hal_phys_to_virt(km->start), &img);
+
+	prepare_acpi();
+	if (ai && ai->rsdp_addr < MiB(1))
+		rsdp = ai->rsdp_addr;	/* firmware's own; a Multiboot2 copy is ours */
+	rc = pvh_build_start_info(PVH_INFO_PA, k.cmdline, im ? im->start : 0,
+				  im ? im->end - im->start : 0, &bi->mem, rsdp);
+	if (rc) {
+		log_error("guest: command line or memory map too large for the start info");
+		return rc;
+	}
+
+	holes[nh++] = (struct npt_hole){ p->hv_base, p->hv_end, "hypervisor-region" };
+	guest_mem_forbid(p->hv_base, p->hv_end);
+	pci_guard_forbid(p->hv_base, p->hv_end, "hypervisor-region");
+	for (unsigned i = 0; i < p->n_mmio_holes && nh < NPT_MAX_HOLES; i++) {
+		paddr_t s = p->mmio_holes[2 * i], e = p->mmio_holes[2 * i + 1];
+
+		holes[nh++] = (struct npt_hole){ s, e, p->mmio_names[i] };
+		pci_guard_forbid(s, e, p->mmio_names[i]);
+	}
+	ncr3 = npt_build(MAX(memmap_top(&bi->mem), GiB(4)), holes, nh);
+	if (!ncr3)
+		return E_NOMEM;
+	rc = svm_setup_guest(ncr3, &(struct svm_entry){ img.entry, (uint32_t)PVH_INFO_PA });
+	if (rc)
+		return rc;
+	svm_run();
+}

@@ -1,0 +1,22 @@
+/* Launching the guest: Linux through its PVH entry, under SVM. */
+#ifndef SHOJI_CORE_GUEST_H
+#define SHOJI_CORE_GUEST_H
+
+#include "platform/bootinfo.h"
+
+struct guest_platform {
+	struct boot_info *bi;		/* modules and memory map (changed: moves, region) */
+	paddr_t hv_base, hv_end;
+	const paddr_t *mmio_holes;	/* pairs [start, end): IOMMU registers, ECAM */
+	unsigned n_mmio_holes;
+	const char *const *mmio_names;
+};
+
+/* True when the boot loader gave a module with role=kernel. */
+bool guest_present(const struct boot_info *bi);
+
+/* Loads the guest and runs it; returns only on an error before the guest
+ * starts (logged; the caller stops). */
+int guest_launch(const struct guest_platform *p);
+
+#endif

@@ -1,0 +1,114 @@
+/* VMMCALL functions (ABI in vmm/vmmcall.h and docs/vmmcall.md). */
+#include "arch/x86/npt.h"
+#include "arch/x86/svm_vcpu.h"
+#include "core/status.h"
+#include "iommu/iommu.h"
+#include "iommu/vtd_fault.h"
+#include "lib/printf.h"
+#include "lib/string.h"
+#include "vmm/pci_guard.h"
+#include "vmm/vmmcall.h"
+
+#define SHOJI_VERSION_CODE ((0u << 16) | (1u << 8) | 0u)
+#define TEXT_MAX 4096
+
+extern char _image_start[], _erodata[];
+
+static char text[TEXT_MAX];
+
+uint64_t image_checksum(void)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (const char *p = _image_start; p < _erodata; p++)
+		h = (h ^ (uint8_t)*p) * 1099511628211ULL;
+	return h;
+}
+
+static size_t status_text(void)
+{
+	const struct svm_stats *s = svm_stats();
+	const struct shoji_status *st = shoji_status();
+	size_t n = 0;
+
+	n += (size_t)shoji_snprintf(text + n, TEXT_MAX - n,
+		"version=0.1.0\niommu=%s\niommu_units=%u\nhv_base=0x%llx\nhv_end=0x%llx\n"
+		"default_domain_reach=%s\niommu_faults=%llu\nnpt_hole_touches=%llu\n"
+		"pci_refusals=%llu\nexits=%llu\nexits_io=%llu\nexits_msr=%llu\nexits_cpuid=%llu\n"
+		"exits_npf=%llu\nexits_vmmcall=%llu\n",
+		iommu_active() ? "on" : "off", st->iommu_units,
+		(unsigned long long)st->hv_base, (unsigned long long)st->hv_end, st->reach,
+		(unsigned long long)fault_ring_seq(), (unsigned long long)npt_hole_touches(),
+		(unsigned long long)pci_guard_refusals(), (unsigned long long)s->exits,
+		(unsigned long long)s->io, (unsigned long long)s->msr,
+		(unsigned long long)s->cpuid, (unsigned long long)s->npf,
+		(unsigned long long)s->vmmcall);
+	return MIN(n, TEXT_MAX - 1);
+}
+
+static size_t faults_text(void)
+{
+	uint64_t last = fault_ring_seq();
+	uint64_t first = last > FAULT_RING_SIZE ? last - FAULT_RING_SIZE + 1 : 1;
+	size_t n = 0;
+
+	text[0] = '\0';
+	for (uint64_t s = first; s <= last && n < TEXT_MAX - 1; s++) {
+		struct fault_event e;
+
+		if (!fault_ring_get(s, &e))
+			continue;
+		n += (size_t)shoji_snprintf(text + n, TEXT_MAX - n,
+			"seq=%llu unit=%u sid=%02x:%02x.%x addr=0x%llx type=%s reason=0x%02x (%s)\n",
+			(unsigned long long)e.seq, e.unit, e.f.sid >> 8, (e.f.sid >> 3) & 0x1f,
+			e.f.sid & 7, (unsigned long long)e.f.addr, e.f.is_read ? "read" : "write",
+			e.f.reason, vtd_fault_reason_str(e.f.reason));
+	}
+	return MIN(n, TEXT_MAX - 1);
+}
+
+static void reply_text(struct vcpu_regs *r, const struct guest_paging *pg, size_t len)
+{
+	if (r->rcx < len + 1) {
+		r->rax = (uint64_t)(int64_t)VMMCALL_ETOOSMALL;
+		r->rbx = len + 1;
+		return;
+	}
+	if (copy_to_guest(pg, r->rbx, text, len + 1)) {
+		r->rax = (uint64_t)(int64_t)VMMCALL_EFAULT;
+		return;
+	}
+	r->rax = 0;
+	r->rbx = len + 1;
+}
+
+void vmmcall_dispatch(struct vcpu_regs *r, const struct guest_paging *pg)
+{
+	uint32_t fn = (uint32_t)r->rax;
+
+	iommu_poll_faults();	/* the freshest fault log */
+	if ((fn & 0xffff0000u) != VMMCALL_MAGIC) {
+		r->rax = (uint64_t)(int64_t)VMMCALL_EINVAL;
+		return;
+	}
+	switch (fn & 0xffff) {
+	case VMMCALL_VERSION:
+		r->rax = 0;
+		r->rbx = SHOJI_VERSION_CODE;
+		r->rcx = 0x4a4f4853;
+		break;
+	case VMMCALL_STATUS:
+		reply_text(r, pg, status_text());
+		break;
+	case VMMCALL_FAULTS:
+		reply_text(r, pg, faults_text());
+		break;
+	case VMMCALL_SELFCHECK:
+		r->rax = 0;
+		r->rbx = image_checksum();
+		r->rcx = (uint64_t)(_erodata - _image_start);
+		break;
+	default:
+		r->rax = (uint64_t)(int64_t)VMMCALL_EINVAL;
+	}
+}
