@@ -6,6 +6,7 @@
 #include "arch/x86/npt.h"
 #include "arch/x86/svm_vcpu.h"
 #include "core/guest.h"
+#include "iommu/iommu.h"
 #include "lib/error.h"
 #include "lib/hal.h"
 #include "lib/log.h"
@@ -176,5 +177,6 @@ int guest_launch(const struct guest_platform *p)
 	rc = svm_setup_guest(ncr3, &(struct svm_entry){ img.entry, (uint32_t)PVH_INFO_PA });
 	if (rc)
 		return rc;
+	iommu_fault_events_to_nmi(cpuid(1, 0).ebx >> 24);
 	svm_run();
 }

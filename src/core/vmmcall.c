@@ -35,14 +35,15 @@ static size_t status_text(void)
 		"version=0.1.0\niommu=%s\niommu_units=%u\nhv_base=0x%llx\nhv_end=0x%llx\n"
 		"default_domain_reach=%s\niommu_faults=%llu\nnpt_hole_touches=%llu\n"
 		"pci_refusals=%llu\nexits=%llu\nexits_io=%llu\nexits_msr=%llu\nexits_cpuid=%llu\n"
-		"exits_npf=%llu\nexits_vmmcall=%llu\n",
+		"exits_npf=%llu\nexits_vmmcall=%llu\nexits_nmi=%llu\nfault_nmis=%llu\n",
 		iommu_active() ? "on" : "off", st->iommu_units,
 		(unsigned long long)st->hv_base, (unsigned long long)st->hv_end, st->reach,
 		(unsigned long long)fault_ring_seq(), (unsigned long long)npt_hole_touches(),
 		(unsigned long long)pci_guard_refusals(), (unsigned long long)s->exits,
 		(unsigned long long)s->io, (unsigned long long)s->msr,
 		(unsigned long long)s->cpuid, (unsigned long long)s->npf,
-		(unsigned long long)s->vmmcall);
+		(unsigned long long)s->vmmcall, (unsigned long long)s->nmi,
+		(unsigned long long)s->fault_nmis);
 	return MIN(n, TEXT_MAX - 1);
 }
 

@@ -405,3 +405,20 @@ void iommu_unit_regs(unsigned i, paddr_t *start, paddr_t *end)
 		if (dmar.units[d].base == units[i].base)
 			*end = units[i].base + MAX(dmar.units[d].size, PAGE_SIZE);
 }
+
+void iommu_fault_events_to_nmi(uint32_t apic_id)
+{
+	for (unsigned i = 0; i < n_units; i++)
+		if (!units[i].broken)
+			vtd_fault_event_nmi(&units[i], apic_id);
+	if (n_units)
+		log_info("iommu fault events -> NMI apic_id=%u", apic_id);
+}
+
+bool iommu_fault_pending(void)
+{
+	for (unsigned i = 0; i < n_units; i++)
+		if (!units[i].broken && vtd_fault_pending(&units[i]))
+			return true;
+	return false;
+}

@@ -28,6 +28,11 @@ bool iommu_active(void);
 /* Moves a device into a domain (and back: pass domain_default()). */
 int iommu_attach(struct pci_bdf bdf, struct domain *d);
 
+/* Fault events become NMIs to this CPU (see vtd_fault_event_nmi). */
+void iommu_fault_events_to_nmi(uint32_t apic_id);
+/* Whether any unit has a fault or error to report. */
+bool iommu_fault_pending(void);
+
 /* Polls every unit's fault records; returns how many were handled. */
 unsigned iommu_poll_faults(void);
 

@@ -488,3 +488,21 @@ unsigned vtd_poll_faults(struct vtd_unit *u)
 		wr32(u, VTD_REG_FSTS, clear);	/* only the bits handled here */
 	return handled;
 }
+
+#define MSI_ADDR_BASE 0xfee00000u
+#define MSI_DEST_SHIFT 12
+#define MSI_DM_NMI (4u << 8)
+
+void vtd_fault_event_nmi(struct vtd_unit *u, uint32_t apic_id)
+{
+	wr32(u, VTD_REG_FEDATA, MSI_DM_NMI);
+	wr32(u, VTD_REG_FEADDR, MSI_ADDR_BASE | (apic_id & 0xff) << MSI_DEST_SHIFT);
+	wr32(u, VTD_REG_FEUADDR, 0);
+	wr32(u, VTD_REG_FECTL, 0);	/* unmask */
+}
+
+bool vtd_fault_pending(const struct vtd_unit *u)
+{
+	return (rd32(u, VTD_REG_FSTS) & (VTD_FSTS_PPF | VTD_FSTS_PFO | VTD_FSTS_IQE |
+					  VTD_FSTS_ICE | VTD_FSTS_ITE)) != 0;
+}

@@ -73,6 +73,12 @@ int vtd_flush_all(struct vtd_unit *u);
 
 int vtd_enable_translation(struct vtd_unit *u);
 
+/* Fault events as an NMI to the CPU with this APIC id (VT-d 11.4.10-12:
+ * FEDATA delivery mode 100b), unmasked: faults are noticed while the guest
+ * runs, whatever it does with its interrupts. */
+void vtd_fault_event_nmi(struct vtd_unit *u, uint32_t apic_id);
+bool vtd_fault_pending(const struct vtd_unit *u);
+
 /* Reads and clears every pending fault record, logs (rate-limited) and
  * applies the fault policy; also reports and clears overflow and
  * invalidation errors. Returns the number of fault records handled. */

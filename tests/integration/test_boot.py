@@ -194,7 +194,10 @@ def test_modules_listed(tmp_path):
     k.write_bytes(b"K" * 5000)
     i = tmp_path / "initrd"
     i.write_bytes(b"I" * 12345)
-    b = run_shoji("--kernel", str(k), "--initrd", str(i), expect_rc=0)
+    # Not a kernel: shoji lists the modules, then refuses it clearly.
+    b = run_shoji("--kernel", str(k), "--initrd", str(i), expect_rc=1)
+    assert b.has("guest kernel: not a usable PVH ELF image: no ELF header"), b
+    assert b.has("stopping: the guest could not be started"), b
     mods = b.records("module")
     assert [num(m["size"]) for m in mods] == [5000, 12345], b
     assert mods[0]["role"] == "kernel" and mods[1]["role"] == "initrd"

@@ -9,7 +9,9 @@
 #include "arch/x86/npt.h"
 #include "arch/x86/svm.h"
 #include "arch/x86/svm_vcpu.h"
+#include "arch/x86/trap.h"
 #include "core/stop.h"
+#include "iommu/iommu.h"
 #include "lib/error.h"
 #include "lib/hal.h"
 #include "lib/log.h"
@@ -125,8 +127,8 @@ int svm_setup_guest(paddr_t ncr3, const struct svm_entry *e)
 	intercept_msr(0xC0010118);	/* SVM_KEY */
 
 	memset(vmcb, 0, sizeof(*vmcb));
-	c->intercept_misc1 = SVM_INTERCEPT_CPUID | SVM_INTERCEPT_IOIO | SVM_INTERCEPT_MSR |
-			     SVM_INTERCEPT_SHUTDOWN | SVM_INTERCEPT_INVD;
+	c->intercept_misc1 = SVM_INTERCEPT_NMI | SVM_INTERCEPT_CPUID | SVM_INTERCEPT_IOIO |
+			     SVM_INTERCEPT_MSR | SVM_INTERCEPT_SHUTDOWN | SVM_INTERCEPT_INVD;
 	c->intercept_misc2 = SVM_INTERCEPT_VMRUN | SVM_INTERCEPT_VMMCALL | SVM_INTERCEPT_VMLOAD |
 			     SVM_INTERCEPT_VMSAVE | SVM_INTERCEPT_STGI | SVM_INTERCEPT_CLGI |
 			     SVM_INTERCEPT_SKINIT;
@@ -359,12 +361,32 @@ static void handle_vmmcall(void)
 	skip(3);	/* 0f 01 d9 */
 }
 
+/* An NMI arrived while the guest ran. It stays pending until GIF is set
+ * (APM 15.17): open the window so the host takes it, then see whether the
+ * IOMMU raised it. An NMI that was not the IOMMU's is the guest's (its
+ * watchdog, its IPIs): give it back. */
+static void handle_nmi(void)
+{
+	bool ours;
+
+	__asm__ volatile("stgi\n\tclgi" ::: "memory");
+	ours = iommu_fault_pending();
+	if (ours)
+		stats.fault_nmis += iommu_poll_faults() ? 1 : 0;
+	else
+		vmcb->ctl.event_inj = SVM_EVTINJ_VALID | SVM_EVTINJ_TYPE_NMI | 2;
+}
+
 static void handle_exit(void)
 {
 	uint64_t code = vmcb->ctl.exit_code;
 
 	stats.exits++;
 	switch (code) {
+	case SVM_EXIT_NMI:
+		stats.nmi++;
+		handle_nmi();
+		break;
 	case SVM_EXIT_CPUID:
 		stats.cpuid++;
 		handle_cpuid();

@@ -11,7 +11,7 @@ struct svm_entry {
 };
 
 struct svm_stats {
-	uint64_t exits, cpuid, msr, io, npf, vmmcall;
+	uint64_t exits, cpuid, msr, io, npf, vmmcall, nmi, fault_nmis;
 };
 
 /* Checks SVM and nested paging, turns EFER.SVME on. */

@@ -15,6 +15,8 @@ struct trap_frame {
 void gdt_init(void);
 void idt_init(void);
 void trap_handler(struct trap_frame *f);
+/* NMIs the host has taken so far. */
+uint64_t trap_nmi_count(void);
 
 /* Stop the machine after a fatal error: log, then halt (or exit QEMU with a
  * failure status when exit=qemu). Never returns. */
