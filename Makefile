@@ -48,7 +48,7 @@ AML_FILES := $(ASL_SRCS:tests/acpi/%.asl=$(BUILD)/acpi/%.aml)
 IMAGE := $(BUILD)/shoji.elf
 ISO := $(BUILD)/shoji.iso
 
-.PHONY: all image iso tools deps unit integration test run bench clean help
+.PHONY: all image iso tools deps unit integration test run bench clean help guest
 all: image tools
 
 help:
@@ -66,6 +66,10 @@ tools: $(TOOL_BINS)
 
 deps:
 	@scripts/deps.sh
+
+# The default guest (guest/README.md): kernel, vmlinux and initramfs in $(BUILD)/guest.
+guest: deps
+	BUILD=$(BUILD) scripts/build-guest
 
 $(IMAGE): $(IMAGE_OBJS) src/boot/linker.ld
 	$(LD) $(IMAGE_LDFLAGS) -o $@ $(IMAGE_OBJS)
