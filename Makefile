@@ -110,7 +110,7 @@ $(ISO): $(IMAGE) scripts/make-iso
 unit: deps $(UNIT_BINS) $(TOOL_BINS) $(AML_FILES)
 	@scripts/run-unit-tests $(UNIT_BINS)
 
-integration: deps $(IMAGE) $(ISO) $(TOOL_BINS) $(AML_FILES)
+integration: deps guest $(IMAGE) $(ISO) $(TOOL_BINS) $(AML_FILES)
 	$(PY) -m pytest -ra tests/integration
 
 test: unit integration
@@ -119,8 +119,16 @@ test: unit integration
 bench: $(TOOL_BINS)
 	$(BUILD)/tools/iopt-bench
 
-run: deps $(IMAGE)
-	scripts/shoji-qemu $(RUN_ARGS)
+# On a terminal the guest gives a shell; otherwise it runs its demo script
+# and `make run` exits 0 only if the demo passed.
+run: deps guest $(IMAGE)
+	@script=demo; [ -t 0 ] && script=shell; \
+	scripts/shoji-qemu --edu --net --kernel $(BUILD)/guest/vmlinux \
+		--initrd $(BUILD)/guest/initrd.cpio.gz \
+		--append "console=ttyS0 iomem=relaxed shoji.script=$$script" $(RUN_ARGS) \
+		| tee $(BUILD)/run.log; \
+	rc=$${PIPESTATUS[0]}; [ $$rc -eq 0 ] || exit $$rc; \
+	[ $$script = shell ] || grep -q "guest: script=demo status=ok" $(BUILD)/run.log
 
 clean:
 	rm -rf $(BUILD)

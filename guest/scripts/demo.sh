@@ -37,17 +37,29 @@ for n in /sys/class/net/*; do
 	echo "guest: demo net iface=${n##*/} mac=$(cat "$n/address")"
 done
 
-# TODO(hypervisor): protection status from shoji's VMMCALL interface (version,
-# IOMMU units and domains, hypervisor region, fault log). Another engineer adds
-# the guest program for it; until then this line is a placeholder.
-echo "guest: demo hypervisor-status=TODO (VMMCALL status query not in the guest yet)"
+# The protection in force, from shoji itself (VMMCALL; see docs/vmmcall.md).
+hv=
+if shoji-ctl version; then
+	status=$(shoji-ctl status)
+	echo "$status"
+	hv=$(echo "$status" | sed -n 's/.*status hv_base=//p')
+else
+	echo "guest: demo hypervisor=none"
+fi
 
 if has_edu; then
 	check edu-selftest edu-dma selftest
-	# TODO(hypervisor): the DMA attack demo: `edu-dma write-to <hypervisor
-	# region address> 64` must be blocked, the fault shown in shoji's log,
-	# and the guest keeps running. Needs the region's address from the
-	# status query above.
+	if [ -n "$hv" ]; then
+		# A DMA attack on the hypervisor: the device is told to write into
+		# shoji's region. The IOMMU blocks it, shoji logs the fault (on the
+		# console, as a "shoji: warning: vtd fault" line) and the guest
+		# carries on; shoji's fault log then shows it.
+		echo "guest: demo dma-attack target=$hv"
+		edu-dma write-to $((hv + 0x10000)) 64
+		shoji-ctl faults
+		attack_blocked() { shoji-ctl faults | grep -q "addr=$(printf '0x%x' $((hv + 0x10000)))"; }
+		check dma-attack-blocked attack_blocked
+	fi
 else
 	skip edu-selftest no-edu-device
 fi

@@ -34,9 +34,9 @@ class Boot:
         return any(text in l for l in self.lines)
 
     def records(self, subject):
-        """key=value dicts of the lines 'shoji: SUBJECT ...'."""
+        """key=value dicts of the lines 'shoji: SUBJECT ...' (or 'guest: ...')."""
         out = []
-        prefix = f"shoji: {subject} "
+        prefix = f"{subject} " if subject.startswith("guest:") else f"shoji: {subject} "
         for l in self.lines:
             if l.startswith(prefix):
                 out.append(kv(l[len(prefix):]))

@@ -1,0 +1,112 @@
+# attacks: a hostile guest tries to reach the hypervisor (shoji.script=attacks).
+# Every check must hold under shoji; most of them fail on purpose without it.
+# Needs: the edu device, and (for the bridge check) a PCI-to-PCI bridge.
+# Returns non-zero if any check failed.
+
+echo "guest: attacks start uptime=$(uptime_s)"
+
+if ! shoji-ctl version; then
+	echo "guest: attacks no shoji underneath"
+	checks_done
+	exit 1
+fi
+status=$(shoji-ctl status)
+echo "$status"
+hv=$(echo "$status" | sed -n 's/.*status hv_base=//p')
+hv_end=$(echo "$status" | sed -n 's/.*status hv_end=//p')
+echo "guest: attacks hv_base=$hv hv_end=$hv_end"
+before=$(shoji-ctl selfcheck | field checksum)
+
+# The region is reserved in the guest's memory map.
+region_reserved() {
+	grep -i "^ *$(printf '%x' $((hv)))-$(printf '%x' $((hv_end - 1))) : Reserved" /proc/iomem
+}
+check region-reserved region_reserved
+
+# Reading the region returns none of its bytes (the zero page), writing it
+# changes nothing of shoji (checked by shoji's own checksum below).
+read_nothing() {
+	out=$(physmem read "$hv" 4096); echo "$out"
+	[ "$(echo "$out" | field content)" = zeros ]
+}
+check cpu-read-hv read_nothing
+check cpu-write-hv physmem write "$hv" 4096 0x5a
+read_last() {
+	out=$(physmem read $((hv_end - 4096)) 4096); echo "$out"
+	[ "$(echo "$out" | field content)" = zeros ]
+}
+check cpu-read-hv-last-page read_last
+
+# The VT-d unit's registers are out of reach (they read as zeros, writes vanish).
+vtd_unreachable() {
+	out=$(physmem read 0xfed90000 16); echo "$out"
+	[ "$(echo "$out" | field content)" = zeros ]
+}
+check vtd-registers-unreachable vtd_unreachable
+check vtd-registers-write physmem write 0xfed90000 64 0xff
+
+if has_edu; then
+	faults_before=$(shoji-ctl status | sed -n 's/.*status iommu_faults=//p')
+	# The device writes into the hypervisor: blocked. The guest cannot read
+	# the region to check, so shoji's checksum and fault log tell.
+	check edu-write-hv edu-dma write-to $((hv + 0x80000)) 256
+	check edu-read-hv edu-dma read-from $((hv + 0x1000)) 256
+	fault_logged() {
+		shoji-ctl faults
+		n=$(shoji-ctl status | sed -n 's/.*status iommu_faults=//p')
+		echo "guest: attacks iommu_faults before=$faults_before after=$n"
+		[ "$n" -gt "$faults_before" ]
+	}
+	check edu-fault-logged fault_logged
+	check edu-own-buffer edu-dma selftest
+
+	# Moving edu's BAR over the hypervisor region is refused: it reads back
+	# unchanged.
+	edu=$(pci_find 0x1234 0x11e8)
+	bar_move() {
+		old=$(od -An -tx4 -j16 -N4 "$edu/config" | tr -d ' ')
+		printf "$(printf '\\%03o\\%03o\\%03o\\%03o' $((hv & 0xff)) $(((hv >> 8) & 0xff)) $(((hv >> 16) & 0xff)) $(((hv >> 24) & 0xff)))" |
+			dd of="$edu/config" bs=4 seek=4 count=1 conv=notrunc 2>/dev/null
+		new=$(od -An -tx4 -j16 -N4 "$edu/config" | tr -d ' ')
+		echo "guest: attacks bar0 before=0x$old after=0x$new"
+		[ "$old" = "$new" ]
+	}
+	check bar-over-hv-refused bar_move
+else
+	skip edu-write-hv no-edu-device
+fi
+
+bridge=
+for d in /sys/bus/pci/devices/*; do
+	[ "$(cut -c1-6 "$d/class")" = 0x0604 ] && { bridge=$d; break; }
+done
+if [ -n "$bridge" ]; then
+	renumber() {
+		old=$(od -An -tx1 -j25 -N1 "$bridge/config" | tr -d ' ')
+		printf '\007' | dd of="$bridge/config" bs=1 seek=25 count=1 conv=notrunc 2>/dev/null
+		new=$(od -An -tx1 -j25 -N1 "$bridge/config" | tr -d ' ')
+		echo "guest: attacks bridge=${bridge##*/} secondary before=$old after=$new"
+		[ "$old" = "$new" ]
+	}
+	check bridge-renumber-refused renumber
+else
+	skip bridge-renumber-refused no-bridge
+fi
+
+after=$(shoji-ctl selfcheck | field checksum)
+echo "guest: attacks selfcheck before=$before after=$after"
+unchanged() { [ -n "$before" ] && [ "$before" = "$after" ]; }
+check hypervisor-unchanged unchanged
+check no-dmar-table [ ! -e /sys/firmware/acpi/tables/DMAR ]
+check one-cpu [ "$(nproc)" = 1 ]
+
+disk=$(scratch_disk)
+if [ -n "$disk" ]; then
+	check blkverify blkverify "$disk" --bytes 2M --offset 1M --seed 3
+fi
+if [ -e /sys/class/net/eth0 ]; then
+	check net-dhcp udhcpc -i eth0 -n -q -f -t 5 -T 1 -s /lib/shoji/udhcpc.script
+fi
+shoji-ctl status | grep -E "pci_refusals|npt_hole|exits="
+echo "guest: attacks end uptime=$(uptime_s)"
+checks_done
