@@ -49,6 +49,8 @@ IMAGE := $(BUILD)/shoji.elf
 ISO := $(BUILD)/shoji.iso
 
 .PHONY: all image iso tools deps unit integration test run bench clean help guest
+# Keep objects that pattern rules chain through (e.g. host/hal.o).
+.SECONDARY:
 all: image tools
 
 help:
