@@ -18,7 +18,7 @@ LD := ld
 PORTABLE_DIRS := src/lib src/platform src/iommu src/crypto src/vmm
 PORTABLE_SRCS := $(wildcard $(addsuffix /*.c,$(PORTABLE_DIRS)))
 IMAGE_C_SRCS := $(PORTABLE_SRCS) $(wildcard src/arch/x86/*.c src/core/*.c)
-IMAGE_S_SRCS := $(wildcard src/boot/*.S src/arch/x86/*.S)
+IMAGE_S_SRCS := $(wildcard src/boot/*.S src/arch/x86/*.S src/crypto/*.S)
 HOST_LIB_SRCS := $(filter-out src/lib/string.c,$(PORTABLE_SRCS))
 HOST_ENV_SRCS := $(wildcard host/*.c)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -39,7 +39,7 @@ HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -Isrc -I. -DSHOJI_HOST -MMD -MP \
 HOST_LDFLAGS := -fsanitize=address,undefined
 
 IMAGE_OBJS := $(IMAGE_C_SRCS:%.c=$(BUILD)/image/%.o) $(IMAGE_S_SRCS:%.S=$(BUILD)/image/%.o)
-HOST_LIB_OBJS := $(HOST_LIB_SRCS:%.c=$(BUILD)/host/%.o)
+HOST_LIB_OBJS := $(HOST_LIB_SRCS:%.c=$(BUILD)/host/%.o) $(patsubst %.S,$(BUILD)/host/%.o,$(wildcard src/crypto/*.S))
 HOST_ENV_OBJS := $(HOST_ENV_SRCS:%.c=$(BUILD)/host/%.o)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
 TOOL_BINS := $(TOOL_SRCS:tools/%.c=$(BUILD)/tools/%)
@@ -87,6 +87,10 @@ $(BUILD)/image/%.o: %.S
 $(BUILD)/host/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) -c $< -o $@
+
+$(BUILD)/host/%.o: %.S
+	@mkdir -p $(@D)
+	$(CC) $(IMAGE_ASFLAGS) -DSHOJI_HOST -c $< -o $@
 
 $(BUILD)/host/libshoji.a: $(HOST_LIB_OBJS)
 	@rm -f $@
