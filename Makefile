@@ -15,7 +15,7 @@ PY := /usr/bin/python3
 CC ?= gcc
 LD := ld
 
-PORTABLE_DIRS := src/lib src/platform src/iommu src/crypto src/vmm
+PORTABLE_DIRS := src/lib src/platform src/iommu src/crypto src/vmm src/devices
 PORTABLE_SRCS := $(wildcard $(addsuffix /*.c,$(PORTABLE_DIRS)))
 IMAGE_C_SRCS := $(PORTABLE_SRCS) $(wildcard src/arch/x86/*.c src/core/*.c)
 IMAGE_S_SRCS := $(wildcard src/boot/*.S src/arch/x86/*.S src/crypto/*.S)

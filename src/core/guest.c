@@ -24,33 +24,10 @@ struct module_args {
 	const char *cmdline;	/* what follows role=... */
 };
 
-/* Finds the module whose role word is `role`. */
 static bool find_module(const struct boot_info *bi, const char *role, struct module_args *out)
 {
-	size_t rl = strlen(role);
-
-	for (unsigned i = 0; i < bi->n_modules; i++) {
-		const char *s = bi->modules[i].name;
-
-		while (*s == ' ')
-			s++;
-		if (*s && strncmp(s, "role=", 5) != 0) {	/* the path word */
-			while (*s && *s != ' ')
-				s++;
-			while (*s == ' ')
-				s++;
-		}
-		if (strncmp(s, "role=", 5) == 0 && strncmp(s + 5, role, rl) == 0 &&
-		    (s[5 + rl] == ' ' || s[5 + rl] == '\0')) {
-			s += 5 + rl;
-			while (*s == ' ')
-				s++;
-			out->m = &bi->modules[i];
-			out->cmdline = s;
-			return true;
-		}
-	}
-	return false;
+	out->m = bootinfo_module(bi, role, &out->cmdline);
+	return out->m != NULL;
 }
 
 bool guest_present(const struct boot_info *bi)
@@ -162,15 +139,17 @@ int guest_launch(const struct guest_platform *p)
 		return rc;
 	}
 
-	holes[nh++] = (struct npt_hole){ p->hv_base, p->hv_end, "hypervisor-region" };
+	holes[nh++] = (struct npt_hole){ p->hv_base, p->hv_end, "hypervisor-region", NULL, NULL };
 	guest_mem_forbid(p->hv_base, p->hv_end);
 	pci_guard_forbid(p->hv_base, p->hv_end, "hypervisor-region");
 	for (unsigned i = 0; i < p->n_mmio_holes && nh < NPT_MAX_HOLES; i++) {
 		paddr_t s = p->mmio_holes[2 * i], e = p->mmio_holes[2 * i + 1];
 
-		holes[nh++] = (struct npt_hole){ s, e, p->mmio_names[i] };
+		holes[nh++] = (struct npt_hole){ s, e, p->mmio_names[i], NULL, NULL };
 		pci_guard_forbid(s, e, p->mmio_names[i]);
 	}
+	for (unsigned i = 0; i < p->n_device_holes && nh < NPT_MAX_HOLES; i++)
+		holes[nh++] = p->device_holes[i];
 	ncr3 = npt_build(MAX(memmap_top(&bi->mem), GiB(4)), holes, nh);
 	if (!ncr3)
 		return E_NOMEM;
@@ -178,5 +157,6 @@ int guest_launch(const struct guest_platform *p)
 	if (rc)
 		return rc;
 	iommu_fault_events_to_nmi(cpuid(1, 0).ebx >> 24);
+	svm_set_exit_hook(p->on_exit);
 	svm_run();
 }

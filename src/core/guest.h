@@ -2,6 +2,7 @@
 #ifndef SHOJI_CORE_GUEST_H
 #define SHOJI_CORE_GUEST_H
 
+#include "arch/x86/npt.h"
 #include "platform/bootinfo.h"
 
 struct guest_platform {
@@ -10,6 +11,9 @@ struct guest_platform {
 	const paddr_t *mmio_holes;	/* pairs [start, end): IOMMU registers, ECAM */
 	unsigned n_mmio_holes;
 	const char *const *mmio_names;
+	const struct npt_hole *device_holes;	/* emulated devices (e.g. the AHCI ABAR) */
+	unsigned n_device_holes;
+	void (*on_exit)(void);			/* run after every VM exit */
 };
 
 /* True when the boot loader gave a module with role=kernel. */

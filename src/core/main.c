@@ -10,6 +10,8 @@
 #include "arch/x86/time.h"
 #include "arch/x86/trap.h"
 #include "boot/layout.h"
+#include "core/disk.h"
+#include "crypto/cpu.h"
 #include "core/guest.h"
 #include "core/selftest_dma.h"
 #include "core/status.h"
@@ -214,6 +216,17 @@ static void run_guest(void)
 	gp.mmio_holes = holes;
 	gp.n_mmio_holes = n;
 	gp.mmio_names = names;
+	if (opts.intercept != INTERCEPT_NONE) {
+		static struct npt_hole disk_hole;
+
+		if (disk_setup(&opts, &boot, &disk_hole)) {
+			log_error("stopping: the disk is not exposed to the guest (see above)");
+			shoji_stop(STOP_FAILURE);
+		}
+		gp.device_holes = &disk_hole;
+		gp.n_device_holes = 1;
+		gp.on_exit = disk_poll;
+	}
 	guest_launch(&gp);
 	log_error("stopping: the guest could not be started");
 	shoji_stop(STOP_FAILURE);
@@ -248,6 +261,7 @@ void boot_main(uint32_t magic, uint32_t info_pa)
 {
 	gdt_init();
 	idt_init();
+	crypto_cpu_init();	/* SSE on, for AES-NI (its code saves the XMM registers it uses) */
 	setup_log_and_options(magic, info_pa);
 	time_init();
 	reserve_region();

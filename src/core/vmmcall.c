@@ -1,6 +1,7 @@
 /* VMMCALL functions (ABI in vmm/vmmcall.h and docs/vmmcall.md). */
 #include "arch/x86/npt.h"
 #include "arch/x86/svm_vcpu.h"
+#include "core/disk.h"
 #include "core/status.h"
 #include "iommu/iommu.h"
 #include "iommu/vtd_fault.h"
@@ -35,15 +36,20 @@ static size_t status_text(void)
 		"version=0.1.0\niommu=%s\niommu_units=%u\nhv_base=0x%llx\nhv_end=0x%llx\n"
 		"default_domain_reach=%s\niommu_faults=%llu\nnpt_hole_touches=%llu\n"
 		"pci_refusals=%llu\nexits=%llu\nexits_io=%llu\nexits_msr=%llu\nexits_cpuid=%llu\n"
-		"exits_npf=%llu\nexits_vmmcall=%llu\nexits_nmi=%llu\nfault_nmis=%llu\n",
+		"exits_npf=%llu\nexits_mmio=%llu\nexits_vmmcall=%llu\nexits_nmi=%llu\n"
+		"fault_nmis=%llu\n",
 		iommu_active() ? "on" : "off", st->iommu_units,
 		(unsigned long long)st->hv_base, (unsigned long long)st->hv_end, st->reach,
 		(unsigned long long)fault_ring_seq(), (unsigned long long)npt_hole_touches(),
 		(unsigned long long)pci_guard_refusals(), (unsigned long long)s->exits,
 		(unsigned long long)s->io, (unsigned long long)s->msr,
 		(unsigned long long)s->cpuid, (unsigned long long)s->npf,
-		(unsigned long long)s->vmmcall, (unsigned long long)s->nmi,
+		(unsigned long long)s->mmio, (unsigned long long)s->vmmcall, (unsigned long long)s->nmi,
 		(unsigned long long)s->fault_nmis);
+	if (disk_active() && n < TEXT_MAX - 1) {
+		disk_stats_text(text + n, TEXT_MAX - n);
+		n += strlen(text + n);
+	}
 	return MIN(n, TEXT_MAX - 1);
 }
 

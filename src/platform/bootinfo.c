@@ -300,3 +300,32 @@ void bootinfo_log(const struct boot_info *bi)
 			 (unsigned long long)(m->end - m->start), m->name[0] ? m->name : "-");
 	}
 }
+
+const struct boot_module *bootinfo_module(const struct boot_info *bi, const char *role,
+					  const char **args)
+{
+	size_t rl = strlen(role);
+
+	for (unsigned i = 0; i < bi->n_modules; i++) {
+		const char *s = bi->modules[i].name;
+
+		while (*s == ' ')
+			s++;
+		if (*s && strncmp(s, "role=", 5) != 0) {	/* the path word */
+			while (*s && *s != ' ')
+				s++;
+			while (*s == ' ')
+				s++;
+		}
+		if (strncmp(s, "role=", 5) == 0 && strncmp(s + 5, role, rl) == 0 &&
+		    (s[5 + rl] == ' ' || s[5 + rl] == '\0')) {
+			s += 5 + rl;
+			while (*s == ' ')
+				s++;
+			if (args)
+				*args = s;
+			return &bi->modules[i];
+		}
+	}
+	return NULL;
+}

@@ -36,6 +36,12 @@ struct boot_info {
  * missing or truncated. */
 int bootinfo_parse(uint32_t magic, paddr_t info_pa, struct boot_info *bi);
 
+/* Modules carry a role word: "[PATH] role=ROLE [ARGS]" (the path word, if
+ * any, comes first: QEMU passes it, GRUB does not). The module with that
+ * role, or NULL; *args (if given) points at what follows the role word. */
+const struct boot_module *bootinfo_module(const struct boot_info *bi, const char *role,
+					  const char **args);
+
 /* One boot-report line per module: "module index=0 start=0x.. end=0x.. size=N name=..." */
 void bootinfo_log(const struct boot_info *bi);
 

@@ -51,6 +51,50 @@ static void format_serial(const void *src, char *buf, size_t len)
 	shoji_snprintf(buf, len, "0x%x", port);
 }
 
+/* "all" or FIRST-END (sector numbers, END exclusive, decimal or 0x hex). */
+static int parse_sectors(const char *value, void *dst, char *err, size_t errlen)
+{
+	struct sector_range r = SECTORS_ALL;
+	char first[32];
+	const char *dash = strchr(value, '-');
+	size_t n;
+
+	if (!strcmp(value, "all")) {
+		memcpy(dst, &r, sizeof(r));
+		return 0;
+	}
+	n = dash ? (size_t)(dash - value) : 0;
+	if (!dash || n == 0 || n >= sizeof(first)) {
+		shoji_snprintf(err, errlen, "expected all or FIRST-END (sector numbers)");
+		return E_INVAL;
+	}
+	memcpy(first, value, n);
+	first[n] = '\0';
+	if (cmdline_parse_uint(first, &r.first) || cmdline_parse_uint(dash + 1, &r.end)) {
+		shoji_snprintf(err, errlen, "expected all or FIRST-END (sector numbers)");
+		return E_INVAL;
+	}
+	if (r.end <= r.first) {
+		shoji_snprintf(err, errlen, "END must be greater than FIRST");
+		return E_RANGE;
+	}
+	memcpy(dst, &r, sizeof(r));
+	return 0;
+}
+
+static void format_sectors(const void *src, char *buf, size_t len)
+{
+	struct sector_range r;
+
+	memcpy(&r, src, sizeof(r));
+	if (r.first == 0 && r.end == UINT64_MAX)
+		shoji_snprintf(buf, len, "all");
+	else
+		shoji_snprintf(buf, len, "%llu-%llu", (unsigned long long)r.first,
+			       (unsigned long long)r.end);
+}
+
+static const char *const intercept_words[] = { "none", "ahci", "ahci-confine-only", NULL };
 static const char *const log_words[] = { "info", "debug", NULL };
 static const char *const exit_words[] = { "halt", "qemu", NULL };
 static const char *const selftest_words[] = {
@@ -82,6 +126,18 @@ static const struct cmdline_option table[] = {
 	{ .name = "selftest", .type = CMDLINE_ENUM, OPT(selftest), .choices = selftest_words,
 	  .help = "debug: fault on purpose after bring-up to show the panic report, "
 		  "or (dma) attack the hypervisor by DMA with QEMU's edu device" },
+	{ .name = "intercept", .type = CMDLINE_ENUM, OPT(intercept), .choices = intercept_words,
+	  .help = "the disk controller shoji shadows and encrypts (ahci-confine-only: test mode "
+		  "without shadowing, the controller confined by the IOMMU)" },
+	{ .name = "crypt", .type = CMDLINE_CUSTOM, OPT(crypt), .parse = parse_sectors,
+	  .format = format_sectors, .syntax = "all|FIRST-END",
+	  .help = "512-byte sectors encrypted with AES-XTS (END exclusive)" },
+	{ .name = "passphrase", .type = CMDLINE_FLAG, OPT(passphrase),
+	  .help = "ask for the disk passphrase on the serial console (PBKDF2-HMAC-SHA256) "
+		  "instead of a key module" },
+	{ .name = "shadow", .type = CMDLINE_SIZE, OPT(shadow_mem),
+	  .min = MiB(2), .max = MiB(512), .align = MiB(2),
+	  .help = "shadow DMA window for the intercepted disk, inside the hypervisor region" },
 	{ .name = "iommu", .type = CMDLINE_BOOL, OPT(iommu),
 	  .help = "DMA protection by the IOMMU; without a usable one shoji refuses to go on "
 		  "unless this says off" },
@@ -103,6 +159,10 @@ void options_defaults(struct shoji_options *o)
 	o->exit_mode = EXIT_HALT;
 	o->selftest = SELFTEST_NONE;
 	o->iommu = true;
+	o->intercept = INTERCEPT_NONE;
+	o->crypt = SECTORS_ALL;
+	o->passphrase = false;
+	o->shadow_mem = MiB(16);
 }
 
 int options_parse(const char *cmdline, struct shoji_options *o, struct cmdline_errors *errs)

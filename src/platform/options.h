@@ -11,6 +11,13 @@
 
 enum exit_mode { EXIT_HALT, EXIT_QEMU };	/* after stopping: hlt forever, or QEMU isa-debug-exit */
 enum selftest { SELFTEST_NONE, SELFTEST_PAGEFAULT, SELFTEST_INVALID_OPCODE, SELFTEST_GP, SELFTEST_DMA };
+enum intercept { INTERCEPT_NONE, INTERCEPT_AHCI, INTERCEPT_AHCI_CONFINE_ONLY };
+
+/* A range of 512-byte sectors: [first, end). */
+struct sector_range {
+	uint64_t first, end;
+};
+#define SECTORS_ALL ((struct sector_range){ 0, UINT64_MAX })
 
 #define OPTIONS_QEMU_EXIT_PORT 0xf4	/* isa-debug-exit's iobase */
 
@@ -30,6 +37,14 @@ struct shoji_options {
 					 * with QEMU's edu device */
 	bool iommu;			/* "iommu=on|off": DMA protection; off must be said
 					 * explicitly, default on (fail closed) */
+	enum intercept intercept;	/* "intercept=none|ahci|ahci-confine-only": the disk
+					 * controller shoji shadows and encrypts (confine-only:
+					 * test mode, no shadowing, its IOMMU domain kept) */
+	struct sector_range crypt;	/* "crypt=all|FIRST-END": sectors encrypted */
+	bool passphrase;		/* "passphrase": ask for the disk passphrase on the
+					 * serial console instead of a key module */
+	uint64_t shadow_mem;		/* "shadow=SIZE": shadow DMA window inside the
+					 * region, default 16M */
 };
 
 void options_defaults(struct shoji_options *o);

@@ -13,10 +13,49 @@ static struct range ranges[PCI_GUARD_MAX_RANGES];
 static unsigned n_ranges;
 static uint64_t refusals;
 
+#define MAX_PINS 4
+static struct {
+	struct pci_bdf bdf;
+	unsigned bar;
+	uint32_t addr;		/* the address bits the BAR must keep */
+	const char *what;
+} pins[MAX_PINS];
+static unsigned n_pins;
+
 void pci_guard_reset(void)
 {
 	n_ranges = 0;
+	n_pins = 0;
 	refusals = 0;
+}
+
+int pci_guard_pin_bar(struct pci_bdf bdf, unsigned bar, const char *what)
+{
+	const struct pci_device *d = pci_find(bdf);
+
+	if (n_pins == MAX_PINS || bar > 5 || !d)
+		return -1;
+	pins[n_pins].bdf = bdf;
+	pins[n_pins].bar = bar;
+	pins[n_pins].addr = (uint32_t)d->bars[bar].addr & ~0xfu;
+	pins[n_pins].what = what;
+	n_pins++;
+	return 0;
+}
+
+/* A pinned BAR may be sized (all-ones) and written back to where it is;
+ * nothing else. The register reads as the size mask between the two, so
+ * the check is against the pinned address, not the current value. */
+static const char *pin_refuses(struct pci_bdf bdf, uint16_t reg, uint32_t nv)
+{
+	for (unsigned i = 0; i < n_pins; i++) {
+		if (!pci_bdf_eq(pins[i].bdf, bdf) || reg != PCI_BAR0 + 4 * pins[i].bar)
+			continue;
+		if ((nv | 0xf) == ~0u || (nv & ~0xfu) == pins[i].addr)
+			return NULL;
+		return pins[i].what;
+	}
+	return NULL;
 }
 
 int pci_guard_forbid(paddr_t start, paddr_t end, const char *what)
@@ -108,6 +147,8 @@ bool pci_guard_allows(struct pci_bdf bdf, uint16_t off, int size, uint32_t value
 	    (nv & 0xffffff) != (current & 0xffffff))
 		return refuse(bdf, off, value,
 			      "bridge bus numbers are fixed (they key the IOMMU's context entries)");
+	if (pin_refuses(bdf, reg, nv))
+		return refuse(bdf, off, value, pin_refuses(bdf, reg, nv));
 	if (reg >= PCI_BAR0 && reg < PCI_BAR0 + 4u * d->nr_bars)
 		return bar_allowed(d, bdf, reg, nv, off, value, false);
 	if ((layout == 0 && reg == 0x30) || (layout == 1 && reg == 0x38))

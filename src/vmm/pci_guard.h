@@ -23,4 +23,8 @@ bool pci_guard_allows(struct pci_bdf bdf, uint16_t off, int size, uint32_t value
 
 uint64_t pci_guard_refusals(void);
 
+/* The BAR (index 0-5) of a device shoji emulates stays where it is: any
+ * write that would move it is refused (sizing passes). */
+int pci_guard_pin_bar(struct pci_bdf bdf, unsigned bar, const char *what);
+
 #endif

@@ -754,14 +754,16 @@ static void test_options_log(void **state)
 	host_log_clear();
 	options_log(&opts);
 	assert_string_equal(host_log,
-			    "shoji: options mem=64M serial=0x3f8 log=info exit=halt selftest=none iommu=on\n");
+			    "shoji: options mem=64M serial=0x3f8 log=info exit=halt selftest=none "
+			    "intercept=none crypt=all shadow=16M iommu=on\n");
 
 	assert_int_equal(options_parse("help mem=128M serial=com4 log=debug exit=qemu selftest=gp iommu=off",
 				       &opts, &errs), 0);
 	host_log_clear();
 	options_log(&opts);
 	assert_string_equal(host_log,
-			    "shoji: options mem=128M serial=0x2e8 log=debug exit=qemu selftest=gp iommu=off\n");
+			    "shoji: options mem=128M serial=0x2e8 log=debug exit=qemu selftest=gp "
+			    "intercept=none crypt=all shadow=16M iommu=off\n");
 }
 
 static void test_options_help(void **state)
@@ -796,7 +798,28 @@ static void test_options_help(void **state)
 	assert_int_equal(host_log_count("selftest=none|pagefault|invalid-opcode|gp|dma"), 1);
 	assert_int_equal(host_log_count("(default info)\n"), 1);
 	assert_int_equal(host_log_count("(default halt)\n"), 1);
-	assert_int_equal(host_log_count("(default none)\n"), 1);
+	assert_int_equal(host_log_count("(default none)\n"), 2);	/* selftest, intercept */
+	assert_int_equal(host_log_count("intercept=none|ahci|ahci-confine-only"), 1);
+	assert_int_equal(host_log_count("crypt=all|FIRST-END"), 1);
+}
+
+static void test_options_disk(void **state)
+{
+	assert_int_equal(options_parse("intercept=ahci crypt=2048-4096 passphrase shadow=32M",
+				       &opts, &errs), 0);
+	assert_int_equal(opts.intercept, INTERCEPT_AHCI);
+	assert_int_equal(opts.crypt.first, 2048);
+	assert_int_equal(opts.crypt.end, 4096);
+	assert_true(opts.passphrase);
+	assert_int_equal(opts.shadow_mem, MiB(32));
+	assert_int_equal(options_parse("crypt=all", &opts, &errs), 0);
+	assert_int_equal(opts.crypt.end, UINT64_MAX);
+	expect_option_error("crypt=100-100", "crypt=100-100: END must be greater than FIRST");
+	expect_option_error("crypt=abc", "crypt=abc: expected all or FIRST-END (sector numbers)");
+	expect_option_error("crypt=-5", "crypt=-5: expected all or FIRST-END (sector numbers)");
+	expect_option_error("intercept=nvme",
+			    "intercept=nvme: expected one of none, ahci, ahci-confine-only");
+	expect_option_error("shadow=3M", "shadow=3M: not a multiple of 2M");
 }
 
 int main(void)
@@ -823,6 +846,7 @@ int main(void)
 		cmocka_unit_test(test_options_errors),
 		cmocka_unit_test(test_options_log),
 		cmocka_unit_test(test_options_help),
+		cmocka_unit_test(test_options_disk),
 	};
 
 	return cmocka_run_group_tests_name("cmdline", tests, NULL, NULL);

@@ -124,13 +124,20 @@ static uint64_t *pte_of(paddr_t gpa)
 	return &tbl(t)[(gpa >> 12) & 511];
 }
 
+const struct npt_hole *npt_mmio_hole(paddr_t gpa)
+{
+	const struct npt_hole *h = hole_at(gpa);
+
+	return h && h->mmio ? h : NULL;
+}
+
 bool npt_handle_fault(paddr_t gpa, uint64_t error_code)
 {
 	const struct npt_hole *h = hole_at(gpa);
 	uint64_t *pte = pte_of(gpa);
 	bool write = error_code & 2;
 
-	if (!h || !pte)
+	if (!h || !pte || h->mmio)
 		return false;
 	touches++;
 	log_warn("npt guest %s of %s at gpa=0x%llx: %s", write ? "write" : "read", h->what,

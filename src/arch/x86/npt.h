@@ -10,21 +10,30 @@
 #define SHOJI_ARCH_X86_NPT_H
 
 #include "lib/types.h"
+#include "vmm/mmio_emul.h"
 
-#define NPT_MAX_HOLES 8
+#define NPT_MAX_HOLES 12
 
+/* A hole is either forbidden memory (mmio == NULL: backed lazily by the
+ * zero/sink pages) or a device shoji emulates or intercepts (mmio != NULL:
+ * every access exits and is emulated through mmio->read/write). */
 struct npt_hole {
 	paddr_t start, end;	/* 4 KiB aligned */
 	const char *what;	/* for the log: "hypervisor-region", ... */
+	const struct mmio_ops *mmio;
+	void *ctx;
 };
 
 /* Builds the tables for [0, top) minus the holes; returns the root (nCR3)
  * or 0 when out of memory. */
 paddr_t npt_build(uint64_t top, const struct npt_hole *holes, unsigned n);
 
-/* A nested page fault at gpa (exit_info1 = error code). Returns true when
- * it hit a hole and was handled (the page now backed by zero/sink), false
- * when the fault is not one shoji expects. */
+/* The intercepted-device hole containing gpa, or NULL. */
+const struct npt_hole *npt_mmio_hole(paddr_t gpa);
+
+/* A nested page fault at gpa (exit_info1 = error code) in forbidden
+ * memory. Returns true when it hit such a hole and was handled (the page
+ * now backed by zero/sink), false when the fault is not one shoji expects. */
 bool npt_handle_fault(paddr_t gpa, uint64_t error_code);
 
 /* Counters for the VMMCALL status and tests. */

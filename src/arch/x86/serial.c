@@ -2,6 +2,7 @@
  * interrupt controllers). Register offsets: PC16550D datasheet. */
 #include "arch/x86/cpu.h"
 #include "arch/x86/serial.h"
+#include "lib/deadline.h"
 #include "lib/log.h"
 
 #define UART_THR 0	/* transmit holding (DLAB=0) */
@@ -65,4 +66,37 @@ void serial_write(const char *s, size_t n)
 void log_sink_write(const char *s, size_t n)
 {
 	serial_write(s, n);
+}
+
+#define UART_RBR 0	/* receive buffer (DLAB=0) */
+#define LSR_DR 0x01	/* data ready */
+
+int serial_read_secret(char *buf, size_t len, uint64_t timeout_us)
+{
+	struct deadline d = deadline_in_us(timeout_us);
+	size_t n = 0;
+
+	if (!present || len == 0)
+		return -1;
+	for (;;) {
+		char c;
+
+		if (!(inb(port + UART_LSR) & LSR_DR)) {
+			if (deadline_passed(&d))
+				return -1;
+			continue;
+		}
+		c = (char)inb(port + UART_RBR);
+		if (c == '\r' || c == '\n')
+			break;
+		if ((c == 0x7f || c == 0x08) && n) {	/* backspace */
+			n--;
+			continue;
+		}
+		if (n + 1 < len && c >= 0x20)
+			buf[n++] = c;
+	}
+	buf[n] = '\0';
+	serial_write("\n", 1);
+	return (int)n;
 }

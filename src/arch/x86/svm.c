@@ -19,7 +19,9 @@
 #include "platform/pci_cfg.h"
 #include "vmm/pci_guard.h"
 #include "vmm/vcpu.h"
+#include "vmm/mmio_emul.h"
 #include "vmm/vmmcall.h"
+#include "vmm/x86_decode.h"
 
 #define IOPM_PAGES 3
 #define MSRPM_PAGES 2
@@ -39,6 +41,12 @@ static struct guest_regs regs;
 static bool flush_tlb;
 static struct svm_stats stats;
 static uint32_t pci_cf8;	/* the guest's CONFIG_ADDRESS */
+static void (*exit_hook)(void);
+
+void svm_set_exit_hook(void (*hook)(void))
+{
+	exit_hook = hook;
+}
 
 const struct svm_stats *svm_stats(void)
 {
@@ -201,6 +209,38 @@ static void skip(unsigned len)
 	vmcb->save.rip += len;
 }
 
+/* The full register file, as the back-end-neutral code sees it. */
+static void regs_out(struct vcpu_regs *r)
+{
+	*r = (struct vcpu_regs){
+		.rax = vmcb->save.rax, .rbx = regs.rbx, .rcx = regs.rcx, .rdx = regs.rdx,
+		.rsi = regs.rsi, .rdi = regs.rdi, .rbp = regs.rbp, .rsp = vmcb->save.rsp,
+		.r8 = regs.r8, .r9 = regs.r9, .r10 = regs.r10, .r11 = regs.r11,
+		.r12 = regs.r12, .r13 = regs.r13, .r14 = regs.r14, .r15 = regs.r15,
+	};
+}
+
+static void regs_in(const struct vcpu_regs *r)
+{
+	vmcb->save.rax = r->rax;
+	vmcb->save.rsp = r->rsp;
+	regs = (struct guest_regs){
+		.rbx = r->rbx, .rcx = r->rcx, .rdx = r->rdx, .rsi = r->rsi, .rdi = r->rdi,
+		.rbp = r->rbp, .r8 = r->r8, .r9 = r->r9, .r10 = r->r10, .r11 = r->r11,
+		.r12 = r->r12, .r13 = r->r13, .r14 = r->r14, .r15 = r->r15,
+	};
+}
+
+static struct guest_paging paging(void)
+{
+	struct guest_paging pg = {
+		.cr0 = vmcb->save.cr0, .cr3 = vmcb->save.cr3, .cr4 = vmcb->save.cr4,
+		.efer = vmcb->save.efer, .user = vmcb->save.cpl == 3,
+	};
+
+	return pg;
+}
+
 static void log_guest_state(const char *why)
 {
 	const struct vmcb_save *s = &vmcb->save;
@@ -343,21 +383,12 @@ static void handle_io(void)
 
 static void handle_vmmcall(void)
 {
-	struct vcpu_regs r = {
-		.rax = vmcb->save.rax, .rbx = regs.rbx, .rcx = regs.rcx, .rdx = regs.rdx,
-		.rsi = regs.rsi, .rdi = regs.rdi,
-	};
+	struct vcpu_regs r;
+	struct guest_paging pg = paging();
 
-	struct guest_paging pg = {
-		.cr0 = vmcb->save.cr0, .cr3 = vmcb->save.cr3, .cr4 = vmcb->save.cr4,
-		.efer = vmcb->save.efer, .user = vmcb->save.cpl == 3,
-	};
-
+	regs_out(&r);
 	vmmcall_dispatch(&r, &pg);
-	vmcb->save.rax = r.rax;
-	regs.rbx = r.rbx;
-	regs.rcx = r.rcx;
-	regs.rdx = r.rdx;
+	regs_in(&r);
 	skip(3);	/* 0f 01 d9 */
 }
 
@@ -375,6 +406,73 @@ static void handle_nmi(void)
 		stats.fault_nmis += iommu_poll_faults() ? 1 : 0;
 	else
 		vmcb->ctl.event_inj = SVM_EVTINJ_VALID | SVM_EVTINJ_TYPE_NMI | 2;
+}
+
+/* Fetches up to 15 instruction bytes at CS:RIP (fewer when the next page
+ * is not mapped). Returns how many. */
+static size_t fetch_insn(uint8_t *buf)
+{
+	struct guest_paging pg = paging();
+	uint64_t lin = vmcb->save.cs.base + vmcb->save.rip;
+	size_t n = 0;
+
+	while (n < X86_MAX_INSN_LEN) {
+		size_t chunk = MIN(X86_MAX_INSN_LEN - n, PAGE_SIZE - ((lin + n) & (PAGE_SIZE - 1)));
+		paddr_t pa;
+
+		if (!(pg.cr0 & (1ULL << 31)))
+			pa = lin + n;	/* paging off: linear == physical */
+		else if (guest_virt_to_phys(&pg, lin + n, false, &pa))
+			break;
+		memcpy(buf + n, hal_phys_to_virt(pa), chunk);
+		n += chunk;
+	}
+	return n;
+}
+
+/* An access to a device shoji emulates (e.g. the intercepted AHCI
+ * controller): decode the instruction (no decode assists on TCG), check it
+ * is the access that faulted, emulate it through the device's callbacks. */
+static void handle_mmio(const struct npt_hole *h, paddr_t gpa)
+{
+	struct x86_insn insn;
+	struct vcpu_regs r;
+	uint8_t bytes[X86_MAX_INSN_LEN];
+	size_t n = fetch_insn(bytes);
+	const struct vmcb_save *s = &vmcb->save;
+	enum x86_mode mode = x86_mode_of(s->efer & EFER_LMA, s->cs.attrib & 0x200,
+					 s->cs.attrib & 0x400);
+	uint64_t rip = s->rip, rflags = s->rflags, seg_base = 0, lin;
+	char why[160];
+	struct guest_paging pg = paging();
+	paddr_t pa;
+
+	regs_out(&r);
+	if (x86_decode(&insn, bytes, n, mode)) {
+		mmio_explain(&insn, insn.reason, why, sizeof(why));
+		goto refuse;
+	}
+	if (insn.mem.seg == X86_SEG_FS)
+		seg_base = s->fs.base;
+	else if (insn.mem.seg == X86_SEG_GS)
+		seg_base = s->gs.base;
+	lin = x86_linear_addr(&insn, &r, rip, seg_base);
+	if (((pg.cr0 & (1ULL << 31)) ? guest_virt_to_phys(&pg, lin, false, &pa) : (pa = lin, 0)) ||
+	    (pa >> 12) != (gpa >> 12)) {
+		mmio_explain(&insn, "the instruction's operand is not the faulting address", why,
+			     sizeof(why));
+		goto refuse;
+	}
+	if (mmio_emulate(&insn, pa, &r, &rip, &rflags, h->mmio, h->ctx, why, sizeof(why)))
+		goto refuse;
+	regs_in(&r);
+	vmcb->save.rip = rip;
+	vmcb->save.rflags = rflags;
+	return;
+refuse:
+	log_error("mmio refused %s gpa=0x%llx %s", h->what, (unsigned long long)gpa, why);
+	log_guest_state("an access to an emulated device that shoji cannot emulate");
+	shoji_stop(STOP_FAILURE);
 }
 
 static void handle_exit(void)
@@ -401,6 +499,11 @@ static void handle_exit(void)
 		break;
 	case SVM_EXIT_NPF:
 		stats.npf++;
+		if (npt_mmio_hole(vmcb->ctl.exit_info2)) {
+			stats.mmio++;
+			handle_mmio(npt_mmio_hole(vmcb->ctl.exit_info2), vmcb->ctl.exit_info2);
+			break;
+		}
 		if (!npt_handle_fault(vmcb->ctl.exit_info2, vmcb->ctl.exit_info1)) {
 			log_guest_state("nested page fault outside the guest's memory");
 			shoji_stop(STOP_FAILURE);
@@ -452,5 +555,7 @@ void svm_run(void)
 		flush_tlb = false;
 		svm_vmrun(vmcb_pa, &regs, host_save_pa);
 		handle_exit();
+		if (exit_hook)
+			exit_hook();
 	}
 }

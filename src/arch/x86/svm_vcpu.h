@@ -11,7 +11,7 @@ struct svm_entry {
 };
 
 struct svm_stats {
-	uint64_t exits, cpuid, msr, io, npf, vmmcall, nmi, fault_nmis;
+	uint64_t exits, cpuid, msr, io, npf, mmio, vmmcall, nmi, fault_nmis;
 };
 
 /* Checks SVM and nested paging, turns EFER.SVME on. */
@@ -21,5 +21,7 @@ int svm_setup_guest(paddr_t ncr3, const struct svm_entry *e);
 /* Runs the guest until it stops (never returns). */
 NORETURN void svm_run(void);
 const struct svm_stats *svm_stats(void);
+/* Called after every exit has been handled (device polling). */
+void svm_set_exit_hook(void (*hook)(void));
 
 #endif

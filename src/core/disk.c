@@ -1,0 +1,290 @@
+/* The intercepted disk (see disk.h). Order at setup, and why:
+ *  1. the key, before anything touches the disk (no key, no disk);
+ *  2. the shadow window and the controller's confined IOMMU domain, before
+ *     the engine programs the controller with shadow addresses;
+ *  3. the engine takes the controller over (stops ports firmware left
+ *     running, programs shadow areas);
+ *  4. the register window becomes a trapped hole in the guest's NPT and its
+ *     BAR is pinned in the PCI guard, so the guest reaches the controller
+ *     only through the engine. */
+#include "arch/x86/serial.h"
+#include "core/disk.h"
+#include "crypto/pbkdf2.h"
+#include "crypto/wipe.h"
+#include "crypto/xts.h"
+#include "devices/ahci.h"
+#include "iommu/domain.h"
+#include "iommu/iommu.h"
+#include "lib/error.h"
+#include "lib/hal.h"
+#include "lib/log.h"
+#include "lib/printf.h"
+#include "lib/string.h"
+#include "platform/palloc.h"
+#include "platform/pci.h"
+#include "vmm/pci_guard.h"
+
+#define AHCI_CLASS 0x010601	/* mass storage, SATA, AHCI 1.0 */
+#define AHCI_ABAR_BAR 5
+#define PASSPHRASE_MAX 256
+#define PASSPHRASE_TIMEOUT_US (120ULL * 1000000)
+#define SHADOW_MAX_PAGES (MiB(512) / PAGE_SIZE)
+
+static struct ahci ahci;
+static struct xts_ctx xts;
+static struct sector_range crypt_range;
+static bool active;
+static const struct memmap *guest_mem;
+
+/* ---- the shadow window: a first-fit page allocator ---- */
+
+static paddr_t win_base;
+static uint32_t win_pages;
+static uint8_t win_used[SHADOW_MAX_PAGES / 8];
+
+static bool used(uint32_t i) { return win_used[i / 8] & (1u << (i % 8)); }
+static void mark(uint32_t i, bool on)
+{
+	if (on)
+		win_used[i / 8] |= (uint8_t)(1u << (i % 8));
+	else
+		win_used[i / 8] &= (uint8_t)~(1u << (i % 8));
+}
+
+static paddr_t win_alloc(void *ctx, uint32_t pages)
+{
+	(void)ctx;
+	for (uint32_t i = 0; pages && i + pages <= win_pages; i++) {
+		uint32_t j = 0;
+
+		while (j < pages && !used(i + j))
+			j++;
+		if (j == pages) {
+			for (j = 0; j < pages; j++)
+				mark(i + j, true);
+			return win_base + (paddr_t)i * PAGE_SIZE;
+		}
+		i += j;
+	}
+	return 0;
+}
+
+static void win_free(void *ctx, paddr_t pa, uint32_t pages)
+{
+	uint32_t first = (uint32_t)((pa - win_base) / PAGE_SIZE);
+
+	(void)ctx;
+	for (uint32_t i = 0; i < pages && first + i < win_pages; i++)
+		mark(first + i, false);
+}
+
+/* ---- guest memory the engine may copy to and from ---- */
+
+static bool guest_mem_ok(void *ctx, paddr_t pa, uint64_t len)
+{
+	(void)ctx;
+	return len && pa + len > pa && memmap_type_of(guest_mem, pa, pa + len) == MEM_USABLE;
+}
+
+/* ---- AES-XTS ---- */
+
+static bool in_range(void *ctx, uint64_t lba, uint32_t sectors)
+{
+	(void)ctx;
+	return lba >= crypt_range.first && lba + sectors <= crypt_range.end &&
+	       lba + sectors >= lba;
+}
+
+static void encrypt(void *ctx, uint64_t lba, void *dst, const void *src, uint32_t sectors)
+{
+	(void)ctx;
+	xts_encrypt_sectors(&xts, lba, dst, src, sectors);
+}
+
+static void decrypt(void *ctx, uint64_t lba, void *dst, const void *src, uint32_t sectors)
+{
+	(void)ctx;
+	xts_decrypt_sectors(&xts, lba, dst, src, sectors);
+}
+
+static const struct ahci_crypt crypt_ops = { NULL, in_range, encrypt, decrypt };
+
+/* ---- the guest's accesses to the controller's registers ---- */
+
+static uint64_t abar_read(void *ctx, uint64_t gpa, int size)
+{
+	(void)ctx;
+	return ahci_guest_read(&ahci, (uint32_t)(gpa - ahci.abar), size);
+}
+
+static void abar_write(void *ctx, uint64_t gpa, int size, uint64_t v)
+{
+	(void)ctx;
+	ahci_guest_write(&ahci, (uint32_t)(gpa - ahci.abar), size, v);
+}
+
+static const struct mmio_ops abar_ops = { abar_read, abar_write };
+
+/* ---- the key ---- */
+
+static int load_key(const struct shoji_options *o, struct boot_info *bi)
+{
+	const struct boot_module *m = bootinfo_module(bi, "key", NULL);
+	uint8_t key[XTS_KEY_SIZE];
+	int rc;
+
+	if (m && o->passphrase) {
+		log_error("disk: both a key module and the option passphrase: give one");
+		return E_INVAL;
+	}
+	if (m) {
+		uint64_t size = m->end - m->start;
+
+		if (size != XTS_KEY_SIZE) {
+			log_error("disk: the key module has %llu bytes; an aes-xts-plain64 key "
+				  "with 512 bits has 64", (unsigned long long)size);
+			crypto_wipe(hal_phys_to_virt(m->start), size);
+			return E_INVAL;
+		}
+		memcpy(key, hal_phys_to_virt(m->start), sizeof(key));
+		/* The module sits in memory the guest will own. */
+		crypto_wipe(hal_phys_to_virt(m->start), size);
+		log_info("disk key source=module bytes=64 (module memory wiped)");
+	} else if (o->passphrase) {
+		char pass[PASSPHRASE_MAX];
+		int n;
+
+		serial_write("shoji: disk passphrase: ", 24);
+		n = serial_read_secret(pass, sizeof(pass), PASSPHRASE_TIMEOUT_US);
+		if (n <= 0) {
+			log_error("disk: no passphrase typed on the serial console");
+			return E_INVAL;
+		}
+		rc = shoji_passphrase_key(pass, (size_t)n, "", key);
+		crypto_wipe(pass, sizeof(pass));
+		if (rc)
+			return rc;
+		log_info("disk key source=passphrase kdf=pbkdf2-hmac-sha256 iterations=%u",
+			 SHOJI_KDF_ITERATIONS);
+	} else {
+		log_error("disk: intercept=ahci needs a key: a boot module with role=key "
+			  "(64 bytes) or the option passphrase");
+		return E_INVAL;
+	}
+	rc = xts_init(&xts, key);
+	crypto_wipe(key, sizeof(key));
+	if (rc) {
+		log_error("disk: unusable key (the two AES-256 halves are equal)");
+		return rc;
+	}
+	log_info("disk cipher=aes-xts-plain64 key_bits=512 aesni=%s",
+		 xts_uses_aesni(&xts) ? "yes" : "no");
+	return 0;
+}
+
+/* ---- setup ---- */
+
+static const struct pci_device *find_ahci(void)
+{
+	for (const struct pci_device *d = pci_first(); d; d = pci_next(d))
+		if (d->class_code == AHCI_CLASS && d->bars[AHCI_ABAR_BAR].type == PCI_BAR_MEM32)
+			return d;
+	return NULL;
+}
+
+int disk_setup(const struct shoji_options *o, struct boot_info *bi, struct npt_hole *hole)
+{
+	const struct pci_device *d = find_ahci();
+	struct ahci_config cfg = { 0 };
+	struct domain_range r;
+	struct domain *dom;
+	paddr_t abar;
+	uint64_t abar_size;
+	int rc;
+
+	guest_mem = &bi->mem;
+	if (!d) {
+		log_error("disk: intercept=%s but there is no AHCI controller",
+			  o->intercept == INTERCEPT_AHCI ? "ahci" : "ahci-confine-only");
+		return E_NOENT;
+	}
+	if (!iommu_active()) {
+		log_error("disk: intercepting the disk needs the IOMMU (iommu=on)");
+		return E_INVAL;
+	}
+	abar = d->bars[AHCI_ABAR_BAR].addr;
+	abar_size = ALIGN_UP(MAX(d->bars[AHCI_ABAR_BAR].size, PAGE_SIZE), PAGE_SIZE);
+	crypt_range = o->crypt;
+	if (o->intercept == INTERCEPT_AHCI && (rc = load_key(o, bi)))
+		return rc;
+
+	/* The shadow window: the only memory the controller's domain maps. */
+	win_pages = (uint32_t)(o->shadow_mem / PAGE_SIZE);
+	if (o->shadow_mem >= palloc_size() / 2 ||
+	    palloc_alloc(win_pages, MiB(2), &win_base)) {
+		log_error("disk: no room for a %lluM shadow window in the hypervisor region "
+			  "(mem=%lluM): raise mem= or lower shadow=",
+			  (unsigned long long)(o->shadow_mem >> 20),
+			  (unsigned long long)(palloc_size() >> 20));
+		return E_NOMEM;
+	}
+	r = (struct domain_range){ win_base, win_base + o->shadow_mem, IOPT_READ | IOPT_WRITE };
+	rc = domain_allow_shadow(r.start, r.end);
+	if (!rc)
+		rc = domain_create("ahci-shadow", &r, 1, &dom);
+	if (!rc)
+		rc = iommu_attach(d->bdf, dom);
+	if (rc) {
+		log_error("disk: cannot confine the controller to its shadow window (%s)",
+			  err_str(rc));
+		return rc;
+	}
+	log_info("disk controller=%02x:%02x.%x abar=0x%llx shadow=0x%llx-0x%llx domain=%u "
+		 "mode=%s crypt=%llu-%llu", d->bdf.bus, d->bdf.dev, d->bdf.fn,
+		 (unsigned long long)abar, (unsigned long long)r.start, (unsigned long long)r.end,
+		 dom->id, o->intercept == INTERCEPT_AHCI ? "shadowed" : "confine-only",
+		 (unsigned long long)crypt_range.first, (unsigned long long)crypt_range.end);
+
+	cfg.abar = abar;
+	cfg.confine_only = o->intercept == INTERCEPT_AHCI_CONFINE_ONLY;
+	cfg.shadow = (struct ahci_shadow_alloc){ NULL, win_alloc, win_free };
+	cfg.guest_mem_ok = guest_mem_ok;
+	cfg.crypt = cfg.confine_only ? NULL : &crypt_ops;
+	cfg.crypt_ports = cfg.confine_only ? 0 : ~0u;
+	rc = ahci_init(&ahci, &cfg);
+	if (rc) {
+		log_error("disk: the AHCI controller could not be taken over (%s)", err_str(rc));
+		return rc;
+	}
+	pci_guard_pin_bar(d->bdf, AHCI_ABAR_BAR, "intercepted disk controller");
+	*hole = (struct npt_hole){ abar, abar + abar_size, "ahci-abar", &abar_ops, NULL };
+	active = true;
+	return 0;
+}
+
+void disk_poll(void)
+{
+	if (active)
+		ahci_poll(&ahci);
+}
+
+bool disk_active(void)
+{
+	return active;
+}
+
+void disk_stats_text(char *buf, size_t len)
+{
+	const struct ahci_stats *s = &ahci.stats;
+
+	shoji_snprintf(buf, len,
+		       "disk_commands=%llu\ndisk_ncq=%llu\ndisk_completed=%llu\ndisk_refused=%llu\n"
+		       "disk_bytes_to_device=%llu\ndisk_bytes_from_device=%llu\n"
+		       "disk_sectors_encrypted=%llu\ndisk_sectors_decrypted=%llu\n",
+		       (unsigned long long)s->commands, (unsigned long long)s->ncq,
+		       (unsigned long long)s->completed, (unsigned long long)s->refused,
+		       (unsigned long long)s->bytes_to_device,
+		       (unsigned long long)s->bytes_from_device,
+		       (unsigned long long)s->sectors_encrypted,
+		       (unsigned long long)s->sectors_decrypted);
+}

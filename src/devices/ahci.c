@@ -1,0 +1,1268 @@
+/* Intercepted AHCI through shadow DMA: see ahci.h and docs/ahci.md.
+ *
+ * Slot life cycle (per port, per command slot):
+ *   guest sets PxCI bit -> "requested" (guest-visible CI set)
+ *   issue: copy header/CFIS/ACMD/PRDT once, validate, shadow buffers,
+ *          shadow table + header, gather (+encrypt) -> ISSUED, real PxCI set
+ *   real PxCI (NCQ: and PxSACT) bit clears -> scatter (+decrypt), PRDBC,
+ *          received FIS -> guest; only then the guest-visible bit clears
+ *   refused -> HELD: guest-visible bit stays set, emulated task-file error
+ *   port stop / HBA reset -> DROPPED: invisible, buffers kept until the
+ *          port's DMA engine is seen stopped (PxCMD.CR = 0)
+ *   COMRESET while issued -> POISONED: never delivered, bit stays until stop */
+#include "devices/ahci.h"
+#include "devices/ahci_ata.h"
+#include "lib/deadline.h"
+#include "lib/error.h"
+#include "lib/hal.h"
+#include "lib/log.h"
+#include "lib/string.h"
+
+enum slot_state {
+	SLOT_FREE,
+	SLOT_ISSUED,
+	SLOT_POISONED,
+	SLOT_HELD,
+	SLOT_DROPPED,
+};
+
+enum { ISSUE_OK, ISSUE_REFUSED, ISSUE_DEFER };
+
+#define CHUNK_BYTES (AHCI_CHUNK_PAGES * (uint32_t)PAGE_SIZE)
+/* Shadow command table: CFIS/ACMD/reserved + one PRD per chunk; three
+ * tables per page so that none crosses a page. */
+#define CT_BYTES (AHCI_CT_PRDT + AHCI_MAX_CHUNKS * 16)
+#define CT_PER_PAGE (PAGE_SIZE / CT_BYTES)
+#define CT_PAGES ((AHCI_MAX_SLOTS + CT_PER_PAGE - 1) / CT_PER_PAGE)
+STATIC_ASSERT(CT_BYTES % AHCI_CT_ALIGN == 0, "command tables stay 128-byte aligned");
+STATIC_ASSERT(CT_PER_PAGE >= 1, "a command table fits a page");
+
+#define STOP_TIMEOUT_US 500000ULL	/* AHCI 10.1.2: CR/FR clear within 500 ms */
+#define REFUSE_LOG_LIMIT 32
+
+struct guest_seg {
+	paddr_t pa;
+	uint32_t len;
+	uint32_t irq;		/* the guest PRD asked for an interrupt */
+};
+
+/* Everything shoji keeps of one command: a hypervisor page, never in the
+ * shadow window, so neither the guest nor the device can change it. */
+struct ahci_cmd_copy {
+	uint32_t hdr_dw0;
+	uint32_t nprd;
+	uint32_t nchunks;
+	uint8_t cfis[AHCI_CT_CFIS_SIZE];
+	uint8_t acmd[AHCI_CT_ACMD_SIZE];
+	paddr_t chunk[AHCI_MAX_CHUNKS];
+	struct guest_seg prd[AHCI_PRDTL_LIMIT];
+};
+STATIC_ASSERT(sizeof(struct ahci_cmd_copy) <= PAGE_SIZE, "command copy fits a page");
+
+static inline void barrier(void)
+{
+	__asm__ __volatile__("" ::: "memory");
+}
+
+/* ---- registers ---- */
+
+static uint32_t rd(struct ahci *a, uint32_t off)
+{
+	return hal_mmio_read32(a->abar + off);
+}
+
+static void wr(struct ahci *a, uint32_t off, uint32_t v)
+{
+	hal_mmio_write32(a->abar + off, v);
+}
+
+static uint32_t poff(unsigned p, uint32_t reg)
+{
+	return AHCI_PORT_BASE + p * AHCI_PORT_STRIDE + reg;
+}
+
+static uint32_t prd(struct ahci *a, unsigned p, uint32_t reg)
+{
+	return rd(a, poff(p, reg));
+}
+
+static void pwr(struct ahci *a, unsigned p, uint32_t reg, uint32_t v)
+{
+	wr(a, poff(p, reg), v);
+}
+
+static uint32_t raw_read(struct ahci *a, uint32_t off, int width)
+{
+	switch (width) {
+	case 1: return hal_mmio_read8(a->abar + off);
+	case 2: return hal_mmio_read16(a->abar + off);
+	default: return hal_mmio_read32(a->abar + off);
+	}
+}
+
+static void raw_write(struct ahci *a, uint32_t off, int width, uint32_t v)
+{
+	switch (width) {
+	case 1: hal_mmio_write8(a->abar + off, (uint8_t)v); break;
+	case 2: hal_mmio_write16(a->abar + off, (uint16_t)v); break;
+	default: hal_mmio_write32(a->abar + off, v); break;
+	}
+}
+
+/* ---- memory ---- */
+
+static bool guest_ok(struct ahci *a, paddr_t pa, uint64_t len)
+{
+	if (!len || pa + len < pa)
+		return false;
+	return a->cfg.guest_mem_ok(a->cfg.guest_ctx, pa, len);
+}
+
+/* Physical copies a page at a time: no assumption that consecutive physical
+ * pages are consecutive in shoji's virtual map. */
+static void phys_read(void *dst, paddr_t pa, size_t len)
+{
+	uint8_t *d = dst;
+
+	while (len) {
+		size_t k = MIN(len, PAGE_SIZE - (pa & (PAGE_SIZE - 1)));
+		memcpy(d, hal_phys_to_virt(pa), k);
+		d += k;
+		pa += k;
+		len -= k;
+	}
+}
+
+static void phys_write(paddr_t pa, const void *src, size_t len)
+{
+	const uint8_t *s = src;
+
+	while (len) {
+		size_t k = MIN(len, PAGE_SIZE - (pa & (PAGE_SIZE - 1)));
+		memcpy(hal_phys_to_virt(pa), s, k);
+		s += k;
+		pa += k;
+		len -= k;
+	}
+}
+
+static void phys_zero(paddr_t pa, size_t len)
+{
+	while (len) {
+		size_t k = MIN(len, PAGE_SIZE - (pa & (PAGE_SIZE - 1)));
+		memset(hal_phys_to_virt(pa), 0, k);
+		pa += k;
+		len -= k;
+	}
+}
+
+static uint32_t pages_of(uint32_t bytes)
+{
+	return (uint32_t)((bytes + PAGE_SIZE - 1) / PAGE_SIZE);
+}
+
+static uint32_t chunk_bytes(const struct ahci_slot *s, uint32_t i)
+{
+	uint32_t left = s->bytes - i * CHUNK_BYTES;
+
+	return MIN(left, CHUNK_BYTES);
+}
+
+/* The i-th 4 KiB page of a command's shadow data. */
+static uint8_t *shadow_page(const struct ahci_slot *s, uint32_t i)
+{
+	paddr_t pa = s->copy->chunk[i / AHCI_CHUNK_PAGES] +
+		     (paddr_t)(i % AHCI_CHUNK_PAGES) * PAGE_SIZE;
+
+	return hal_phys_to_virt(pa);
+}
+
+static paddr_t shadow_table(const struct ahci_port *port, unsigned n)
+{
+	return port->sh_ct + (paddr_t)(n / CT_PER_PAGE) * PAGE_SIZE +
+	       (paddr_t)(n % CT_PER_PAGE) * CT_BYTES;
+}
+
+static void release(struct ahci *a, struct ahci_slot *s)
+{
+	if (s->copy) {
+		for (uint32_t i = 0; i < s->copy->nchunks; i++)
+			a->cfg.shadow.free(a->cfg.shadow.ctx, s->copy->chunk[i],
+					   pages_of(chunk_bytes(s, i)));
+		hal_page_free(s->copy);
+		s->copy = NULL;
+		a->holding--;
+	}
+	s->state = SLOT_FREE;
+}
+
+/* ---- scatter/gather through the copied guest PRDT ---- */
+
+struct sg {
+	const struct guest_seg *seg;
+	uint32_t n, i, off;
+};
+
+static void sg_init(struct sg *c, const struct ahci_cmd_copy *copy)
+{
+	c->seg = copy->prd;
+	c->n = copy->nprd;
+	c->i = 0;
+	c->off = 0;
+}
+
+/* Guest -> buf. The PRDT was validated to hold at least the transfer. */
+static void sg_gather(struct sg *c, uint8_t *buf, uint32_t len)
+{
+	while (len && c->i < c->n) {
+		const struct guest_seg *g = &c->seg[c->i];
+		uint32_t k = MIN(len, g->len - c->off);
+
+		phys_read(buf, g->pa + c->off, k);
+		buf += k;
+		len -= k;
+		c->off += k;
+		if (c->off == g->len) {
+			c->i++;
+			c->off = 0;
+		}
+	}
+}
+
+static void sg_scatter(struct sg *c, const uint8_t *buf, uint32_t len)
+{
+	while (len && c->i < c->n) {
+		const struct guest_seg *g = &c->seg[c->i];
+		uint32_t k = MIN(len, g->len - c->off);
+
+		phys_write(g->pa + c->off, buf, k);
+		buf += k;
+		len -= k;
+		c->off += k;
+		if (c->off == g->len) {
+			c->i++;
+			c->off = 0;
+		}
+	}
+}
+
+/* ---- encryption ---- */
+
+/* nsec sectors from src to dst, encrypting/decrypting those in range. */
+static void crypt_sectors(struct ahci *a, bool enc, bool all, uint64_t lba, uint8_t *dst,
+			  const uint8_t *src, uint32_t nsec)
+{
+	const struct ahci_crypt *c = a->cfg.crypt;
+	void (*fn)(void *, uint64_t, void *, const void *, uint32_t) =
+		enc ? c->encrypt : c->decrypt;
+	uint32_t i = 0;
+
+	if (all) {
+		fn(c->ctx, lba, dst, src, nsec);
+		i = nsec;
+		if (enc)
+			a->stats.sectors_encrypted += nsec;
+		else
+			a->stats.sectors_decrypted += nsec;
+	}
+	while (i < nsec) {
+		bool in = c->in_range(c->ctx, lba + i, 1);
+		uint32_t j = i + 1;
+
+		while (j < nsec && c->in_range(c->ctx, lba + j, 1) == in)
+			j++;
+		if (in) {
+			fn(c->ctx, lba + i, dst + i * ATA_SECTOR_SIZE, src + i * ATA_SECTOR_SIZE, j - i);
+			if (enc)
+				a->stats.sectors_encrypted += j - i;
+			else
+				a->stats.sectors_decrypted += j - i;
+		} else {
+			memcpy(dst + i * ATA_SECTOR_SIZE, src + i * ATA_SECTOR_SIZE,
+			       (size_t)(j - i) * ATA_SECTOR_SIZE);
+		}
+		i = j;
+	}
+}
+
+/* Write direction: guest buffers -> shadow, encrypting sector data through
+ * the bounce page (plaintext of encrypted sectors never enters the shadow
+ * window). */
+static void fill_shadow(struct ahci *a, struct ahci_slot *s)
+{
+	struct sg c;
+	uint32_t left = s->bytes;
+	uint64_t lba = s->lba;
+
+	sg_init(&c, s->copy);
+	for (uint32_t pg = 0; left; pg++) {
+		uint32_t n = MIN(left, (uint32_t)PAGE_SIZE);
+		uint8_t *sh = shadow_page(s, pg);
+
+		if (s->crypt) {
+			sg_gather(&c, a->bounce, n);
+			crypt_sectors(a, true, s->crypt_all, lba, sh, a->bounce, n / ATA_SECTOR_SIZE);
+			lba += n / ATA_SECTOR_SIZE;
+		} else {
+			sg_gather(&c, sh, n);
+		}
+		left -= n;
+	}
+	a->stats.bytes_to_device += s->bytes;
+}
+
+/* Read direction: shadow -> guest buffers, decrypting sector data. */
+static void drain_shadow(struct ahci *a, struct ahci_slot *s, uint32_t bytes)
+{
+	struct sg c;
+	uint32_t left = bytes;
+	uint64_t lba = s->lba;
+
+	sg_init(&c, s->copy);
+	for (uint32_t pg = 0; left; pg++) {
+		uint32_t n = MIN(left, (uint32_t)PAGE_SIZE);
+		uint8_t *sh = shadow_page(s, pg);
+
+		if (s->crypt) {
+			crypt_sectors(a, false, s->crypt_all, lba, a->bounce, sh, n / ATA_SECTOR_SIZE);
+			sg_scatter(&c, a->bounce, n);
+			lba += n / ATA_SECTOR_SIZE;
+		} else {
+			sg_scatter(&c, sh, n);
+		}
+		left -= n;
+	}
+	memset(a->bounce, 0, sizeof(a->bounce));
+	a->stats.bytes_from_device += bytes;
+}
+
+/* ---- received FIS ---- */
+
+static const struct { uint16_t off, len; } fis_regions[] = {
+	{ AHCI_RFIS_DSFIS, 28 },
+	{ AHCI_RFIS_PSFIS, 20 },
+	{ AHCI_RFIS_RFIS, 20 },
+	{ AHCI_RFIS_SDBFIS, 8 },
+	{ AHCI_RFIS_UFIS, 64 },
+};
+
+static paddr_t guest_fb(const struct ahci_port *port)
+{
+	return (paddr_t)port->fb | (paddr_t)port->fbu << 32;
+}
+
+/* Copies each FIS the device wrote into the shadow area since the last call
+ * to the guest's area, as an HBA writes a FIS region when it receives one. */
+static void sync_fis(struct ahci *a, struct ahci_port *port)
+{
+	uint8_t snap[AHCI_RFIS_SIZE];
+	paddr_t fb = guest_fb(port);
+	bool ok;
+
+	phys_read(snap, port->sh_fis, sizeof(snap));
+	if (!memcmp(snap, port->fis_last, sizeof(snap)))
+		return;
+	ok = fb && guest_ok(a, fb, AHCI_RFIS_SIZE);
+	for (size_t i = 0; i < ARRAY_SIZE(fis_regions); i++) {
+		uint16_t o = fis_regions[i].off, n = fis_regions[i].len;
+
+		if (!memcmp(snap + o, port->fis_last + o, n))
+			continue;
+		if (ok)
+			phys_write(fb + o, snap + o, n);
+	}
+	memcpy(port->fis_last, snap, sizeof(snap));
+}
+
+/* ---- refusal: an emulated task-file error ---- */
+
+static void refuse(struct ahci *a, unsigned p, unsigned n, uint8_t opcode, const char *why)
+{
+	struct ahci_port *port = &a->port[p];
+	uint8_t d2h[FIS_H2D_LEN] = { FIS_TYPE_REG_D2H, FIS_D2H_I,
+				     ATA_STS_DRDY | ATA_STS_DSC | ATA_STS_ERR, ATA_ERR_ABRT };
+	paddr_t fb = guest_fb(port);
+
+	port->slot[n].state = SLOT_HELD;
+	port->err_emul = true;
+	port->tfd_emul = (uint32_t)ATA_ERR_ABRT << 8 | d2h[2];
+	port->is_emul |= AHCI_PxIS_TFES;
+	if (fb && guest_ok(a, fb, AHCI_RFIS_SIZE))
+		phys_write(fb + AHCI_RFIS_RFIS, d2h, sizeof(d2h));
+	a->stats.refused++;
+	if (a->refuse_logs < REFUSE_LOG_LIMIT) {
+		a->refuse_logs++;
+		log_warn("ahci refused port=%u slot=%u cmd=0x%02x reason=%s%s", p, n, opcode, why,
+			 a->refuse_logs == REFUSE_LOG_LIMIT ? " (further refusals not logged)" : "");
+	}
+	if (prd(a, p, AHCI_PxIE) & AHCI_PxIS_TFES) {
+		a->is_emul |= 1u << p;
+		if (a->cfg.raise_irq && (rd(a, AHCI_GHC) & AHCI_GHC_IE))
+			a->cfg.raise_irq(a->cfg.irq_ctx, p);
+	}
+}
+
+/* ---- issue ---- */
+
+static uint16_t le16(const uint8_t *b)
+{
+	return (uint16_t)(b[0] | b[1] << 8);
+}
+
+static void slot_reset(struct ahci_slot *s)
+{
+	s->ncq = s->sector = s->crypt = s->crypt_all = false;
+	s->data_in = s->data_out = s->identify = false;
+	s->lba = 0;
+	s->sectors = s->bytes = 0;
+	s->guest_hdr = 0;
+}
+
+/* Takes one command out of guest memory (once), validates it, and builds
+ * its shadow. On ISSUE_REFUSED *why says what was wrong; on ISSUE_DEFER
+ * nothing is kept (the next attempt copies afresh). */
+static int issue_one(struct ahci *a, unsigned p, unsigned n, const char **why, uint8_t *opcode)
+{
+	struct ahci_port *port = &a->port[p];
+	struct ahci_slot *s = &port->slot[n];
+	bool s64 = (a->cap & AHCI_CAP_S64A) != 0;
+	struct ahci_cmd_hdr hdr, sh;
+	struct ahci_cmd_copy *copy;
+	struct ata_cmd_info ci;
+	paddr_t hdr_pa, ctba, ct;
+	uint32_t prdtl, cfl, total = 0, irq = 0;
+	bool w;
+
+	*opcode = 0;
+	if (s->state == SLOT_DROPPED)	/* the guest did not wait for PxCMD.CR */
+		release(a, s);
+	if (port->broken) {
+		*why = "port-not-stopped-at-init";
+		return ISSUE_REFUSED;
+	}
+	copy = hal_page_alloc();
+	if (!copy)
+		return ISSUE_DEFER;
+
+	hdr_pa = ((paddr_t)port->clb | (paddr_t)port->clbu << 32) + (paddr_t)n * AHCI_CMDHDR_SIZE;
+	if (!guest_ok(a, hdr_pa, AHCI_CMDHDR_SIZE)) {
+		*why = "command-list-address";
+		goto refused;
+	}
+	phys_read(&hdr, hdr_pa, sizeof(hdr));
+	copy->hdr_dw0 = hdr.dw0;
+	cfl = AHCI_HDR_CFL(hdr.dw0);
+	prdtl = AHCI_HDR_PRDTL(hdr.dw0);
+	w = (hdr.dw0 & AHCI_HDR_W) != 0;
+	if (cfl < 2 || cfl > 16) {
+		*why = "fis-length";
+		goto refused;
+	}
+	if (prdtl > a->cfg.max_prdtl) {
+		*why = "too-many-prds";
+		goto refused;
+	}
+	ctba = (hdr.ctba & AHCI_CTBA_MASK) | (s64 ? (paddr_t)hdr.ctbau << 32 : 0);
+	if (!guest_ok(a, ctba, AHCI_CT_PRDT + (uint64_t)prdtl * sizeof(struct ahci_prd))) {
+		*why = "command-table-address";
+		goto refused;
+	}
+	phys_read(copy->cfis, ctba + AHCI_CT_CFIS, AHCI_CT_CFIS_SIZE);
+	phys_read(copy->acmd, ctba + AHCI_CT_ACMD, AHCI_CT_ACMD_SIZE);
+	for (uint32_t i = 0; i < prdtl; i++) {
+		struct ahci_prd e;
+		uint32_t len;
+		paddr_t pa;
+
+		phys_read(&e, ctba + AHCI_CT_PRDT + (paddr_t)i * sizeof(e), sizeof(e));
+		len = (e.dw3 & AHCI_PRD_DBC_MASK) + 1;
+		pa = (e.dba & ~1u) | (s64 ? (paddr_t)e.dbau << 32 : 0);
+		if (len & 1) {
+			*why = "odd-prd-byte-count";
+			goto refused;
+		}
+		if (!guest_ok(a, pa, len)) {
+			*why = "prd-address";
+			goto refused;
+		}
+		total += len;	/* at most 192 * 4 MiB: no 32-bit overflow */
+		if (total > a->cfg.max_cmd_bytes) {
+			*why = "transfer-too-large";
+			goto refused;
+		}
+		copy->prd[i] = (struct guest_seg){ pa, len, (e.dw3 & AHCI_PRD_I) != 0 };
+		irq |= e.dw3 & AHCI_PRD_I;
+	}
+	copy->nprd = prdtl;
+	/* From here on only the copies are used. */
+
+	ahci_ata_decode(copy->cfis, &ci);
+	*opcode = ci.opcode;
+	slot_reset(s);
+	if (ci.command && cfl < FIS_H2D_LEN / 4) {
+		*why = "fis-length";
+		goto refused;
+	}
+	if (ci.ncq) {
+		if (ci.tag != n) {
+			*why = "ncq-tag-not-slot";
+			goto refused;
+		}
+		if (!(port->sact & (1u << n))) {
+			*why = "ncq-without-sact";
+			goto refused;
+		}
+		s->ncq = true;
+	}
+	if (port->crypt && ci.raw_media) {
+		*why = "raw-media-access";
+		goto refused;
+	}
+	if (ci.sector) {
+		uint64_t bytes = (uint64_t)ci.count * ATA_SECTOR_SIZE;
+
+		if (ci.addr == ATA_ADDR_LBA28 && !ci.lba_mode) {
+			*why = "chs-addressing";
+			goto refused;
+		}
+		if (port->crypt && port->sector_size_bad) {
+			*why = "logical-sector-not-512";
+			goto refused;
+		}
+		if (w != (ci.dir == ATA_DIR_OUT)) {
+			*why = "direction";
+			goto refused;
+		}
+		if (bytes > a->cfg.max_cmd_bytes) {
+			*why = "transfer-too-large";
+			goto refused;
+		}
+		if (total < bytes) {
+			*why = "prdt-shorter-than-transfer";
+			goto refused;
+		}
+		s->sector = true;
+		s->lba = ci.lba;
+		s->sectors = ci.count;
+		s->bytes = (uint32_t)bytes;
+		s->crypt = port->crypt;
+		s->crypt_all = s->crypt && a->cfg.crypt->in_range(a->cfg.crypt->ctx, ci.lba, ci.count);
+	} else {
+		s->bytes = total;
+	}
+	s->data_out = s->bytes && w;
+	s->data_in = s->bytes && !w;
+	s->identify = ci.command && ci.opcode == ATA_CMD_IDENTIFY && s->data_in;
+
+	/* Shadow data, a chunk at a time. */
+	s->copy = copy;
+	a->holding++;
+	copy->nchunks = 0;
+	for (uint32_t i = 0; i * CHUNK_BYTES < s->bytes; i++) {
+		uint32_t pages = pages_of(chunk_bytes(s, i));
+		paddr_t pa = a->cfg.shadow.alloc(a->cfg.shadow.ctx, pages);
+
+		if (!pa) {
+			release(a, s);
+			return ISSUE_DEFER;
+		}
+		copy->chunk[copy->nchunks++] = pa;
+		if ((pa & (PAGE_SIZE - 1)) || (!s64 && pa + (paddr_t)pages * PAGE_SIZE > GiB(4))) {
+			log_error("ahci shadow allocator returned unusable pa=0x%llx pages=%u",
+				  (unsigned long long)pa, pages);
+			release(a, s);
+			*why = "shadow-memory";
+			return ISSUE_REFUSED;
+		}
+	}
+
+	if (s->data_out) {
+		fill_shadow(a, s);
+		if (port->crypt && ci.sct_log_write) {
+			uint16_t action = le16(shadow_page(s, 0));
+
+			if (action == ATA_SCT_LONG_SECTOR_ACCESS || action == ATA_SCT_WRITE_SAME) {
+				release(a, s);
+				*why = "sct-media-write";
+				return ISSUE_REFUSED;
+			}
+		}
+	} else if (s->data_in && !s->sector) {
+		/* Non-sector data is copied back up to PRDBC (or whole for NCQ):
+		 * nothing stale may ride along. */
+		for (uint32_t i = 0; i < copy->nchunks; i++)
+			phys_zero(copy->chunk[i], chunk_bytes(s, i));
+	}
+
+	/* Shadow command table: the guest's FIS and ATAPI command, our PRDT. */
+	ct = shadow_table(port, n);
+	phys_write(ct + AHCI_CT_CFIS, copy->cfis, AHCI_CT_CFIS_SIZE);
+	phys_write(ct + AHCI_CT_ACMD, copy->acmd, AHCI_CT_ACMD_SIZE);
+	phys_zero(ct + AHCI_CT_ACMD + AHCI_CT_ACMD_SIZE,
+		  AHCI_CT_PRDT - AHCI_CT_ACMD - AHCI_CT_ACMD_SIZE);
+	for (uint32_t i = 0; i < copy->nchunks; i++) {
+		struct ahci_prd e = {
+			.dba = (uint32_t)copy->chunk[i],
+			.dbau = (uint32_t)(copy->chunk[i] >> 32),
+			.dw3 = (chunk_bytes(s, i) - 1) |
+			       (irq && i + 1 == copy->nchunks ? AHCI_PRD_I : 0),
+		};
+		phys_write(ct + AHCI_CT_PRDT + (paddr_t)i * sizeof(e), &e, sizeof(e));
+	}
+	memset(&sh, 0, sizeof(sh));
+	sh.dw0 = (hdr.dw0 & 0xffffu) | copy->nchunks << 16;
+	sh.ctba = (uint32_t)ct;
+	sh.ctbau = (uint32_t)(ct >> 32);
+	phys_write(port->sh_cl + (paddr_t)n * AHCI_CMDHDR_SIZE, &sh, sizeof(sh));
+
+	s->guest_hdr = hdr_pa;
+	s->state = SLOT_ISSUED;
+	a->stats.commands++;
+	if (s->ncq)
+		a->stats.ncq++;
+	return ISSUE_OK;
+
+refused:
+	hal_page_free(copy);
+	s->copy = NULL;
+	return ISSUE_REFUSED;
+}
+
+/* Hands the guest's requested slots to the device, in slot order. Stops at
+ * a refusal (the port halts, as an HBA does after a task-file error) or when
+ * shadow memory runs out (retried from ahci_poll). */
+static void try_issue(struct ahci *a, unsigned p)
+{
+	struct ahci_port *port = &a->port[p];
+	uint32_t go = 0, go_ncq = 0;
+
+	while (port->requested && !port->err_emul) {
+		unsigned n = (unsigned)__builtin_ctz(port->requested);
+		uint32_t b = 1u << n;
+		const char *why = "?";
+		uint8_t op;
+		int r = issue_one(a, p, n, &why, &op);
+
+		if (r == ISSUE_DEFER) {
+			a->stats.deferred++;
+			if (a->holding)
+				break;
+			/* Nothing in flight anywhere will free memory: give up. */
+			why = "out-of-shadow-memory";
+			r = ISSUE_REFUSED;
+		}
+		port->requested &= ~b;
+		if (r == ISSUE_REFUSED) {
+			refuse(a, p, n, op, why);
+			break;
+		}
+		port->issued |= b;
+		go |= b;
+		if (port->slot[n].ncq)
+			go_ncq |= b;
+	}
+	if (!go)
+		return;
+	barrier();	/* shadow table, header and data before the doorbell */
+	if (go_ncq)
+		pwr(a, p, AHCI_PxSACT, go_ncq);
+	pwr(a, p, AHCI_PxCI, go);
+}
+
+/* ---- completion ---- */
+
+static void snoop_identify(struct ahci_port *port, struct ahci_slot *s, unsigned p)
+{
+	const uint8_t *id = shadow_page(s, 0);
+	uint16_t w106 = le16(id + 2 * ATA_ID_SECTOR_SIZE);
+	uint32_t words = 256;
+
+	if (s->bytes < 512)
+		return;
+	if ((w106 & 0xc000) == 0x4000 && (w106 & (1u << 12)))
+		words = le16(id + 2 * ATA_ID_LOGICAL_SECTOR) |
+			(uint32_t)le16(id + 2 * (ATA_ID_LOGICAL_SECTOR + 1)) << 16;
+	if (words != 256 && !port->sector_size_bad && port->crypt)
+		log_warn("ahci port=%u logical_sector=%u: sector commands refused "
+			 "(only 512-byte sectors are encrypted)", p, words * 2);
+	port->sector_size_bad = words != 256;
+}
+
+/* The device finished slot n: data, byte count back to the guest. */
+static void deliver(struct ahci *a, unsigned p, unsigned n)
+{
+	struct ahci_port *port = &a->port[p];
+	struct ahci_slot *s = &port->slot[n];
+	struct ahci_cmd_hdr sh;
+
+	phys_read(&sh, port->sh_cl + (paddr_t)n * AHCI_CMDHDR_SIZE, sizeof(sh));
+	if (s->data_in) {
+		uint32_t bytes = s->bytes;
+
+		/* Sector reads that completed without error moved everything
+		 * (PRDBC need not be kept for queued commands); other data-in
+		 * commands deliver what the HBA counted. */
+		if (!s->sector && !s->ncq)
+			bytes = MIN(sh.prdbc, s->bytes);
+		if (s->crypt)
+			bytes = (uint32_t)ALIGN_DOWN(bytes, ATA_SECTOR_SIZE);
+		if (s->identify)
+			snoop_identify(port, s, p);
+		drain_shadow(a, s, bytes);
+	}
+	if (guest_ok(a, s->guest_hdr, AHCI_CMDHDR_SIZE))
+		phys_write(s->guest_hdr + offsetof(struct ahci_cmd_hdr, prdbc), &sh.prdbc,
+			   sizeof(sh.prdbc));
+	a->stats.completed++;
+}
+
+static void free_dropped(struct ahci *a, struct ahci_port *port)
+{
+	for (unsigned n = 0; n < AHCI_MAX_SLOTS; n++)
+		if (port->slot[n].state == SLOT_DROPPED)
+			release(a, &port->slot[n]);
+	port->dropped = 0;
+}
+
+/* Notices what the device finished on port p and reflects it to the guest:
+ * data and byte counts first, then the received FISes, and only then the
+ * guest-visible PxCI/PxSACT bits. */
+static void port_sync(struct ahci *a, unsigned p)
+{
+	struct ahci_port *port = &a->port[p];
+	uint32_t done = 0, accepted = 0, acked = 0;
+
+	if (!port->managed || a->hr_pending)
+		return;
+	if (port->issued) {
+		uint32_t ci = prd(a, p, AHCI_PxCI), sact = 0;
+
+		if (port->issued & ~ci)
+			sact = prd(a, p, AHCI_PxSACT);
+		barrier();	/* the doorbells before the memory they guard */
+		for (uint32_t m = port->issued & ~ci; m; m &= m - 1) {
+			unsigned n = (unsigned)__builtin_ctz(m);
+			uint32_t b = 1u << n;
+
+			if (port->slot[n].ncq) {
+				if (port->slot[n].state == SLOT_ISSUED)
+					accepted |= b;
+				if (sact & b)
+					continue;
+			}
+			done |= b;
+		}
+		for (uint32_t m = done; m; m &= m - 1) {
+			unsigned n = (unsigned)__builtin_ctz(m);
+			struct ahci_slot *s = &port->slot[n];
+
+			if (s->state == SLOT_ISSUED) {
+				deliver(a, p, n);
+				release(a, s);
+				acked |= 1u << n;
+			} else {	/* POISONED: never delivered */
+				release(a, s);
+				s->state = SLOT_HELD;
+			}
+		}
+		port->issued &= ~done;
+	}
+	sync_fis(a, port);
+	barrier();
+	port->ci &= ~(acked | accepted);
+	port->sact &= ~acked;
+	if (port->dropped && !(prd(a, p, AHCI_PxCMD) & AHCI_PxCMD_CR))
+		free_dropped(a, port);
+	if (port->requested)
+		try_issue(a, p);
+}
+
+/* ---- port and controller state changes ---- */
+
+/* The guest's slots are gone (port stop, HBA reset): commands on the device
+ * keep their shadow buffers until the DMA engine is seen stopped. */
+static void port_drop(struct ahci *a, unsigned p)
+{
+	struct ahci_port *port = &a->port[p];
+
+	for (unsigned n = 0; n < AHCI_MAX_SLOTS; n++) {
+		struct ahci_slot *s = &port->slot[n];
+
+		if (s->state == SLOT_ISSUED || s->state == SLOT_POISONED) {
+			s->state = SLOT_DROPPED;
+			port->dropped |= 1u << n;
+			a->stats.dropped++;
+		} else if (s->state == SLOT_HELD) {
+			s->state = SLOT_FREE;
+		}
+	}
+	port->requested = port->issued = 0;
+	port->ci = port->sact = 0;
+	port->err_emul = false;
+	port->tfd_emul = 0;
+}
+
+/* COMRESET with commands on the device: whatever the device does with them
+ * now is not a completion, and the guest's bits stay set until it stops the
+ * port. */
+static void port_poison(struct ahci *a, unsigned p)
+{
+	struct ahci_port *port = &a->port[p];
+
+	for (unsigned n = 0; n < AHCI_MAX_SLOTS; n++) {
+		struct ahci_slot *s = &port->slot[n];
+
+		if (s->state == SLOT_ISSUED) {
+			s->state = SLOT_POISONED;
+			a->stats.dropped++;
+		}
+	}
+	for (uint32_t m = port->requested; m; m &= m - 1)
+		port->slot[__builtin_ctz(m)].state = SLOT_HELD;
+	port->requested = 0;
+}
+
+/* The real base registers hold the shadow areas (they may have been reset). */
+static void ensure_bases(struct ahci *a, unsigned p)
+{
+	struct ahci_port *port = &a->port[p];
+	uint32_t clb = (uint32_t)port->sh_cl, clbu = (uint32_t)(port->sh_cl >> 32);
+	uint32_t fb = (uint32_t)port->sh_fis, fbu = (uint32_t)(port->sh_fis >> 32);
+
+	if (prd(a, p, AHCI_PxCLB) != clb || prd(a, p, AHCI_PxCLBU) != clbu) {
+		pwr(a, p, AHCI_PxCLB, clb);
+		pwr(a, p, AHCI_PxCLBU, clbu);
+	}
+	if (prd(a, p, AHCI_PxFB) != fb || prd(a, p, AHCI_PxFBU) != fbu) {
+		pwr(a, p, AHCI_PxFB, fb);
+		pwr(a, p, AHCI_PxFBU, fbu);
+	}
+}
+
+static void hr_check(struct ahci *a)
+{
+	if (!a->hr_pending || (rd(a, AHCI_GHC) & AHCI_GHC_HR))
+		return;
+	a->hr_pending = false;
+	for (unsigned p = 0; p < AHCI_MAX_PORTS; p++) {
+		if (!a->port[p].managed || a->port[p].broken)
+			continue;
+		ensure_bases(a, p);
+		free_dropped(a, &a->port[p]);
+	}
+}
+
+static void port_cmd_write(struct ahci *a, unsigned p, uint32_t v)
+{
+	struct ahci_port *port = &a->port[p];
+	uint32_t old = prd(a, p, AHCI_PxCMD);
+
+	if ((old & AHCI_PxCMD_ST) && !(v & AHCI_PxCMD_ST)) {
+		port_sync(a, p);	/* finished commands still count */
+		port_drop(a, p);
+	}
+	if (!port->broken) {
+		if (!(old & AHCI_PxCMD_ST) && (v & AHCI_PxCMD_ST)) {
+			free_dropped(a, port);	/* software waited for CR = 0 */
+			ensure_bases(a, p);
+		} else if (!(old & AHCI_PxCMD_FRE) && (v & AHCI_PxCMD_FRE)) {
+			ensure_bases(a, p);
+		}
+	}
+	pwr(a, p, AHCI_PxCMD, v);
+	if (port->dropped && !(prd(a, p, AHCI_PxCMD) & AHCI_PxCMD_CR))
+		free_dropped(a, port);
+}
+
+static void hba_reset(struct ahci *a, uint32_t v)
+{
+	for (unsigned p = 0; p < AHCI_MAX_PORTS; p++) {
+		if (!a->port[p].managed)
+			continue;
+		port_sync(a, p);
+		port_drop(a, p);
+		a->port[p].is_emul = 0;
+	}
+	a->is_emul = 0;
+	wr(a, AHCI_GHC, v);
+	a->hr_pending = true;
+	hr_check(a);
+}
+
+/* ---- guest register accesses ---- */
+
+static uint32_t port_read(struct ahci *a, unsigned p, uint32_t reg)
+{
+	struct ahci_port *port = &a->port[p];
+
+	switch (reg) {
+	case AHCI_PxCLB: return port->clb;
+	case AHCI_PxCLBU: return port->clbu;
+	case AHCI_PxFB: return port->fb;
+	case AHCI_PxFBU: return port->fbu;
+	case AHCI_PxIS:
+		port_sync(a, p);
+		return prd(a, p, AHCI_PxIS) | port->is_emul;
+	case AHCI_PxTFD:
+		port_sync(a, p);
+		return port->err_emul ? port->tfd_emul : prd(a, p, AHCI_PxTFD);
+	case AHCI_PxSACT:
+		port_sync(a, p);
+		return port->sact;
+	case AHCI_PxCI:
+		port_sync(a, p);
+		return port->ci;
+	default:
+		return prd(a, p, reg);
+	}
+}
+
+static uint32_t read32(struct ahci *a, uint32_t off)
+{
+	if (a->cfg.confine_only)
+		return rd(a, off);
+	hr_check(a);
+	if (off < AHCI_PORT_BASE) {
+		switch (off) {
+		case AHCI_CAP:
+			return rd(a, AHCI_CAP) & ~AHCI_CAP_FBSS;
+		case AHCI_IS:
+			ahci_poll(a);
+			return rd(a, AHCI_IS) | a->is_emul;
+		default:
+			return rd(a, off);
+		}
+	}
+	if (off < AHCI_PORT_END) {
+		unsigned p = (off - AHCI_PORT_BASE) / AHCI_PORT_STRIDE;
+
+		if (a->port[p].managed)
+			return port_read(a, p, (off - AHCI_PORT_BASE) % AHCI_PORT_STRIDE);
+	}
+	return rd(a, off);
+}
+
+/* A dword register write: v holds the written bytes in place, mask which
+ * bytes were written, width/off the guest's own access for pass-through. */
+static void port_write(struct ahci *a, unsigned p, uint32_t reg, uint32_t v, uint32_t mask,
+		       uint32_t off, int width, uint32_t raw)
+{
+	struct ahci_port *port = &a->port[p];
+	bool s64 = (a->cap & AHCI_CAP_S64A) != 0;
+
+	switch (reg) {
+	case AHCI_PxCLB:
+		port->clb = ((port->clb & ~mask) | (v & mask)) & AHCI_PxCLB_MASK;
+		return;
+	case AHCI_PxCLBU:
+		port->clbu = s64 ? (port->clbu & ~mask) | (v & mask) : 0;
+		return;
+	case AHCI_PxFB:
+		port->fb = ((port->fb & ~mask) | (v & mask)) & AHCI_PxFB_MASK;
+		return;
+	case AHCI_PxFBU:
+		port->fbu = s64 ? (port->fbu & ~mask) | (v & mask) : 0;
+		return;
+	case AHCI_PxIS:
+		port->is_emul &= ~(v & mask);
+		break;
+	case AHCI_PxCMD:
+		if (mask != 0xffffffffu)
+			v = (prd(a, p, AHCI_PxCMD) & ~mask) | (v & mask);
+		port_cmd_write(a, p, v);
+		return;
+	case AHCI_PxSCTL:
+		if (mask != 0xffffffffu)
+			v = (prd(a, p, AHCI_PxSCTL) & ~mask) | (v & mask);
+		if (AHCI_PxSCTL_DET(v) == AHCI_PxSCTL_DET_COMRESET) {
+			port_sync(a, p);
+			port_poison(a, p);
+		}
+		pwr(a, p, AHCI_PxSCTL, v);
+		return;
+	case AHCI_PxSACT:
+		if (prd(a, p, AHCI_PxCMD) & AHCI_PxCMD_ST)
+			port->sact |= v & mask & a->slot_mask;
+		return;
+	case AHCI_PxCI: {
+		uint32_t b = v & mask & a->slot_mask & ~(port->ci | port->issued);
+
+		if (!b || !(prd(a, p, AHCI_PxCMD) & AHCI_PxCMD_ST))
+			return;
+		port->ci |= b;
+		port->requested |= b;
+		try_issue(a, p);
+		return;
+	}
+	case AHCI_PxFBS:
+		if (a->cap & AHCI_CAP_FBSS)
+			return;		/* FIS-based switching is hidden */
+		break;
+	default:
+		break;
+	}
+	raw_write(a, off, width, raw);
+}
+
+static void write32(struct ahci *a, uint32_t dw, uint32_t v, uint32_t mask, uint32_t off,
+		    int width, uint32_t raw)
+{
+	if (dw < AHCI_PORT_BASE) {
+		switch (dw) {
+		case AHCI_CAP:
+			/* HwInit; software (Linux after a reset) may write back what
+			 * it read: pass that, drop anything else. */
+			if (mask == 0xffffffffu && (v == (a->cap & ~AHCI_CAP_FBSS) || v == a->cap))
+				wr(a, AHCI_CAP, a->cap);
+			return;
+		case AHCI_PI:
+			if (mask == 0xffffffffu && v == a->pi)
+				wr(a, AHCI_PI, v);
+			return;
+		case AHCI_GHC:
+			if (mask != 0xffffffffu)
+				v = (rd(a, AHCI_GHC) & ~mask) | (v & mask);
+			if (v & AHCI_GHC_HR)
+				hba_reset(a, v);
+			else
+				wr(a, AHCI_GHC, v);
+			return;
+		case AHCI_IS:
+			a->is_emul &= ~(v & mask);
+			break;
+		default:
+			break;
+		}
+		raw_write(a, off, width, raw);
+		return;
+	}
+	if (dw < AHCI_PORT_END) {
+		unsigned p = (dw - AHCI_PORT_BASE) / AHCI_PORT_STRIDE;
+
+		if (a->port[p].managed)
+			port_write(a, p, (dw - AHCI_PORT_BASE) % AHCI_PORT_STRIDE, v, mask, off,
+				   width, raw);
+		/* Ports not implemented at init: writes dropped. */
+		return;
+	}
+	raw_write(a, off, width, raw);
+}
+
+uint64_t ahci_guest_read(struct ahci *a, uint32_t off, int size)
+{
+	if (size == 8 && IS_ALIGNED(off, 8))
+		return (uint64_t)read32(a, off) | (uint64_t)read32(a, off + 4) << 32;
+	if ((size == 4 || size == 2 || size == 1) && IS_ALIGNED(off, (uint32_t)size)) {
+		if (a->cfg.confine_only)
+			return raw_read(a, off, size);
+		uint32_t v = read32(a, off & ~3u) >> ((off & 3) * 8);
+
+		return size == 4 ? v : v & ((1u << (size * 8)) - 1);
+	}
+	if (size == 1 || size == 2 || size == 4 || size == 8) {
+		/* Misaligned: a byte at a time. */
+		uint64_t v = 0;
+
+		for (int i = 0; i < size; i++)
+			v |= ahci_guest_read(a, off + (uint32_t)i, 1) << (8 * i);
+		return v;
+	}
+	return ~0ULL;
+}
+
+void ahci_guest_write(struct ahci *a, uint32_t off, int size, uint64_t value)
+{
+	if (size == 8 && IS_ALIGNED(off, 8)) {
+		ahci_guest_write(a, off, 4, (uint32_t)value);
+		ahci_guest_write(a, off + 4, 4, value >> 32);
+		return;
+	}
+	if ((size == 4 || size == 2 || size == 1) && IS_ALIGNED(off, (uint32_t)size)) {
+		unsigned shift = (off & 3) * 8;
+		uint32_t ones = size == 4 ? 0xffffffffu : (1u << (size * 8)) - 1;
+		uint32_t raw = (uint32_t)value & ones;
+
+		if (a->cfg.confine_only) {
+			raw_write(a, off, size, raw);
+			return;
+		}
+		hr_check(a);
+		write32(a, off & ~3u, raw << shift, ones << shift, off, size, raw);
+		return;
+	}
+	if (size == 2 || size == 4 || size == 8)
+		for (int i = 0; i < size; i++)
+			ahci_guest_write(a, off + (uint32_t)i, 1, (value >> (8 * i)) & 0xff);
+}
+
+void ahci_poll(struct ahci *a)
+{
+	if (a->cfg.confine_only)
+		return;
+	hr_check(a);
+	if (a->hr_pending)
+		return;
+	for (unsigned p = 0; p < AHCI_MAX_PORTS; p++) {
+		struct ahci_port *port = &a->port[p];
+
+		if (port->managed && (port->issued || port->requested || port->dropped))
+			port_sync(a, p);
+	}
+}
+
+void ahci_set_abar(struct ahci *a, paddr_t abar)
+{
+	a->abar = abar;
+	a->cfg.abar = abar;
+}
+
+/* ---- init ---- */
+
+static bool cmd_bits_clear(struct ahci *a, unsigned p, uint32_t bits)
+{
+	struct deadline d = deadline_in_us(STOP_TIMEOUT_US);
+
+	while (prd(a, p, AHCI_PxCMD) & bits)
+		if (deadline_passed(&d))
+			return !(prd(a, p, AHCI_PxCMD) & bits);
+	return true;
+}
+
+static int port_init(struct ahci *a, unsigned p)
+{
+	struct ahci_port *port = &a->port[p];
+	bool s64 = (a->cap & AHCI_CAP_S64A) != 0;
+	uint32_t cmd = prd(a, p, AHCI_PxCMD);
+	paddr_t page, ct;
+
+	port->managed = true;
+	port->crypt = a->cfg.crypt && (a->cfg.crypt_ports & (1u << p));
+	port->clb = prd(a, p, AHCI_PxCLB) & AHCI_PxCLB_MASK;
+	port->clbu = s64 ? prd(a, p, AHCI_PxCLBU) : 0;
+	port->fb = prd(a, p, AHCI_PxFB) & AHCI_PxFB_MASK;
+	port->fbu = s64 ? prd(a, p, AHCI_PxFBU) : 0;
+
+	if (cmd & (AHCI_PxCMD_ST | AHCI_PxCMD_CR)) {
+		pwr(a, p, AHCI_PxCMD, prd(a, p, AHCI_PxCMD) & ~AHCI_PxCMD_ST);
+		if (!cmd_bits_clear(a, p, AHCI_PxCMD_CR))
+			port->broken = true;
+	}
+	if (!port->broken && (cmd & (AHCI_PxCMD_FRE | AHCI_PxCMD_FR))) {
+		pwr(a, p, AHCI_PxCMD, prd(a, p, AHCI_PxCMD) & ~AHCI_PxCMD_FRE);
+		if (!cmd_bits_clear(a, p, AHCI_PxCMD_FR))
+			port->broken = true;
+	}
+	if (port->broken) {
+		log_error("ahci port=%u cmd=0x%08x: did not stop within 500 ms; "
+			  "its commands will be refused", p, prd(a, p, AHCI_PxCMD));
+		return E_OK;
+	}
+	if (cmd & (AHCI_PxCMD_ST | AHCI_PxCMD_FRE))
+		log_info("ahci port=%u was running (cmd=0x%08x): stopped", p, cmd);
+
+	page = a->cfg.shadow.alloc(a->cfg.shadow.ctx, 1);
+	ct = page ? a->cfg.shadow.alloc(a->cfg.shadow.ctx, CT_PAGES) : 0;
+	if (!ct) {
+		if (page)
+			a->cfg.shadow.free(a->cfg.shadow.ctx, page, 1);
+		return E_NOMEM;
+	}
+	port->sh_cl = page;
+	port->sh_fis = page + AHCI_CL_SIZE;
+	port->sh_ct = ct;
+	port->sh_ct_pages = CT_PAGES;
+	if ((page | ct) & (PAGE_SIZE - 1) ||
+	    (!s64 && (page + PAGE_SIZE > GiB(4) || ct + CT_PAGES * PAGE_SIZE > GiB(4))))
+		return E_RANGE;
+	phys_zero(page, PAGE_SIZE);
+	phys_zero(ct, CT_PAGES * PAGE_SIZE);
+	memset(port->fis_last, 0, sizeof(port->fis_last));
+	ensure_bases(a, p);
+
+	log_info("ahci port=%u ssts=0x%03x sig=0x%08x cmd=0x%08x clb=0x%llx fb=0x%llx "
+		 "shadow_cl=0x%llx shadow_fis=0x%llx shadow_ct=0x%llx crypt=%s", p,
+		 prd(a, p, AHCI_PxSSTS), prd(a, p, AHCI_PxSIG), prd(a, p, AHCI_PxCMD),
+		 (unsigned long long)((paddr_t)port->clb | (paddr_t)port->clbu << 32),
+		 (unsigned long long)guest_fb(port), (unsigned long long)port->sh_cl,
+		 (unsigned long long)port->sh_fis, (unsigned long long)port->sh_ct,
+		 port->crypt ? "yes" : "no");
+	return E_OK;
+}
+
+static unsigned popcount32(uint32_t v)
+{
+	unsigned n = 0;
+
+	for (; v; v &= v - 1)
+		n++;
+	return n;
+}
+
+int ahci_init(struct ahci *a, const struct ahci_config *cfg)
+{
+	int err;
+
+	memset(a, 0, sizeof(*a));
+	a->cfg = *cfg;
+	a->abar = cfg->abar;
+	if (!a->cfg.max_prdtl)
+		a->cfg.max_prdtl = AHCI_DEFAULT_MAX_PRDTL;
+	if (!a->cfg.max_cmd_bytes)
+		a->cfg.max_cmd_bytes = AHCI_DEFAULT_MAX_CMD_BYTES;
+	if (!cfg->abar || a->cfg.max_prdtl > AHCI_PRDTL_LIMIT ||
+	    a->cfg.max_cmd_bytes > AHCI_CMD_BYTES_LIMIT || a->cfg.max_cmd_bytes < ATA_SECTOR_SIZE)
+		return E_INVAL;
+	if (!cfg->confine_only &&
+	    (!cfg->shadow.alloc || !cfg->shadow.free || !cfg->guest_mem_ok))
+		return E_INVAL;
+	if (cfg->crypt && cfg->crypt_ports &&
+	    (!cfg->crypt->in_range || !cfg->crypt->encrypt || !cfg->crypt->decrypt))
+		return E_INVAL;
+
+	a->cap = rd(a, AHCI_CAP);
+	a->pi = rd(a, AHCI_PI);
+	a->vs = rd(a, AHCI_VS);
+	if (a->cap == 0xffffffffu || !a->pi || a->pi == 0xffffffffu) {
+		log_error("ahci abar=0x%llx: no controller (cap=0x%08x pi=0x%08x)",
+			  (unsigned long long)cfg->abar, a->cap, a->pi);
+		return E_INVAL;
+	}
+	a->cap_guest = a->cap & ~AHCI_CAP_FBSS;
+	a->nslots = AHCI_CAP_NCS(a->cap) + 1;
+	a->slot_mask = a->nslots == 32 ? 0xffffffffu : (1u << a->nslots) - 1;
+	log_info("ahci abar=0x%llx cap=0x%08x pi=0x%08x vs=0x%08x ports=%u slots=%u ncq=%s "
+		 "s64a=%s mode=%s max_cmd=%u max_prdtl=%u", (unsigned long long)cfg->abar, a->cap,
+		 a->pi, a->vs, popcount32(a->pi), a->nslots,
+		 a->cap & AHCI_CAP_SNCQ ? "yes" : "no", a->cap & AHCI_CAP_S64A ? "yes" : "no",
+		 cfg->confine_only ? "confine" : "shadow", a->cfg.max_cmd_bytes, a->cfg.max_prdtl);
+	if (cfg->confine_only)
+		return E_OK;
+
+	for (unsigned p = 0; p < AHCI_MAX_PORTS; p++) {
+		if (!(a->pi & (1u << p)))
+			continue;
+		err = port_init(a, p);
+		if (err) {
+			log_error("ahci port=%u: shadow areas: %s", p, err_str(err));
+			ahci_fini(a);
+			return err;
+		}
+	}
+	return E_OK;
+}
+
+void ahci_fini(struct ahci *a)
+{
+	for (unsigned p = 0; p < AHCI_MAX_PORTS; p++) {
+		struct ahci_port *port = &a->port[p];
+
+		for (unsigned n = 0; n < AHCI_MAX_SLOTS; n++)
+			release(a, &port->slot[n]);
+		if (port->sh_cl)
+			a->cfg.shadow.free(a->cfg.shadow.ctx, port->sh_cl, 1);
+		if (port->sh_ct)
+			a->cfg.shadow.free(a->cfg.shadow.ctx, port->sh_ct, port->sh_ct_pages);
+		port->sh_cl = port->sh_fis = port->sh_ct = 0;
+		port->managed = false;
+	}
+}

@@ -1,0 +1,168 @@
+/* Intercepted AHCI: the guest's own driver runs the controller, shoji
+ * shadows everything the controller reaches by DMA (docs/ahci.md).
+ *
+ * The guest's accesses to the ABAR are trapped (nested page faults) and
+ * handed to ahci_guest_read/ahci_guest_write; ahci_poll runs on every exit.
+ * Per implemented port, the real PxCLB/PxFB point at shadow command-list and
+ * received-FIS areas; on a PxCI write each newly issued command (header,
+ * command FIS, ATAPI command, PRDT) is copied ONCE out of guest memory,
+ * validated, given shadow data buffers and a shadow command table, and
+ * issued; write data is gathered (and encrypted) before, read data
+ * decrypted and scattered after the device completed. The guest sees its
+ * own PxCLB/PxFB, and PxCI/PxSACT bits that clear only after shoji copied
+ * the results back.
+ *
+ * Portable: the real registers through hal_mmio_*, guest memory through
+ * hal_phys_to_virt (guest-physical == host-physical), shadow memory from
+ * the allocator callback. One engine instance per controller; not
+ * reentrant (the caller serialises calls for one controller). */
+#ifndef SHOJI_DEVICES_AHCI_H
+#define SHOJI_DEVICES_AHCI_H
+
+#include "devices/ahci_regs.h"
+#include "lib/types.h"
+
+#define AHCI_MAX_PORTS		32
+#define AHCI_MAX_SLOTS		32
+#define AHCI_ABAR_SIZE		0x1100	/* generic + 32 ports; the BAR may be larger */
+
+/* Limits on one command (all configurable down, none up). */
+#define AHCI_DEFAULT_MAX_PRDTL	168	/* what Linux's ahci uses (AHCI_MAX_SG) */
+#define AHCI_PRDTL_LIMIT	192	/* guest PRDT entries shoji will copy */
+#define AHCI_CHUNK_PAGES	32	/* shadow data is allocated 128 KiB at a time */
+#define AHCI_MAX_CHUNKS		64	/* so one command moves at most 8 MiB */
+#define AHCI_DEFAULT_MAX_CMD_BYTES (4u << 20)
+#define AHCI_CMD_BYTES_LIMIT	(AHCI_MAX_CHUNKS * AHCI_CHUNK_PAGES * 4096u)
+
+/* Encryption of sector data (the lead plugs AES-XTS aes-xts-plain64 here;
+ * tests use a reversible toy). Sectors are 512 bytes; lba is the tweak.
+ * in_range: true iff EVERY sector of [lba, lba + sectors) is to be
+ * encrypted (the engine then falls back to one sector at a time).
+ * encrypt/decrypt: dst and src do not overlap and are each contiguous. */
+struct ahci_crypt {
+	void *ctx;
+	bool (*in_range)(void *ctx, uint64_t lba, uint32_t sectors);
+	void (*encrypt)(void *ctx, uint64_t lba, void *dst, const void *src, uint32_t sectors);
+	void (*decrypt)(void *ctx, uint64_t lba, void *dst, const void *src, uint32_t sectors);
+};
+
+/* Shadow memory: `pages` contiguous 4 KiB pages inside the shadow window
+ * (the only memory the controller's IOMMU domain maps), page aligned;
+ * returns the physical address, 0 when none is left. Contents need not be
+ * zeroed. */
+struct ahci_shadow_alloc {
+	void *ctx;
+	paddr_t (*alloc)(void *ctx, uint32_t pages);
+	void (*free)(void *ctx, paddr_t pa, uint32_t pages);
+};
+
+struct ahci_config {
+	paddr_t abar;			/* the controller's BAR5 (host-physical) */
+	/* Test-only: no shadowing at all, every register passes through, so
+	 * the controller DMAs to the guest's own addresses and (with its IOMMU
+	 * domain holding only the shadow window) faults. */
+	bool confine_only;
+	struct ahci_shadow_alloc shadow;	/* required unless confine_only */
+	/* May the engine read/write guest memory [pa, pa + len)? Must refuse the
+	 * hypervisor region (and so the shadow window) and anything not RAM
+	 * the guest owns. Required unless confine_only. */
+	void *guest_ctx;
+	bool (*guest_mem_ok)(void *ctx, paddr_t pa, uint64_t len);
+	/* Encryption for the ports in crypt_ports (NULL or 0: none). */
+	const struct ahci_crypt *crypt;
+	uint32_t crypt_ports;
+	/* Optional: the engine emulated an interrupt condition (an error
+	 * completion) that the guest enabled (PxIE and GHC.IE): deliver the
+	 * controller's interrupt to the guest. Without it the guest's command
+	 * timeout finds the error instead. */
+	void *irq_ctx;
+	void (*raise_irq)(void *ctx, unsigned port);
+	uint32_t max_prdtl;		/* 0: AHCI_DEFAULT_MAX_PRDTL; at most AHCI_PRDTL_LIMIT */
+	uint32_t max_cmd_bytes;		/* 0: AHCI_DEFAULT_MAX_CMD_BYTES; at most AHCI_CMD_BYTES_LIMIT */
+};
+
+/* Counters (the lead adds exits per command). Bytes are data moved between
+ * guest buffers and shadow buffers. */
+struct ahci_stats {
+	uint64_t commands;		/* issued to the device */
+	uint64_t ncq;			/* of which queued */
+	uint64_t completed;		/* copied back and acknowledged to the guest */
+	uint64_t refused;		/* error completions made by shoji */
+	uint64_t dropped;		/* abandoned by a port stop / HBA reset / COMRESET */
+	uint64_t deferred;		/* issue postponed: shadow memory exhausted */
+	uint64_t bytes_to_device;
+	uint64_t bytes_from_device;
+	uint64_t sectors_encrypted;
+	uint64_t sectors_decrypted;
+};
+
+/* ---- Engine state (private: use the functions below) ---- */
+struct ahci_cmd_copy;
+
+struct ahci_slot {
+	uint8_t state;			/* enum in ahci.c */
+	bool ncq, sector, crypt, crypt_all, data_in, data_out;
+	bool identify;			/* IDENTIFY DEVICE: look at the sector size */
+	uint64_t lba;
+	uint32_t sectors;
+	uint32_t bytes;			/* transfer size through the shadow buffers */
+	paddr_t guest_hdr;		/* guest command header as of issue time */
+	struct ahci_cmd_copy *copy;	/* hypervisor page: copies + shadow chunks */
+};
+
+struct ahci_port {
+	bool managed;			/* implemented at init: shadowed */
+	bool broken;			/* could not be stopped at init: every command refused */
+	bool crypt;
+	bool sector_size_bad;		/* IDENTIFY said logical sectors are not 512 bytes */
+	uint32_t clb, clbu, fb, fbu;	/* the guest's values */
+	paddr_t sh_cl, sh_fis, sh_ct;	/* shadow command list, FIS area, tables */
+	uint32_t sh_ct_pages;
+	uint32_t ci;			/* guest-visible PxCI */
+	uint32_t sact;			/* guest-visible PxSACT */
+	uint32_t requested;		/* guest-issued, not yet handed to the device */
+	uint32_t issued;		/* on the device (ISSUED or POISONED) */
+	uint32_t dropped;		/* abandoned, shadow buffers not yet freed */
+	uint32_t is_emul;		/* emulated PxIS bits (TFES) */
+	bool err_emul;			/* emulated task-file error: port halted */
+	uint32_t tfd_emul;
+	uint8_t fis_last[AHCI_RFIS_SIZE];	/* shadow FIS area as last copied out */
+	struct ahci_slot slot[AHCI_MAX_SLOTS];
+};
+
+struct ahci {
+	struct ahci_config cfg;
+	paddr_t abar;
+	uint32_t cap, cap_guest, pi, vs;
+	uint32_t nslots, slot_mask;
+	uint32_t is_emul;		/* emulated global IS bits */
+	bool hr_pending;		/* guest HBA reset not yet seen finished */
+	unsigned holding;		/* slots holding shadow memory, all ports */
+	unsigned refuse_logs;
+	struct ahci_stats stats;
+	struct ahci_port port[AHCI_MAX_PORTS];
+	uint8_t bounce[4096];		/* plaintext staging: never in shadow memory */
+};
+
+/* Takes over the controller at cfg->abar: reads CAP/PI, stops ports
+ * firmware left running, allocates and programs the shadow areas, logs one
+ * line for the controller and one per port. E_INVAL for a bad config or no
+ * controller, E_NOMEM, E_RANGE (shadow above 4 GiB without CAP.S64A). */
+int ahci_init(struct ahci *a, const struct ahci_config *cfg);
+
+/* A guest access at `offset` into the ABAR, `size` 1, 2, 4 or 8 bytes. */
+uint64_t ahci_guest_read(struct ahci *a, uint32_t offset, int size);
+void ahci_guest_write(struct ahci *a, uint32_t offset, int size, uint64_t value);
+
+/* Notices completions (and finished resets) and issues deferred commands.
+ * Cheap when nothing is outstanding: no register access at all. */
+void ahci_poll(struct ahci *a);
+
+/* The guest moved the BAR (PCI config interception). */
+void ahci_set_abar(struct ahci *a, paddr_t abar);
+
+/* Frees every shadow and hypervisor page the engine holds. Only when the
+ * controller no longer DMAs (all ports stopped, or after an HBA reset). */
+void ahci_fini(struct ahci *a);
+
+#endif
