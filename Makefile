@@ -121,9 +121,13 @@ integration: deps guest $(IMAGE) $(ISO) $(TOOL_BINS) $(AML_FILES)
 
 test: unit integration
 
-# Benchmarks (not tests): each line runs one host tool and prints a markdown table.
-bench: $(TOOL_BINS)
+# Benchmarks (not tests), README "Performance": the IOMMU page-table tool on
+# the host, then the guest booted under every configuration in QEMU, interleaved
+# (scripts/bench --help). Results in $(BUILD)/bench/: results.md, results.json,
+# ratios.png. QUICK=1: one short repetition; BENCH_ARGS passes more options.
+bench: deps guest $(IMAGE) $(TOOL_BINS)
 	$(BUILD)/tools/iopt-bench
+	BUILD=$(BUILD) $(PY) scripts/bench $(if $(filter-out 0,$(QUICK)),--quick) $(BENCH_ARGS)
 
 # On a terminal the guest gives a shell; otherwise it runs its demo script
 # and `make run` exits 0 only if the demo passed.

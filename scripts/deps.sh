@@ -13,6 +13,7 @@ PACKAGES=(
 	acpica-tools                  # iasl: test tables, cross-check of dmar-inspect
 	grub-pc-bin grub-common xorriso mtools   # make iso (GRUB Multiboot2 path)
 	musl-tools xz-utils cpio kmod gzip       # make guest (guest/README.md)
+	gnuplot-nox                   # make bench: build/bench/ratios.png
 )
 
 missing=()

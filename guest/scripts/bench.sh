@@ -1,15 +1,209 @@
-# bench: guest-side figures (shoji.script=bench). The boot-to-/init time is
-# the "guest: init uptime=" line that /init prints before any script.
+# bench: guest-side figures (shoji.script=bench), read by scripts/bench on the
+# host. The boot-to-/init time is the "guest: init uptime=" line that /init
+# prints before any script. Every figure is timed here, inside the guest, with
+# CLOCK_MONOTONIC (blkverify) or /proc/uptime.
 #   shoji.disk=sdX|none    the scratch disk (default: first blank SATA disk)
-#   shoji.benchsecs=T      seconds per disk test (default 2)
+#   shoji.bench=T:SPAN:IDLE  seconds per disk test (default 2), range of the
+#                          disk the tests use (default 64M), idle seconds for
+#                          the VM-exits-per-second figure (default 2; 0: none;
+#                          only under shoji). One short word: under shoji the
+#                          whole guest command line must fit in 127 bytes
+#                          with the kernel's path (shoji's module strings).
+#   shoji.benchsecs=T      seconds per disk test (overrides shoji.bench)
+#   shoji.storm=edu        a DMA fault storm during the disk tests: every edu
+#                          device reads shoji's region, over and over (only
+#                          under shoji, which blocks it)
+#   shoji.storm=edu-ok     the control: the same loop, but the devices read
+#                          guest memory (at 1 MiB), which they may: no faults
+#   shoji.dmcrypt=CIPHER   run the disk tests through dm-crypt with CIPHER
+#                          (e.g. aes-xts-plain64) on the scratch disk
+#   shoji.xtsmem=CIPHER    also: the same tests on dm-crypt over a RAM disk
+#                          (brd), i.e. the guest's own AES-XTS speed over memory
+# dm-crypt needs dm_crypt, brd and a dmsetup in the initramfs: scripts/bench
+# builds such an initramfs (the default one has none of them).
+#
+# Lines (besides blkverify's "guest: bench name=.. mbps=.. iops=.. ops=.."):
+#   guest: bench counters at=idle-start|idle-end|disk-start|disk-end uptime=S
+#          [KEY=N ...] (shoji's VMMCALL counters) [disk_reads=N disk_writes=N
+#          disk_flushes=N] (the disk's completed requests, /sys/block/X/stat)
+#   guest: bench storm mode=edu|edu-ok devices=N dmas=N target=0x..
+#          faults_before=N faults_after=N
+#   guest: bench unavailable what=NAME reason=WORD
+
+BENCH_KEY=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
+_ifs=$IFS
+IFS=:
+set -- ${SHOJI_BENCH:-}
+IFS=$_ifs
+BENCH_SECS=${SHOJI_BENCHSECS:-${1:-2}}
+BENCH_SPAN=${2:-64M}
+IDLE_SECS=${3:-2}
+echo "guest: bench params secs=$BENCH_SECS span=$BENCH_SPAN idle=$IDLE_SECS storm=${SHOJI_STORM:-none} dmcrypt=${SHOJI_DMCRYPT:-none} xtsmem=${SHOJI_XTSMEM:-none}"
+
+under_shoji() { shoji-ctl version >/dev/null 2>&1; }
+
+# counters AT DEV: one "guest: bench counters" line.
+counters() {
+	_line="guest: bench counters at=$1 uptime=$(uptime_s)"
+	if under_shoji; then
+		# Every decimal counter of shoji's status (exits, exits_io, ..., iommu_faults).
+		_line="$_line $(shoji-ctl status | sed -n -E 's/^guest: shoji-ctl status ([a-z_]+=[0-9]+)$/\1/p' | tr '\n' ' ')"
+	fi
+	if [ -n "$2" ] && [ -r "/sys/block/${2##*/}/stat" ]; then
+		# Fields: reads completed (1), writes completed (5), flushes completed (15).
+		set -- $(cat "/sys/block/${2##*/}/stat")
+		_line="$_line disk_reads=$1 disk_writes=$5 disk_flushes=${15:-0}"
+	fi
+	echo "$_line" | tr -s ' ' | sed 's/ $//'
+}
+
+# disk_bench DEV [PREFIX]: blkverify's four tests; PREFIX renames them.
+disk_bench() {
+	_out=$(blkverify bench "$1" --offset 1M --span "$BENCH_SPAN" --seconds "$BENCH_SECS")
+	_rc=$?
+	echo "$_out" | sed "s/^guest: bench name=/guest: bench name=$2/"
+	return $_rc
+}
+
+storm_pids=
+storm_start() {
+	if [ "$1" = edu ]; then
+		hv=$(shoji-ctl status | sed -n 's/.*status hv_base=//p')
+		storm_target=$((hv + 0x80000))
+	else
+		storm_target=$((0x100000))
+	fi
+	storm_faults=$(shoji-ctl status | sed -n 's/.*status iommu_faults=//p')
+	storm_devices=0
+	rm -f /tmp/storm.*
+	for d in /sys/bus/pci/devices/*; do
+		[ "$(cat "$d/vendor")" = 0x1234 ] && [ "$(cat "$d/device")" = 0x11e8 ] || continue
+		# edu-dma turns on memory decoding and bus mastering.
+		edu-dma --device "${d##*/}" info >/dev/null || continue
+		bar=$(($(head -n 1 "$d/resource" | cut -d' ' -f1)))
+		# The DMA: 64 bytes from the target into the device's buffer (0x40000).
+		devmem $((bar + 0x80)) 32 $storm_target
+		devmem $((bar + 0x88)) 32 0x40000
+		devmem $((bar + 0x90)) 32 64
+		n=$storm_devices
+		# Start (bit 0), direction RAM -> device (bit 1 clear): the device
+		# reads memory. edu's DMA takes 100 ms and a start while one runs is
+		# ignored, so this keeps the engine busy.
+		( i=0; while :; do
+			devmem $((bar + 0x98)) 32 1
+			i=$((i + 1)); echo $i >/tmp/storm.$n
+			usleep 100000
+		done ) &
+		storm_pids="$storm_pids $!"
+		storm_devices=$((storm_devices + 1))
+	done
+	[ "$storm_devices" -gt 0 ]
+}
+
+storm_stop() {
+	[ -n "$storm_pids" ] && kill $storm_pids 2>/dev/null
+	wait $storm_pids 2>/dev/null
+	dmas=0
+	for f in /tmp/storm.*; do
+		[ -f "$f" ] && dmas=$((dmas + $(cat "$f")))
+	done
+	echo "guest: bench storm mode=$SHOJI_STORM devices=$storm_devices dmas=$dmas target=$(printf '0x%x' $storm_target) faults_before=$storm_faults faults_after=$(shoji-ctl status | sed -n 's/.*status iommu_faults=//p')"
+}
+
+# dm_map NAME DEV: dm-crypt with $SHOJI_DMCRYPT/$SHOJI_XTSMEM's cipher over DEV;
+# prints the mapped device.
+dm_map() {
+	_sectors=$(blockdev --getsz "$2") || return 1
+	echo "0 $_sectors crypt $3 $BENCH_KEY 0 $2 0" | dmsetup create "$1" >&2 || return 1
+	dmsetup mknodes "$1" >/dev/null 2>&1
+	[ -b "/dev/mapper/$1" ] && { echo "/dev/mapper/$1"; return 0; }
+	_dm=$(ls -d /sys/block/dm-*/dm 2>/dev/null | while read -r _d; do
+		[ "$(cat "$_d/name")" = "$1" ] && echo "${_d%/dm}"; done)
+	[ -n "$_dm" ] && [ -b "/dev/${_dm##*/}" ] && echo "/dev/${_dm##*/}"
+}
+
+dm_ready() {
+	if ! command -v dmsetup >/dev/null; then
+		echo "guest: bench unavailable what=dmcrypt reason=no-dmsetup-in-initramfs"
+		return 1
+	fi
+	for m in dm_crypt aesni_intel xts; do
+		modprobe -q "$m" 2>/dev/null && continue
+		echo "guest: bench unavailable what=dmcrypt reason=no-module-$m"
+		return 1
+	done
+}
 
 disk=$(scratch_disk)
-if [ -n "$disk" ]; then
-	check disk-bench blkverify bench "$disk" --offset 1M --seconds "${SHOJI_BENCHSECS:-2}"
-else
+if [ -z "$disk" ]; then
 	skip disk-bench no-scratch-disk
+	checks_done
+	exit
 fi
-# TODO: AES-XTS over memory inside the guest (AES-NI), the bound for the
-# encrypted-disk figure (design.md, performance yardsticks).
+
+# The guest's own IOMMU, if it runs one: the translation type of the disk
+# controller's group (DMA = strict, DMA-FQ = lazy, identity = passthrough).
+_p=$(readlink -f "/sys/block/${disk##*/}/device")
+while [ -n "$_p" ] && [ "$_p" != /sys ] && [ ! -e "$_p/iommu_group" ]; do _p=${_p%/*}; done
+if [ -e "$_p/iommu_group/type" ]; then
+	echo "guest: bench iommu device=${_p##*/} type=$(cat "$_p/iommu_group/type") units=$(ls /sys/class/iommu | wc -l)"
+else
+	echo "guest: bench iommu device=none type=none units=$(ls /sys/class/iommu 2>/dev/null | wc -l)"
+fi
+
+# Idle: VM exits while the guest does nothing. Taking a sample costs exits
+# of its own (CPUID and VMMCALL of the programs it runs): the calib pair,
+# taken back to back, measures that cost.
+if under_shoji && [ "$IDLE_SECS" != 0 ]; then
+	counters calib-start
+	counters calib-end
+	counters idle-start
+	sleep "$IDLE_SECS"
+	counters idle-end
+fi
+
+target=$disk
+if [ -n "${SHOJI_DMCRYPT:-}" ]; then
+	if dm_ready && target=$(dm_map shoji-bench "$disk" "$SHOJI_DMCRYPT"); then
+		echo "guest: bench dmcrypt cipher=$SHOJI_DMCRYPT device=$target over=$disk driver=$(sed -n '/^name *: xts(aes)$/,/^$/s/^driver *: //p' /proc/crypto | head -n 1)"
+	else
+		echo "guest: bench unavailable what=dmcrypt reason=dmsetup-create-failed"
+		target=
+	fi
+fi
+
+if [ -n "$target" ]; then
+	storming=
+	if [ -n "${SHOJI_STORM:-}" ]; then
+		if ! under_shoji; then
+			echo "guest: bench unavailable what=storm reason=no-shoji"
+		elif storm_start "$SHOJI_STORM"; then
+			storming=1
+		else
+			echo "guest: bench unavailable what=storm reason=no-edu-device"
+		fi
+	fi
+	counters disk-start "$target"
+	check disk-bench disk_bench "$target"
+	counters disk-end "$target"
+	[ -n "$storming" ] && storm_stop
+	if [ -n "${SHOJI_DMCRYPT:-}" ]; then
+		dmsetup remove shoji-bench
+	fi
+else
+	skip disk-bench no-target
+fi
+
+# AES-XTS over memory: dm-crypt on a RAM disk, the guest's own crypto speed
+# (AES-NI, emulated by QEMU TCG), read against the encrypted-disk figures.
+if [ -n "${SHOJI_XTSMEM:-}" ]; then
+	if dm_ready && modprobe -q brd rd_nr=1 rd_size=$((96 * 1024)) &&
+		mem=$(dm_map shoji-xtsmem /dev/ram0 "$SHOJI_XTSMEM"); then
+		check xtsmem-bench disk_bench "$mem" xtsmem-
+		dmsetup remove shoji-xtsmem
+	else
+		echo "guest: bench unavailable what=xtsmem reason=setup-failed"
+	fi
+fi
 
 checks_done

