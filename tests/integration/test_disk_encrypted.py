@@ -155,3 +155,24 @@ def test_equal_key_halves_refused(tmp_path):
     half = os.urandom(32)
     b = boot_disk(tmp_path, img, half + half, "write", expect_rc=1)
     assert b.has("unusable key (the two AES-256 halves are equal)"), b
+
+
+def test_confinement_alone_blocks_the_controller(tmp_path):
+    """intercept=ahci-confine-only: no shadowing, the controller keeps its IOMMU
+    domain (only the empty shadow window). The guest driver points it at guest
+    memory; every DMA faults, logged with the controller's BDF, and the guest
+    never gets a working disk (Linux waits out its command timeouts)."""
+    img = tmp_path / "c.img"
+    img.write_bytes(bytes(16 << 20))
+    b = run_shoji("--kernel", VMLINUX, "--initrd", INITRD, "--disk", str(img),
+                  "--cmdline", "intercept=ahci-confine-only",
+                  "--append", "console=ttyS0 shoji.script=demo", timeout=240, expect_rc=0)
+    assert b.has("mode=confine-only"), b
+    faults = [r for r in b.records("warning: vtd fault") if r.get("sid") == AHCI_SID]
+    assert faults and all(r["type"] == "write" for r in faults), b
+    hv = b.record("hvregion")
+    # What the controller tried to write is guest memory (its command lists and
+    # FIS areas), never reached: nothing of the disk is usable in the guest.
+    assert not b.has("guest: demo disk dev=/dev/sda"), b
+    assert open(img, "rb").read() == bytes(16 << 20)
+    assert all(not (int(hv["base"], 0) <= int(r["addr"], 0) < int(hv["end"], 0)) for r in faults)
