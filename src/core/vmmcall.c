@@ -46,6 +46,8 @@ static size_t status_text(void)
 		(unsigned long long)s->cpuid, (unsigned long long)s->npf,
 		(unsigned long long)s->mmio, (unsigned long long)s->vmmcall, (unsigned long long)s->nmi,
 		(unsigned long long)s->fault_nmis);
+	if (iommu_active() && n < TEXT_MAX - 1)
+		n += iommu_devices_text(text + n, TEXT_MAX - n);
 	if (disk_active() && n < TEXT_MAX - 1) {
 		disk_stats_text(text + n, TEXT_MAX - n);
 		n += strlen(text + n);

@@ -16,6 +16,7 @@
 #include "iommu/vtd_regs.h"
 #include "lib/error.h"
 #include "lib/log.h"
+#include "lib/printf.h"
 #include "lib/string.h"
 #include "platform/pci.h"
 
@@ -421,4 +422,20 @@ bool iommu_fault_pending(void)
 		if (!units[i].broken && vtd_fault_pending(&units[i]))
 			return true;
 	return false;
+}
+
+size_t iommu_devices_text(char *buf, size_t len)
+{
+	size_t n = 0;
+
+	if (len)
+		buf[0] = '\0';
+	for (unsigned i = 0; i < n_attached && n + 1 < len; i++) {
+		const struct attachment *a = &attached[i];
+
+		n += (size_t)shoji_snprintf(buf + n, len - n, "device=%02x:%02x.%x domain=%s\n",
+					    a->bdf.bus, a->bdf.dev, a->bdf.fn,
+					    a->domain ? a->domain->name : "none");
+	}
+	return MIN(n, len ? len - 1 : 0);
 }

@@ -40,6 +40,10 @@ unsigned iommu_poll_faults(void);
 unsigned iommu_unit_count(void);
 void iommu_unit_regs(unsigned i, paddr_t *start, paddr_t *end);
 
+/* "device=BB:DD.F domain=NAME" lines, one per PCI device (VMMCALL STATUS);
+ * returns the length written. */
+size_t iommu_devices_text(char *buf, size_t len);
+
 /* One line per PCI device: "iommu device 00:02.0 unit=0 domain=default reach=...". */
 void iommu_log_devices(void);
 
