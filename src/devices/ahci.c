@@ -308,6 +308,8 @@ static void fill_shadow(struct ahci *a, struct ahci_slot *s)
 		}
 		left -= n;
 	}
+	if (s->crypt)
+		memset(a->bounce, 0, sizeof(a->bounce));
 	a->stats.bytes_to_device += s->bytes;
 }
 
@@ -332,7 +334,8 @@ static void drain_shadow(struct ahci *a, struct ahci_slot *s, uint32_t bytes)
 		}
 		left -= n;
 	}
-	memset(a->bounce, 0, sizeof(a->bounce));
+	if (s->crypt)
+		memset(a->bounce, 0, sizeof(a->bounce));
 	a->stats.bytes_from_device += bytes;
 }
 
@@ -485,7 +488,7 @@ static int issue_one(struct ahci *a, unsigned p, unsigned n, const char **why, u
 			*why = "prd-address";
 			goto refused;
 		}
-		total += len;	/* at most 192 * 4 MiB: no 32-bit overflow */
+		total += len;	/* <= 8 MiB + 4 MiB: no 32-bit overflow */
 		if (total > a->cfg.max_cmd_bytes) {
 			*why = "transfer-too-large";
 			goto refused;
@@ -514,15 +517,21 @@ static int issue_one(struct ahci *a, unsigned p, unsigned n, const char **why, u
 		}
 		s->ncq = true;
 	}
-	if (0) {
+	if (port->crypt && ci.raw_media) {
 		*why = "raw-media-access";
 		goto refused;
 	}
 	if (ci.sector) {
 		uint64_t bytes = (uint64_t)ci.count * ATA_SECTOR_SIZE;
 
-		if (ci.addr == ATA_ADDR_LBA28 && !ci.lba_mode) {
+		if (port->crypt && ci.addr == ATA_ADDR_LBA28 && !ci.lba_mode) {
+			/* No LBA, no tweak. */
 			*why = "chs-addressing";
+			goto refused;
+		}
+		if (port->crypt && AHCI_HDR_PMP(hdr.dw0)) {
+			/* Disks behind a port multiplier would share key and tweaks. */
+			*why = "port-multiplier";
 			goto refused;
 		}
 		if (port->crypt && port->sector_size_bad) {
@@ -644,7 +653,9 @@ static void try_issue(struct ahci *a, unsigned p)
 		int r = issue_one(a, p, n, &why, &op);
 
 		if (r == ISSUE_DEFER) {
-			a->stats.deferred++;
+			if (!(port->deferred & b))
+				a->stats.deferred++;
+			port->deferred |= b;
 			if (a->holding)
 				break;
 			/* Nothing in flight anywhere will free memory: give up. */
@@ -652,6 +663,7 @@ static void try_issue(struct ahci *a, unsigned p)
 			r = ISSUE_REFUSED;
 		}
 		port->requested &= ~b;
+		port->deferred &= ~b;
 		if (r == ISSUE_REFUSED) {
 			refuse(a, p, n, op, why);
 			break;
@@ -701,8 +713,9 @@ static void deliver(struct ahci *a, unsigned p, unsigned n)
 
 		/* Sector reads that completed without error moved everything
 		 * (PRDBC need not be kept for queued commands); other data-in
-		 * commands deliver what the HBA counted. */
-		if (!s->sector && !s->ncq)
+		 * commands deliver what the HBA counted (all of the zeroed
+		 * shadow buffer if it counted nothing). */
+		if (!s->sector && !s->ncq && sh.prdbc)
 			bytes = MIN(sh.prdbc, s->bytes);
 		if (s->crypt)
 			bytes = (uint32_t)ALIGN_DOWN(bytes, ATA_SECTOR_SIZE);
@@ -796,7 +809,7 @@ static void port_drop(struct ahci *a, unsigned p)
 			s->state = SLOT_FREE;
 		}
 	}
-	port->requested = port->issued = 0;
+	port->requested = port->issued = port->deferred = 0;
 	port->ci = port->sact = 0;
 	port->err_emul = false;
 	port->tfd_emul = 0;
@@ -819,7 +832,7 @@ static void port_poison(struct ahci *a, unsigned p)
 	}
 	for (uint32_t m = port->requested; m; m &= m - 1)
 		port->slot[__builtin_ctz(m)].state = SLOT_HELD;
-	port->requested = 0;
+	port->requested = port->deferred = 0;
 }
 
 /* The real base registers hold the shadow areas (they may have been reset). */
@@ -917,11 +930,20 @@ static uint32_t port_read(struct ahci *a, unsigned p, uint32_t reg)
 	}
 }
 
+/* The enclosure-management message buffer (AHCI 12.2) is plain MMIO that
+ * may sit anywhere in the ABAR, even over unimplemented ports' blocks. */
+static bool in_em_buffer(const struct ahci *a, uint32_t off)
+{
+	return off >= a->em_lo && off < a->em_hi;
+}
+
 static uint32_t read32(struct ahci *a, uint32_t off)
 {
 	if (a->cfg.confine_only)
 		return rd(a, off);
 	hr_check(a);
+	if (in_em_buffer(a, off))
+		return rd(a, off);
 	if (off < AHCI_PORT_BASE) {
 		switch (off) {
 		case AHCI_CAP:
@@ -1007,6 +1029,10 @@ static void port_write(struct ahci *a, unsigned p, uint32_t reg, uint32_t v, uin
 static void write32(struct ahci *a, uint32_t dw, uint32_t v, uint32_t mask, uint32_t off,
 		    int width, uint32_t raw)
 {
+	if (in_em_buffer(a, dw)) {
+		raw_write(a, off, width, raw);
+		return;
+	}
 	if (dw < AHCI_PORT_BASE) {
 		switch (dw) {
 		case AHCI_CAP:
@@ -1108,6 +1134,20 @@ void ahci_poll(struct ahci *a)
 		if (port->managed && (port->issued || port->requested || port->dropped))
 			port_sync(a, p);
 	}
+}
+
+void ahci_log_stats(const struct ahci *a)
+{
+	const struct ahci_stats *st = &a->stats;
+
+	log_info("ahci stats commands=%llu ncq=%llu completed=%llu refused=%llu dropped=%llu "
+		 "deferred=%llu bytes_to_device=%llu bytes_from_device=%llu "
+		 "sectors_encrypted=%llu sectors_decrypted=%llu",
+		 (unsigned long long)st->commands, (unsigned long long)st->ncq,
+		 (unsigned long long)st->completed, (unsigned long long)st->refused,
+		 (unsigned long long)st->dropped, (unsigned long long)st->deferred,
+		 (unsigned long long)st->bytes_to_device, (unsigned long long)st->bytes_from_device,
+		 (unsigned long long)st->sectors_encrypted, (unsigned long long)st->sectors_decrypted);
 }
 
 void ahci_set_abar(struct ahci *a, paddr_t abar)
@@ -1228,6 +1268,13 @@ int ahci_init(struct ahci *a, const struct ahci_config *cfg)
 		return E_INVAL;
 	}
 	a->cap_guest = a->cap & ~AHCI_CAP_FBSS;
+	if (a->cap & AHCI_CAP_EMS) {
+		uint32_t loc = rd(a, AHCI_EM_LOC);
+		bool single = (rd(a, AHCI_EM_CTL) & AHCI_EM_CTL_SMB) != 0;
+
+		a->em_lo = (loc >> 16) * 4;
+		a->em_hi = a->em_lo + (loc & 0xffff) * 4 * (single ? 1 : 2);
+	}
 	a->nslots = AHCI_CAP_NCS(a->cap) + 1;
 	a->slot_mask = a->nslots == 32 ? 0xffffffffu : (1u << a->nslots) - 1;
 	log_info("ahci abar=0x%llx cap=0x%08x pi=0x%08x vs=0x%08x ports=%u slots=%u ncq=%s "

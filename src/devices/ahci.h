@@ -123,6 +123,7 @@ struct ahci_port {
 	uint32_t requested;		/* guest-issued, not yet handed to the device */
 	uint32_t issued;		/* on the device (ISSUED or POISONED) */
 	uint32_t dropped;		/* abandoned, shadow buffers not yet freed */
+	uint32_t deferred;		/* requested, waiting for shadow memory */
 	uint32_t is_emul;		/* emulated PxIS bits (TFES) */
 	bool err_emul;			/* emulated task-file error: port halted */
 	uint32_t tfd_emul;
@@ -135,6 +136,7 @@ struct ahci {
 	paddr_t abar;
 	uint32_t cap, cap_guest, pi, vs;
 	uint32_t nslots, slot_mask;
+	uint32_t em_lo, em_hi;		/* enclosure-management buffer: pass-through */
 	uint32_t is_emul;		/* emulated global IS bits */
 	bool hr_pending;		/* guest HBA reset not yet seen finished */
 	unsigned holding;		/* slots holding shadow memory, all ports */
@@ -157,6 +159,9 @@ void ahci_guest_write(struct ahci *a, uint32_t offset, int size, uint64_t value)
 /* Notices completions (and finished resets) and issues deferred commands.
  * Cheap when nothing is outstanding: no register access at all. */
 void ahci_poll(struct ahci *a);
+
+/* One log line with the counters ("shoji: ahci stats commands=... "). */
+void ahci_log_stats(const struct ahci *a);
 
 /* The guest moved the BAR (PCI config interception). */
 void ahci_set_abar(struct ahci *a, paddr_t abar);

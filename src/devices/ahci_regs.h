@@ -27,11 +27,14 @@
 
 #define AHCI_CAP_NP(c)		((c) & 0x1f)		/* ports - 1 */
 #define AHCI_CAP_NCS(c)		(((c) >> 8) & 0x1f)	/* command slots - 1 */
+#define AHCI_CAP_EMS		(1u << 6)	/* enclosure management */
 #define AHCI_CAP_FBSS		(1u << 16)	/* FIS-based switching */
 #define AHCI_CAP_SAM		(1u << 18)	/* AHCI mode only */
 #define AHCI_CAP_SCLO		(1u << 24)
 #define AHCI_CAP_SNCQ		(1u << 30)
 #define AHCI_CAP_S64A		(1u << 31)	/* 64-bit addressing */
+
+#define AHCI_EM_CTL_SMB		(1u << 24)	/* single message buffer */
 
 #define AHCI_GHC_HR		(1u << 0)	/* HBA reset */
 #define AHCI_GHC_IE		(1u << 1)	/* interrupt enable */
@@ -130,6 +133,7 @@ STATIC_ASSERT(sizeof(struct ahci_cmd_hdr) == AHCI_CMDHDR_SIZE, "command header i
 #define AHCI_HDR_R		(1u << 8)		/* reset */
 #define AHCI_HDR_B		(1u << 9)		/* BIST */
 #define AHCI_HDR_C		(1u << 10)		/* clear busy upon R_OK */
+#define AHCI_HDR_PMP(dw0)	(((dw0) >> 12) & 0xf)	/* port multiplier port */
 #define AHCI_HDR_PRDTL(dw0)	((dw0) >> 16)
 #define AHCI_CTBA_MASK		0xffffff80u
 

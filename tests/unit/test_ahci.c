@@ -196,6 +196,7 @@ static struct fhba {
 	bool expect_faults;
 	int faults;
 	int cr_lag_after_stop;
+	uint32_t em_loc, em_ctl, em_writes, em_last;
 	uint16_t id_w106;
 	uint32_t id_lss_words;
 	struct fport port[NPORTS];
@@ -479,6 +480,8 @@ static uint64_t f_read(struct host_mmio_model *m, uint64_t off, int width)
 		case AHCI_IS: v = F.is; break;
 		case AHCI_PI: v = F.pi; break;
 		case AHCI_VS: v = F.vs; break;
+		case AHCI_EM_LOC: v = F.em_loc; break;
+		case AHCI_EM_CTL: v = F.em_ctl; break;
 		default: v = 0;
 		}
 	} else if (dw < AHCI_PORT_END) {
@@ -523,6 +526,11 @@ static void f_write(struct host_mmio_model *m, uint64_t off, int width, uint64_t
 
 	(void)m;
 	assert_int_equal(width, 4);	/* the engine uses dword accesses here */
+	if (F.em_loc && dw >= (F.em_loc >> 16) * 4 && dw < (F.em_loc >> 16) * 4 + 128) {
+		F.em_writes++;
+		F.em_last = v;
+		return;
+	}
 	if (dw < 0x100) {
 		switch (dw) {
 		case AHCI_GHC:
@@ -619,6 +627,7 @@ struct opts {
 	uint64_t crypt_lo, crypt_hi;	/* default: everything */
 	uint32_t max_cmd_bytes, max_prdtl;
 	bool no_crypt;
+	bool ems;
 };
 
 static void start(const struct opts *o)
@@ -643,6 +652,10 @@ static void start(const struct opts *o)
 	F.ghc = AHCI_GHC_AE;
 	F.vs = 0x10300;
 	F.id_w106 = 0x4000;
+	if (o->ems) {
+		F.cap |= AHCI_CAP_EMS;
+		F.em_loc = (0x580 / 4) << 16 | 16;	/* over port 9's block */
+	}
 	for (unsigned p = 0; p < NPORTS; p++) {
 		struct fport *fp = &F.port[p];
 
@@ -1865,6 +1878,14 @@ static void test_raw_media_refused(void **state)
 	assert_refused(0, 1);
 	assert_int_equal(host_log_count("reason=sct-media-write"), 1);
 	guest_recover(0);
+	/* Sector data for a disk behind a port multiplier: refused. */
+	fis48(f, ATA_CMD_WRITE_DMA_EXT, 10, 1);
+	guest_cmd(0, 3, f, true, NULL, &s, 1);
+	ghdr(0, 3)->dw0 |= 2u << 12;
+	gw(0, AHCI_PxCI, 8);
+	assert_refused(0, 3);
+	assert_int_equal(host_log_count("reason=port-multiplier"), 1);
+	guest_recover(0);
 	/* Other SCT actions (e.g. 3, error recovery control) pass. */
 	action = 3;
 	memcpy(gp(b), &action, 2);
@@ -1974,7 +1995,7 @@ static void test_misc_guest_behaviour(void **state)
 	 * before a hard reset): a region the device did not write again is
 	 * left alone, as an HBA would. */
 	((uint8_t *)gp(G[0].fis))[AHCI_RFIS_RFIS + 2] = 0x80;
-	((uint8_t *)gp(G[0].fis))[AHCI_RFIS_PSFIS] = 0;
+	((uint8_t *)gp(G[0].fis))[AHCI_RFIS_PSFIS] = 0xee;
 	gr(0, AHCI_PxIS);
 	assert_int_equal(((uint8_t *)gp(G[0].fis))[AHCI_RFIS_RFIS + 2], 0x80);
 	gw(0, AHCI_PxCMD, gr(0, AHCI_PxCMD) | AHCI_PxCMD_ST);
@@ -1985,7 +2006,50 @@ static void test_misc_guest_behaviour(void **state)
 	assert_int_equal(gr(0, AHCI_PxCI), 0);
 	assert_int_equal(((uint8_t *)gp(G[0].fis))[AHCI_RFIS_RFIS + 2], 0x50);
 	assert_int_equal(((uint8_t *)gp(G[0].fis))[AHCI_RFIS_RFIS + 5], 0x12);
-	assert_int_equal(((uint8_t *)gp(G[0].fis))[AHCI_RFIS_PSFIS], 0);
+	assert_int_equal(((uint8_t *)gp(G[0].fis))[AHCI_RFIS_PSFIS], 0xee);
+	stop();
+}
+
+static void test_em_buffer_and_stats(void **state)
+{
+	struct opts o = { .pi = 0x1, .ems = true };
+	paddr_t b;
+	struct seg s[2];
+	uint8_t f[20];
+
+	(void)state;
+	start(&o);
+	/* Enclosure-management messages pass, even over an unimplemented
+	 * port's registers; other writes there are dropped. */
+	ahci_guest_write(&A, 0x580, 4, 0x12345678);
+	ahci_guest_write(&A, 0x5fc, 4, 0x9abcdef0);
+	assert_int_equal(F.em_writes, 2);
+	assert_int_equal(F.em_last, 0x9abcdef0);
+	ahci_guest_write(&A, 0x600 + AHCI_PxCI, 4, 1);
+	assert_int_equal(F.em_writes, 2);
+
+	/* A deferred command counts once however often it is retried. */
+	guest_port_start(0);
+	sh_limit = sh_in_use + 40;
+	b = galloc(2 * 131072, 4096);
+	for (unsigned n = 0; n < 2; n++) {
+		s[n] = (struct seg){ b + n * 131072, 131072 };
+		fis48(f, ATA_CMD_WRITE_DMA_EXT, n * 256, 256);
+		guest_cmd(0, n, f, true, NULL, &s[n], 1);
+	}
+	gw(0, AHCI_PxCI, 3);
+	for (int i = 0; i < 5; i++)
+		ahci_poll(&A);
+	assert_int_equal(A.stats.deferred, 1);
+	dev_run(0, 0);
+	ahci_poll(&A);
+	dev_run(0, 1);
+	assert_int_equal(gr(0, AHCI_PxCI), 0);
+	assert_int_equal(A.stats.deferred, 1);
+	ahci_log_stats(&A);
+	assert_int_equal(host_log_count("shoji: ahci stats commands=2 ncq=0 completed=2 refused=0 "
+					"dropped=0 deferred=1 bytes_to_device=262144 "
+					"bytes_from_device=0 sectors_encrypted=512"), 1);
 	stop();
 }
 
@@ -2015,6 +2079,7 @@ int main(void)
 		cmocka_unit_test(test_raw_media_refused),
 		cmocka_unit_test(test_identify_4k_sectors),
 		cmocka_unit_test(test_misc_guest_behaviour),
+		cmocka_unit_test(test_em_buffer_and_stats),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
