@@ -289,10 +289,12 @@ void disk_stats_text(char *buf, size_t len)
 
 	shoji_snprintf(buf, len,
 		       "disk_commands=%llu\ndisk_ncq=%llu\ndisk_completed=%llu\ndisk_refused=%llu\n"
+		       "disk_dropped=%llu\ndisk_deferred=%llu\n"
 		       "disk_bytes_to_device=%llu\ndisk_bytes_from_device=%llu\n"
 		       "disk_sectors_encrypted=%llu\ndisk_sectors_decrypted=%llu\n",
 		       (unsigned long long)s->commands, (unsigned long long)s->ncq,
 		       (unsigned long long)s->completed, (unsigned long long)s->refused,
+		       (unsigned long long)s->dropped, (unsigned long long)s->deferred,
 		       (unsigned long long)s->bytes_to_device,
 		       (unsigned long long)s->bytes_from_device,
 		       (unsigned long long)s->sectors_encrypted,
