@@ -20,6 +20,7 @@
 
 enum slot_state {
 	SLOT_FREE,
+	SLOT_CAPTURED,	/* copied and validated at the PxCI write, waiting for shadow memory */
 	SLOT_ISSUED,
 	SLOT_POISONED,
 	SLOT_HELD,
@@ -183,15 +184,26 @@ static paddr_t shadow_table(const struct ahci_port *port, unsigned n)
 	       (paddr_t)(n % CT_PER_PAGE) * CT_BYTES;
 }
 
+/* Gives back the slot's shadow chunks, keeping its copy of the command. */
+static void unstage(struct ahci *a, struct ahci_slot *s)
+{
+	if (!s->copy)
+		return;
+	for (uint32_t i = 0; i < s->copy->nchunks; i++)
+		a->cfg.shadow.free(a->cfg.shadow.ctx, s->copy->chunk[i],
+				   pages_of(chunk_bytes(s, i)));
+	s->copy->nchunks = 0;
+	if (s->staged)
+		a->holding--;
+	s->staged = false;
+}
+
 static void release(struct ahci *a, struct ahci_slot *s)
 {
 	if (s->copy) {
-		for (uint32_t i = 0; i < s->copy->nchunks; i++)
-			a->cfg.shadow.free(a->cfg.shadow.ctx, s->copy->chunk[i],
-					   pages_of(chunk_bytes(s, i)));
+		unstage(a, s);
 		hal_page_free(s->copy);
 		s->copy = NULL;
-		a->holding--;
 	}
 	s->state = SLOT_FREE;
 }
@@ -421,18 +433,21 @@ static void slot_reset(struct ahci_slot *s)
 	s->guest_hdr = 0;
 }
 
-/* Takes one command out of guest memory (once), validates it, and builds
- * its shadow. On ISSUE_REFUSED *why says what was wrong; on ISSUE_DEFER
- * nothing is kept (the next attempt copies afresh). */
-static int issue_one(struct ahci *a, unsigned p, unsigned n, const char **why, uint8_t *opcode)
+/* Phase 1, at the guest's PxCI write: takes the command out of guest
+ * memory, once, and validates it. From then on only this copy is used, even
+ * when staging must wait for shadow memory: the guest rewriting its command
+ * table or PRDT later changes nothing. On ISSUE_REFUSED *why says what was
+ * wrong; ISSUE_DEFER only when the hypervisor page for the copy is lacking
+ * (then nothing was read). */
+static int capture(struct ahci *a, unsigned p, unsigned n, const char **why, uint8_t *opcode)
 {
 	struct ahci_port *port = &a->port[p];
 	struct ahci_slot *s = &port->slot[n];
 	bool s64 = (a->cap & AHCI_CAP_S64A) != 0;
-	struct ahci_cmd_hdr hdr, sh;
+	struct ahci_cmd_hdr hdr;
 	struct ahci_cmd_copy *copy;
 	struct ata_cmd_info ci;
-	paddr_t hdr_pa, ctba, ct;
+	paddr_t hdr_pa, ctba;
 	uint32_t prdtl, cfl, total = 0, irq = 0;
 	bool w;
 
@@ -562,9 +577,35 @@ static int issue_one(struct ahci *a, unsigned p, unsigned n, const char **why, u
 	s->data_out = s->bytes && w;
 	s->data_in = s->bytes && !w;
 	s->identify = ci.command && ci.opcode == ATA_CMD_IDENTIFY && s->data_in;
+	s->prd_irq = irq != 0;
+	s->sct_write = ci.sct_log_write;
+	s->guest_hdr = hdr_pa;
+	s->copy = copy;
+	s->staged = false;
+	copy->nchunks = 0;
+	s->state = SLOT_CAPTURED;
+	return ISSUE_OK;
+
+refused:
+	hal_page_free(copy);
+	s->copy = NULL;
+	return ISSUE_REFUSED;
+}
+
+/* Phase 2: shadow buffers and the shadow command table for a captured
+ * command. ISSUE_DEFER when the shadow window is full (the copy is kept,
+ * the chunks given back); ISSUE_REFUSED (everything released) otherwise. */
+static int stage(struct ahci *a, unsigned p, unsigned n, const char **why)
+{
+	struct ahci_port *port = &a->port[p];
+	struct ahci_slot *s = &port->slot[n];
+	struct ahci_cmd_copy *copy = s->copy;
+	bool s64 = (a->cap & AHCI_CAP_S64A) != 0;
+	struct ahci_cmd_hdr sh;
+	paddr_t ct;
 
 	/* Shadow data, a chunk at a time. */
-	s->copy = copy;
+	s->staged = true;
 	a->holding++;
 	copy->nchunks = 0;
 	for (uint32_t i = 0; i * CHUNK_BYTES < s->bytes; i++) {
@@ -572,7 +613,7 @@ static int issue_one(struct ahci *a, unsigned p, unsigned n, const char **why, u
 		paddr_t pa = a->cfg.shadow.alloc(a->cfg.shadow.ctx, pages);
 
 		if (!pa) {
-			release(a, s);
+			unstage(a, s);
 			return ISSUE_DEFER;
 		}
 		copy->chunk[copy->nchunks++] = pa;
@@ -587,7 +628,7 @@ static int issue_one(struct ahci *a, unsigned p, unsigned n, const char **why, u
 
 	if (s->data_out) {
 		fill_shadow(a, s);
-		if (port->crypt && ci.sct_log_write) {
+		if (port->crypt && s->sct_write) {
 			uint16_t action = le16(shadow_page(s, 0));
 
 			if (action == ATA_SCT_LONG_SECTOR_ACCESS || action == ATA_SCT_WRITE_SAME) {
@@ -614,27 +655,21 @@ static int issue_one(struct ahci *a, unsigned p, unsigned n, const char **why, u
 			.dba = (uint32_t)copy->chunk[i],
 			.dbau = (uint32_t)(copy->chunk[i] >> 32),
 			.dw3 = (chunk_bytes(s, i) - 1) |
-			       (irq && i + 1 == copy->nchunks ? AHCI_PRD_I : 0),
+			       (s->prd_irq && i + 1 == copy->nchunks ? AHCI_PRD_I : 0),
 		};
 		phys_write(ct + AHCI_CT_PRDT + (paddr_t)i * sizeof(e), &e, sizeof(e));
 	}
 	memset(&sh, 0, sizeof(sh));
-	sh.dw0 = (hdr.dw0 & 0xffffu) | copy->nchunks << 16;
+	sh.dw0 = (copy->hdr_dw0 & 0xffffu) | copy->nchunks << 16;
 	sh.ctba = (uint32_t)ct;
 	sh.ctbau = (uint32_t)(ct >> 32);
 	phys_write(port->sh_cl + (paddr_t)n * AHCI_CMDHDR_SIZE, &sh, sizeof(sh));
 
-	s->guest_hdr = hdr_pa;
 	s->state = SLOT_ISSUED;
 	a->stats.commands++;
 	if (s->ncq)
 		a->stats.ncq++;
 	return ISSUE_OK;
-
-refused:
-	hal_page_free(copy);
-	s->copy = NULL;
-	return ISSUE_REFUSED;
 }
 
 /* Hands the guest's requested slots to the device, in slot order. Stops at
@@ -645,12 +680,31 @@ static void try_issue(struct ahci *a, unsigned p)
 	struct ahci_port *port = &a->port[p];
 	uint32_t go = 0, go_ncq = 0;
 
-	while (port->requested && !port->err_emul) {
-		unsigned n = (unsigned)__builtin_ctz(port->requested);
+	/* Copy-once: every slot the guest has issued is captured now, in slot
+	 * order, before any of them waits for shadow memory. */
+	for (uint32_t m = port->requested & ~port->captured; m && !port->err_emul; m &= m - 1) {
+		unsigned n = (unsigned)__builtin_ctz(m);
 		uint32_t b = 1u << n;
 		const char *why = "?";
 		uint8_t op;
-		int r = issue_one(a, p, n, &why, &op);
+		int r = capture(a, p, n, &why, &op);
+
+		if (r == ISSUE_DEFER)
+			break;	/* no hypervisor page: retried, nothing read yet */
+		if (r == ISSUE_REFUSED) {
+			port->requested &= ~b;
+			port->deferred &= ~b;
+			refuse(a, p, n, op, why);
+			break;
+		}
+		port->captured |= b;
+	}
+	while ((port->requested & port->captured) && !port->err_emul) {
+		unsigned n = (unsigned)__builtin_ctz(port->requested & port->captured);
+		uint32_t b = 1u << n;
+		const char *why = "?";
+		uint8_t op = port->slot[n].copy ? port->slot[n].copy->cfis[2] : 0;
+		int r = stage(a, p, n, &why);
 
 		if (r == ISSUE_DEFER) {
 			if (!(port->deferred & b))
@@ -664,7 +718,9 @@ static void try_issue(struct ahci *a, unsigned p)
 		}
 		port->requested &= ~b;
 		port->deferred &= ~b;
+		port->captured &= ~b;
 		if (r == ISSUE_REFUSED) {
+			release(a, &port->slot[n]);
 			refuse(a, p, n, op, why);
 			break;
 		}
@@ -807,9 +863,11 @@ static void port_drop(struct ahci *a, unsigned p)
 			a->stats.dropped++;
 		} else if (s->state == SLOT_HELD) {
 			s->state = SLOT_FREE;
+		} else if (s->state == SLOT_CAPTURED) {
+			release(a, s);	/* never reached the device */
 		}
 	}
-	port->requested = port->issued = port->deferred = 0;
+	port->requested = port->issued = port->deferred = port->captured = 0;
 	port->ci = port->sact = 0;
 	port->err_emul = false;
 	port->tfd_emul = 0;
@@ -830,9 +888,14 @@ static void port_poison(struct ahci *a, unsigned p)
 			a->stats.dropped++;
 		}
 	}
-	for (uint32_t m = port->requested; m; m &= m - 1)
-		port->slot[__builtin_ctz(m)].state = SLOT_HELD;
-	port->requested = port->deferred = 0;
+	for (uint32_t m = port->requested; m; m &= m - 1) {
+		struct ahci_slot *s = &port->slot[__builtin_ctz(m)];
+
+		if (s->state == SLOT_CAPTURED)
+			release(a, s);
+		s->state = SLOT_HELD;
+	}
+	port->requested = port->deferred = port->captured = 0;
 }
 
 /* The real base registers hold the shadow areas (they may have been reset). */

@@ -108,6 +108,9 @@ struct ahci_slot {
 	uint32_t bytes;			/* transfer size through the shadow buffers */
 	paddr_t guest_hdr;		/* guest command header as of issue time */
 	struct ahci_cmd_copy *copy;	/* hypervisor page: copies + shadow chunks */
+	bool staged;			/* holds shadow chunks (counted in ahci.holding) */
+	bool prd_irq;			/* some guest PRD asked for an interrupt */
+	bool sct_write;			/* SCT command transport write (checked at staging) */
 };
 
 struct ahci_port {
@@ -121,6 +124,7 @@ struct ahci_port {
 	uint32_t ci;			/* guest-visible PxCI */
 	uint32_t sact;			/* guest-visible PxSACT */
 	uint32_t requested;		/* guest-issued, not yet handed to the device */
+	uint32_t captured;		/* of those: copied and validated, waiting to stage */
 	uint32_t issued;		/* on the device (ISSUED or POISONED) */
 	uint32_t dropped;		/* abandoned, shadow buffers not yet freed */
 	uint32_t deferred;		/* requested, waiting for shadow memory */

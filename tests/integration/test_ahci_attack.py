@@ -379,9 +379,6 @@ def test_deferred_commands_still_never_reach_the_hypervisor(small_shadow_run):
     assert not [r for r in b.records("warning: vtd fault") if r.get("sid") == AHCI_SID], b
 
 
-@pytest.mark.xfail(strict=False, reason="shoji copies a deferred command when it issues it, "
-                   "not at the PxCI write: a PRD rewritten in between is used (a guest buffer) "
-                   "or refused (the hypervisor region); src/devices/ahci.c issue_one")
 def test_deferred_commands_use_the_copy_taken_at_pxci(small_shadow_run):
     """The issue's promise, 'copied once when the guest writes PxCI', also
     when the shadow window is short."""

@@ -1789,6 +1789,65 @@ static void test_shadow_exhaustion(void **state)
 	stop();
 }
 
+/* Copy-once holds while a command waits for shadow memory: the guest
+ * rewriting the waiting command's PRDT and header after its PxCI write is
+ * ignored when the command is finally staged. */
+static void test_toctou_while_deferred(void **state)
+{
+	struct opts o = { .pi = 0x1 };
+	static uint8_t plain[256 * 512];
+	paddr_t b, r1, r2, ct2;
+	struct seg s0, s1;
+	struct ahci_prd *e;
+	uint8_t f[20];
+
+	(void)state;
+	start(&o);
+	guest_port_start(0);
+	sh_limit = sh_in_use + 40;	/* room for one 128 KiB command */
+	pattern(plain, sizeof(plain), 70);
+	b = galloc(sizeof(plain), 4096);
+	memcpy(gp(b), plain, sizeof(plain));
+	/* Put known data at LBA 3000 first. */
+	s0 = (struct seg){ b, sizeof(plain) };
+	fis48(f, ATA_CMD_WRITE_DMA_EXT, 3000, 256);
+	guest_cmd(0, 0, f, true, NULL, &s0, 1);
+	gw(0, AHCI_PxCI, 1);
+	dev_run(0, 0);
+	assert_int_equal(gr(0, AHCI_PxCI), 0);
+
+	/* Two big reads: slot 2 gets the memory, slot 3 must wait. */
+	r1 = galloc(sizeof(plain), 4096);
+	r2 = galloc(sizeof(plain), 4096);
+	memset(gp(r1), 0x11, sizeof(plain));
+	memset(gp(r2), 0x22, sizeof(plain));
+	s0 = (struct seg){ b, sizeof(plain) };
+	fis48(f, ATA_CMD_READ_DMA_EXT, 3000, 256);
+	guest_cmd(0, 2, f, false, NULL, &s0, 1);
+	s1 = (struct seg){ r1, sizeof(plain) };
+	guest_cmd(0, 3, f, false, NULL, &s1, 1);
+	gw(0, AHCI_PxCI, 0xc);
+	assert_true(A.stats.deferred > 0);
+	assert_int_equal(gr(0, AHCI_PxCI), 0xc);
+
+	/* While slot 3 waits: its PRD now says r2, its header a new table. */
+	e = gp(G[0].ct[3] + 0x80);
+	e->dba = (uint32_t)r2;
+	e->dbau = (uint32_t)(r2 >> 32);
+	ct2 = galloc(CT_SIZE, 128);
+	memcpy(gp(ct2), gp(G[0].ct[3]), CT_SIZE);
+	ghdr(0, 3)->ctba = (uint32_t)ct2;
+
+	dev_run(0, 2);		/* slot 2 completes; slot 3 is staged from its copy */
+	ahci_poll(&A);
+	dev_run(0, 3);
+	assert_int_equal(gr(0, AHCI_PxCI), 0);
+	assert_memory_equal(gp(r1), plain, sizeof(plain));
+	for (unsigned i = 0; i < sizeof(plain); i++)
+		assert_int_equal(((uint8_t *)gp(r2))[i], 0x22);
+	stop();
+}
+
 static void test_atapi_packet(void **state)
 {
 	struct opts o = { .pi = 0x1 };
@@ -2074,6 +2133,7 @@ int main(void)
 		cmocka_unit_test(test_confine_only),
 		cmocka_unit_test(test_crypt_range_boundary),
 		cmocka_unit_test(test_shadow_exhaustion),
+		cmocka_unit_test(test_toctou_while_deferred),
 		cmocka_unit_test(test_atapi_packet),
 		cmocka_unit_test(test_ncq_validation),
 		cmocka_unit_test(test_raw_media_refused),
