@@ -242,8 +242,10 @@ int disk_setup(const struct shoji_options *o, struct boot_info *bi, struct npt_h
 	rc = domain_allow_shadow(r.start, r.end);
 	if (!rc)
 		rc = domain_create("ahci-shadow", &r, 1, &dom);
-	if (!rc)
+	if (!rc) {
+		domain_log(dom);
 		rc = iommu_attach(d->bdf, dom);
+	}
 	if (rc) {
 		log_error("disk: cannot confine the controller to its shadow window (%s)",
 			  err_str(rc));

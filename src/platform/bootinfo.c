@@ -87,6 +87,8 @@ static void copy_bounded_string(char *dst, size_t max, const char *s, size_t ava
 	dst[n] = '\0';
 }
 
+static bool module_string_cut;
+
 static void add_module(struct boot_info *bi, paddr_t start, paddr_t end, const char *name)
 {
 	struct boot_module *m;
@@ -129,6 +131,9 @@ static int parse_mb1(paddr_t info_pa, struct boot_info *bi)
 		for (uint32_t i = 0; i < mi->mods_count; i++) {
 			char name[BOOT_NAME_MAX] = "";
 
+			if (mod[i].string &&
+			    strnlen(hal_phys_to_virt(mod[i].string), sizeof(name)) == sizeof(name))
+				module_string_cut = true;
 			if (mod[i].string)
 				copy_phys_string(name, sizeof(name), mod[i].string, "module name");
 			add_module(bi, mod[i].mod_start, mod[i].mod_end, name);
@@ -225,6 +230,8 @@ static int parse_mb2(paddr_t info_pa, struct boot_info *bi)
 				char name[BOOT_NAME_MAX];
 				const uint32_t *m = (const uint32_t *)payload;
 
+				if (strnlen(payload + 8, t->size - 16) >= sizeof(name))
+					module_string_cut = true;
 				copy_bounded_string(name, sizeof(name), payload + 8,
 						    t->size - 16, "module name");
 				add_module(bi, m[0], m[1], name);
@@ -277,6 +284,7 @@ int bootinfo_parse(uint32_t magic, paddr_t info_pa, struct boot_info *bi)
 
 	memset(bi, 0, sizeof(*bi));
 	memmap_init(&bi->mem);
+	module_string_cut = false;
 	if (magic == MB1_BOOT_MAGIC) {
 		rc = parse_mb1(info_pa, bi);
 	} else if (magic == MB2_BOOT_MAGIC) {
@@ -284,6 +292,12 @@ int bootinfo_parse(uint32_t magic, paddr_t info_pa, struct boot_info *bi)
 	} else {
 		log_error("boot: unknown boot magic 0x%x (not Multiboot or Multiboot2)", magic);
 		return E_INVAL;
+	}
+	if (rc == 0 && module_string_cut) {
+		/* It carries the guest's command line: cutting it would change
+		 * what the guest is told without anyone noticing. */
+		log_error("boot: a module string is longer than %d bytes", BOOT_NAME_MAX - 1);
+		rc = E_INVAL;
 	}
 	if (rc == 0)
 		memmap_sanitize(&bi->mem);

@@ -7,7 +7,7 @@
 #include "platform/memmap.h"
 
 #define BOOT_CMDLINE_MAX 1024
-#define BOOT_NAME_MAX 128
+#define BOOT_NAME_MAX 1024	/* a module string: path, role and the guest's command line */
 #define BOOT_MODULES_MAX 8
 #define BOOT_RSDP_MAX 64
 /* Largest Multiboot2 information structure accepted. */

@@ -156,6 +156,19 @@ static void test_mb1_long_cmdline_truncated(void **state)
 	assert_int_equal(host_log_count("command line longer than"), 1);
 }
 
+static void test_mb1_module_string_too_long_is_an_error(void **state)
+{
+	struct mb1_info *mi = mb1_basic();
+	uint32_t *mods = (uint32_t *)(uintptr_t)mi->mods_addr;
+	char *line = take(BOOT_NAME_MAX + 10);
+
+	memset(line, 'x', BOOT_NAME_MAX + 9);
+	line[BOOT_NAME_MAX + 9] = 0;
+	mods[2] = addr32(line);
+	assert_int_equal(bootinfo_parse(MB1_BOOT_MAGIC, addr32(mi), &bi), E_INVAL);
+	assert_int_equal(host_log_count("a module string is longer than"), 1);
+}
+
 static void test_bad_magic(void **state)
 {
 	assert_int_equal(bootinfo_parse(0x12345678, addr32(take(64)), &bi), E_INVAL);
@@ -297,6 +310,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_mb1_no_memory_info, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mb1_bad_mmap_entry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mb1_long_cmdline_truncated, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mb1_module_string_too_long_is_an_error, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_magic, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mb2_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mb2_tag_overruns_total, setup, teardown),
