@@ -32,6 +32,7 @@
  * Disk data is blkverify's pattern (guest/README.md): sector S, seed, gen G.
  * The host puts gen 0 there (or `ahci-attack prepare` writes it). */
 #include "common.h"
+#include "shoji_abi.h"
 
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -93,10 +94,6 @@
 #define MAX_SECTORS (PAGE / SECTOR)
 
 /* VMMCALL ABI (docs/vmmcall.md) */
-#define VMMCALL_MAGIC 0x53480000u
-#define FN_STATUS 1
-#define FN_FAULTS 2
-#define FN_SELFCHECK 3
 
 static void usage(void)
 {
@@ -156,30 +153,6 @@ static int s64a;
 static unsigned nslots;
 
 /* ---- shoji (VMMCALL), when it is underneath ---- */
-
-struct answer {
-	int64_t rax;
-	uint64_t rbx, rcx;
-};
-
-static struct answer vmmcall(uint32_t fn, uint64_t buf, uint64_t len)
-{
-	uint64_t rax = VMMCALL_MAGIC | fn, rbx = buf, rcx = len, rdx = 0;
-	__asm__ volatile("vmmcall" : "+a"(rax), "+b"(rbx), "+c"(rcx), "+d"(rdx) : : "memory");
-	return (struct answer){ (int64_t)rax, rbx, rcx };
-}
-
-static int shoji_present(void)
-{
-	uint32_t a, b, c, d;
-	char sig[13];
-	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0x40000000u), "c"(0));
-	memcpy(sig, &b, 4);
-	memcpy(sig + 4, &c, 4);
-	memcpy(sig + 8, &d, 4);
-	sig[12] = 0;
-	return !strcmp(sig, "shojishojish");
-}
 
 static char textbuf[16384];
 
@@ -272,38 +245,13 @@ static void open_controller(void)
 	if (!access(p, F_OK))
 		die(EXIT_USAGE, "%s still has a driver: echo %s > %s/unbind first", bdf, bdf, p);
 
-	snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/enable", bdf);
-	int fd = open(p, O_WRONLY | O_CLOEXEC);
-	if (fd < 0 || write(fd, "1", 1) != 1)
-		die(EXIT_USAGE, "cannot enable %s: %s", bdf, strerror(errno));
-	close(fd);
+	char dir[300];
+	size_t len;
 
-	snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/config", bdf);
-	fd = open(p, O_RDWR | O_CLOEXEC);
-	uint16_t cmd;
-	if (fd < 0 || pread(fd, &cmd, 2, 4) != 2)
-		die(EXIT_USAGE, "cannot read the command register of %s: %s", bdf, strerror(errno));
-	if ((cmd & 0x6) != 0x6) {
-		cmd |= 0x6;	/* memory space, bus master */
-		if (pwrite(fd, &cmd, 2, 4) != 2)
-			die(EXIT_USAGE, "cannot set bus mastering on %s: %s", bdf, strerror(errno));
-	}
-	close(fd);
-
-	snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/resource5", bdf);
-	fd = open(p, O_RDWR | O_SYNC | O_CLOEXEC);
-	struct stat st;
-	if (fd < 0 || fstat(fd, &st))
-		die(EXIT_USAGE, "cannot open %s: %s", p, strerror(errno));
-	size_t len = st.st_size ? (size_t)st.st_size : PAGE;
+	snprintf(dir, sizeof(dir), "/sys/bus/pci/devices/%s", bdf);
+	abar = pci_map_bar(dir, 5, PAGE, &len);
 	if (len < PORT(port) + 0x80)
-		die(EXIT_USAGE, "%s: %zu bytes, no room for port %u", p, len, port);
-	void *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (m == MAP_FAILED)
-		die(EXIT_USAGE, "cannot map %s: %s (errno=%s; iomem=relaxed?)", p, strerror(errno),
-		    errname(errno));
-	close(fd);
-	abar = m;
+		die(EXIT_USAGE, "%s/resource5: %zu bytes, no room for port %u", dir, len, port);
 
 	uint32_t cap = rd(CAP), pi = rd(PI), ghc = rd(GHC);
 	if (cap == 0xffffffffu || !(pi & (1u << port)))

@@ -16,6 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define HELPER static __attribute__((unused))
 
@@ -177,6 +181,47 @@ HELPER int want_help(int argc, char **argv)
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h") || !strcmp(argv[i], "help"))
 			return 1;
 	return argc < 2;
+}
+
+/* pci_map_bar DEVDIR BAR: enables the PCI function at sysfs DEVDIR, turns
+ * memory decoding and bus mastering on, and maps its BAR (resourceBAR).
+ * *len gets the mapped size (the file's, or fallback when sysfs says 0).
+ * Dies with a clear message on any failure. */
+HELPER volatile void *pci_map_bar(const char *dev_dir, int bar, size_t fallback, size_t *len)
+{
+	char p[512];
+	uint16_t cmd;
+	struct stat st;
+	void *m;
+	int fd;
+
+	snprintf(p, sizeof(p), "%s/enable", dev_dir);
+	fd = open(p, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, "1", 1) != 1)
+		die(EXIT_USAGE, "cannot enable %s: %s", p, strerror(errno));
+	close(fd);
+
+	snprintf(p, sizeof(p), "%s/config", dev_dir);
+	fd = open(p, O_RDWR | O_CLOEXEC);
+	if (fd < 0 || pread(fd, &cmd, 2, 4) != 2)
+		die(EXIT_USAGE, "cannot read the command register in %s: %s", p, strerror(errno));
+	if ((cmd & 0x6) != 0x6) {
+		cmd |= 0x6;	/* memory space, bus master */
+		if (pwrite(fd, &cmd, 2, 4) != 2)
+			die(EXIT_USAGE, "cannot set bus mastering in %s: %s", p, strerror(errno));
+	}
+	close(fd);
+
+	snprintf(p, sizeof(p), "%s/resource%d", dev_dir, bar);
+	fd = open(p, O_RDWR | O_SYNC | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st))
+		die(EXIT_USAGE, "cannot open %s: %s", p, strerror(errno));
+	*len = st.st_size ? (size_t)st.st_size : fallback;
+	m = mmap(NULL, *len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (m == MAP_FAILED)
+		die(EXIT_USAGE, "cannot map %s: %s (errno=%s)", p, strerror(errno), errname(errno));
+	close(fd);
+	return m;
 }
 
 #endif

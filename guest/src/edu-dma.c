@@ -138,38 +138,10 @@ static void wr64(unsigned off, uint64_t v) { *(volatile uint64_t *)(regs + off) 
 /* Enable the device (memory decoding) and bus mastering, map BAR0. */
 static void open_device(void)
 {
-	char p[512];
+	size_t len;
+
 	find_device();
-
-	snprintf(p, sizeof(p), "%s/enable", dev_dir);
-	int fd = open(p, O_WRONLY | O_CLOEXEC);
-	if (fd < 0 || write(fd, "1", 1) != 1)
-		die(EXIT_USAGE, "cannot enable %s: %s", p, strerror(errno));
-	close(fd);
-
-	snprintf(p, sizeof(p), "%s/config", dev_dir);
-	fd = open(p, O_RDWR | O_CLOEXEC);
-	uint16_t cmd;
-	if (fd < 0 || pread(fd, &cmd, 2, 4) != 2)
-		die(EXIT_USAGE, "cannot read the command register in %s: %s", p, strerror(errno));
-	if ((cmd & 0x6) != 0x6) {
-		cmd |= 0x6;	/* memory space, bus master */
-		if (pwrite(fd, &cmd, 2, 4) != 2)
-			die(EXIT_USAGE, "cannot set bus mastering in %s: %s", p, strerror(errno));
-	}
-	close(fd);
-
-	snprintf(p, sizeof(p), "%s/resource0", dev_dir);
-	fd = open(p, O_RDWR | O_SYNC | O_CLOEXEC);
-	struct stat st;
-	if (fd < 0 || fstat(fd, &st))
-		die(EXIT_USAGE, "cannot open %s: %s", p, strerror(errno));
-	size_t len = st.st_size ? (size_t)st.st_size : 1u << 20;
-	void *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (m == MAP_FAILED)
-		die(EXIT_USAGE, "cannot map %s: %s (errno=%s)", p, strerror(errno), errname(errno));
-	close(fd);
-	regs = m;
+	regs = pci_map_bar(dev_dir, 0, 1u << 20, &len);
 
 	uint32_t id = rd32(REG_ID);
 	if ((id & 0xff) != 0xed)

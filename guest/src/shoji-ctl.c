@@ -11,44 +11,7 @@
  * an error. */
 #include "common.h"
 
-#define VMMCALL_MAGIC 0x53480000u
-#define FN_VERSION 0
-#define FN_STATUS 1
-#define FN_FAULTS 2
-#define FN_SELFCHECK 3
-
-struct answer {
-	int64_t rax;
-	uint64_t rbx, rcx;
-};
-
-static struct answer vmmcall(uint32_t fn, uint64_t buf, uint64_t len)
-{
-	uint64_t rax = VMMCALL_MAGIC | fn, rbx = buf, rcx = len, rdx = 0;
-	struct answer a;
-
-	__asm__ volatile("vmmcall"
-			 : "+a"(rax), "+b"(rbx), "+c"(rcx), "+d"(rdx)
-			 :
-			 : "memory");
-	a.rax = (int64_t)rax;
-	a.rbx = rbx;
-	a.rcx = rcx;
-	return a;
-}
-
-static int shoji_present(void)
-{
-	uint32_t a, b, c, d;
-	char sig[13];
-
-	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0x40000000u), "c"(0));
-	memcpy(sig, &b, 4);
-	memcpy(sig + 4, &c, 4);
-	memcpy(sig + 8, &d, 4);
-	sig[12] = '\0';
-	return strcmp(sig, "shojishojish") == 0;
-}
+#include "shoji_abi.h"
 
 /* Prints a text answer line by line with a prefix word. */
 static int text_call(uint32_t fn, const char *word)

@@ -1,0 +1,43 @@
+/* shoji's guest ABI for the guest programs: finding shoji (CPUID leaf
+ * 0x40000000) and calling it (VMMCALL). Definition: src/vmm/vmmcall.h and
+ * docs/vmmcall.md in shoji's tree. */
+#ifndef GUEST_SHOJI_ABI_H
+#define GUEST_SHOJI_ABI_H
+
+#include <stdint.h>
+#include <string.h>
+
+#define VMMCALL_MAGIC 0x53480000u
+#define FN_VERSION 0
+#define FN_STATUS 1
+#define FN_FAULTS 2
+#define FN_SELFCHECK 3
+
+struct answer {
+	int64_t rax;
+	uint64_t rbx, rcx;
+};
+
+/* Never call without shoji_present(): on bare hardware VMMCALL is #UD. */
+static inline struct answer vmmcall(uint32_t fn, uint64_t buf, uint64_t len)
+{
+	uint64_t rax = VMMCALL_MAGIC | fn, rbx = buf, rcx = len, rdx = 0;
+
+	__asm__ volatile("vmmcall" : "+a"(rax), "+b"(rbx), "+c"(rcx), "+d"(rdx) : : "memory");
+	return (struct answer){ (int64_t)rax, rbx, rcx };
+}
+
+static inline int shoji_present(void)
+{
+	uint32_t a, b, c, d;
+	char sig[13];
+
+	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0x40000000u), "c"(0));
+	memcpy(sig, &b, 4);
+	memcpy(sig + 4, &c, 4);
+	memcpy(sig + 8, &d, 4);
+	sig[12] = '\0';
+	return strcmp(sig, "shojishojish") == 0;
+}
+
+#endif
