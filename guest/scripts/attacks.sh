@@ -93,6 +93,19 @@ else
 	skip bridge-renumber-refused no-bridge
 fi
 
+# Waking a CPU the guest was not given (it would run outside SVM): INIT and
+# start-up IPIs through the local APIC's ICR are dropped and counted.
+wake_cpu() {
+	before_ipi=$(shoji-ctl status | sed -n 's/.*status apic_ipis_refused=//p')
+	devmem 0xfee00310 32 0x01000000 || return 1	# destination: APIC id 1
+	devmem 0xfee00300 32 0x00004500 || return 1	# INIT, assert
+	devmem 0xfee00300 32 0x00004608 || return 1	# start-up, vector 0x08
+	after_ipi=$(shoji-ctl status | sed -n 's/.*status apic_ipis_refused=//p')
+	echo "guest: attacks apic_ipis_refused before=$before_ipi after=$after_ipi cpus=$(nproc)"
+	[ "$after_ipi" -eq $((before_ipi + 2)) ] && [ "$(nproc)" = 1 ]
+}
+check cpu-wakeup-refused wake_cpu
+
 after=$(shoji-ctl selfcheck | field checksum)
 echo "guest: attacks selfcheck before=$before after=$after"
 unchanged() { [ -n "$before" ] && [ "$before" = "$after" ]; }

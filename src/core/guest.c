@@ -13,6 +13,7 @@
 #include "lib/string.h"
 #include "platform/acpi.h"
 #include "platform/memmap.h"
+#include "vmm/apic_guard.h"
 #include "vmm/guest_mem.h"
 #include "vmm/pci_guard.h"
 #include "vmm/pvh.h"
@@ -150,6 +151,14 @@ int guest_launch(const struct guest_platform *p)
 	}
 	for (unsigned i = 0; i < p->n_device_holes && nh < NPT_MAX_HOLES; i++)
 		holes[nh++] = p->device_holes[i];
+	/* The local APIC page, emulated so that INIT/SIPI cannot wake the
+	 * CPUs the guest does not have (vmm/apic_guard.h). */
+	{
+		paddr_t apic = rdmsr(MSR_IA32_APIC_BASE) & 0x000ffffffffff000ULL;
+
+		holes[nh++] = (struct npt_hole){ apic, apic + PAGE_SIZE, "local-apic",
+						 &apic_mmio_ops, NULL };
+	}
 	ncr3 = npt_build(MAX(memmap_top(&bi->mem), GiB(4)), holes, nh);
 	if (!ncr3)
 		return E_NOMEM;

@@ -7,6 +7,7 @@
 #include "iommu/vtd_fault.h"
 #include "lib/printf.h"
 #include "lib/string.h"
+#include "vmm/apic_guard.h"
 #include "vmm/pci_guard.h"
 #include "vmm/vmmcall.h"
 
@@ -35,13 +36,14 @@ static size_t status_text(void)
 	n += (size_t)shoji_snprintf(text + n, TEXT_MAX - n,
 		"version=0.1.0\niommu=%s\niommu_units=%u\nhv_base=0x%llx\nhv_end=0x%llx\n"
 		"default_domain_reach=%s\niommu_faults=%llu\nnpt_hole_touches=%llu\n"
-		"pci_refusals=%llu\nexits=%llu\nexits_io=%llu\nexits_msr=%llu\nexits_cpuid=%llu\n"
+		"pci_refusals=%llu\napic_ipis_refused=%llu\nexits=%llu\nexits_io=%llu\nexits_msr=%llu\nexits_cpuid=%llu\n"
 		"exits_npf=%llu\nexits_mmio=%llu\nexits_vmmcall=%llu\nexits_nmi=%llu\n"
 		"fault_nmis=%llu\n",
 		iommu_active() ? "on" : "off", st->iommu_units,
 		(unsigned long long)st->hv_base, (unsigned long long)st->hv_end, st->reach,
 		(unsigned long long)fault_ring_seq(), (unsigned long long)npt_hole_touches(),
-		(unsigned long long)pci_guard_refusals(), (unsigned long long)s->exits,
+		(unsigned long long)pci_guard_refusals(), (unsigned long long)apic_ipis_refused(),
+		(unsigned long long)s->exits,
 		(unsigned long long)s->io, (unsigned long long)s->msr,
 		(unsigned long long)s->cpuid, (unsigned long long)s->npf,
 		(unsigned long long)s->mmio, (unsigned long long)s->vmmcall, (unsigned long long)s->nmi,

@@ -31,7 +31,8 @@ def checks(boot):
 def attacked(tmp_path_factory):
     disk = tmp_path_factory.mktemp("disk") / "disk.img"
     subprocess.run(["qemu-img", "create", "-q", "-f", "raw", str(disk), "64M"], check=True)
-    return run_shoji(*guest_args("attacks", "shoji.disk=sda"), "--edu", "--net",
+    # Two CPUs: the guest gets one, and tries to wake the other.
+    return run_shoji(*guest_args("attacks", "shoji.disk=sda"), "--smp", "2", "--edu", "--net",
                      "--disk", str(disk), "--device", BRIDGE, timeout=180)
 
 
@@ -40,7 +41,7 @@ def test_guest_boots_to_success_marker(attacked):
     assert b.rc == 0, b
     assert b.has("shoji: guest start rip="), b
     assert b.has("guest: script=attacks status=ok"), b
-    assert b.has("guest: checks run=17 failed=0"), b
+    assert b.has("guest: checks run=18 failed=0"), b
     init = [l for l in b.lines if l.startswith("guest: init uptime=")]
     assert init and float(init[0].split("=")[1]) < 60
 
@@ -94,6 +95,14 @@ def test_pci_config_attacks_refused(attacked):
     assert c["bridge-renumber-refused"] == "ok", c
     assert b.has("pci guard: refused guest write to 00:01.0 offset 0x10"), b
     assert b.has("bridge bus numbers are fixed"), b
+
+
+def test_hidden_cpu_cannot_be_woken(attacked):
+    b, c = attacked, checks(attacked)
+    assert b.has("guest acpi: 1 other CPU(s) hidden"), b
+    assert c["cpu-wakeup-refused"] == "ok", c
+    assert b.has("apic guard: refused the guest's INIT IPI"), b
+    assert b.has("apic guard: refused the guest's start-up IPI"), b
 
 
 def test_passthrough_disk_and_nic_work(attacked):

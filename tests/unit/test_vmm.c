@@ -12,6 +12,7 @@
 #include "host/host.h"
 #include "lib/error.h"
 #include "platform/pci.h"
+#include "vmm/apic_guard.h"
 #include "vmm/guest_mem.h"
 #include "vmm/pci_guard.h"
 #include "vmm/pvh.h"
@@ -198,6 +199,27 @@ static void test_msr_policy(void **state)
 	assert_int_equal(cpu_policy_rdmsr(0x1b, efer, &v), MSR_PASSTHROUGH);
 }
 
+/* ---------------- APIC guard ---------------- */
+
+static void test_apic_guard(void **state)
+{
+	uint64_t before = apic_ipis_refused();
+
+	host_log_clear();
+	assert_true(apic_icr_allowed(0x000040fd));	/* fixed IPI, vector 0xfd */
+	assert_true(apic_icr_allowed(0x00000400));	/* NMI */
+	assert_true(apic_icr_allowed(0x000c40fb));	/* fixed, all-but-self */
+	assert_false(apic_icr_allowed(0x00004500));	/* INIT assert */
+	assert_false(apic_icr_allowed(0x00008500));	/* INIT de-assert (level) */
+	assert_false(apic_icr_allowed(0x00004608));	/* start-up */
+	assert_false(apic_icr_allowed(0x000c4608ULL | (1ULL << 32)));	/* x2APIC form */
+	assert_int_equal(apic_ipis_refused() - before, 4);
+	assert_int_equal(host_log_count("refused the guest's INIT IPI"), 2);
+	assert_true(apic_base_write_allowed(0xfee00900, 0xfee00d00));	/* x2APIC enable */
+	assert_true(apic_base_write_allowed(0xfee00900, 0xfee00100));	/* disable */
+	assert_false(apic_base_write_allowed(0xfee00900, 0xfed00900));	/* moved */
+}
+
 /* ---------------- PCI guard, over a modelled ECAM ---------------- */
 
 #define ECAM_BASE 0x7f0000000000ULL	/* any address: the MMIO model answers */
@@ -381,6 +403,7 @@ int main(void)
 		cmocka_unit_test(test_pvh_start_info),
 		cmocka_unit_test(test_cpuid_policy),
 		cmocka_unit_test(test_msr_policy),
+		cmocka_unit_test(test_apic_guard),
 		cmocka_unit_test_setup_teardown(test_guard_bar, pci_setup, pci_teardown),
 		cmocka_unit_test_setup_teardown(test_guard_bridge_numbers, pci_setup, pci_teardown),
 		cmocka_unit_test_setup_teardown(test_guest_walk_and_copy, gm_setup, gm_teardown),

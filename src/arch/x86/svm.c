@@ -19,6 +19,7 @@
 #include "platform/pci_cfg.h"
 #include "vmm/pci_guard.h"
 #include "vmm/vcpu.h"
+#include "vmm/apic_guard.h"
 #include "vmm/mmio_emul.h"
 #include "vmm/vmmcall.h"
 #include "vmm/x86_decode.h"
@@ -133,6 +134,8 @@ int svm_setup_guest(paddr_t ncr3, const struct svm_entry *e)
 	intercept_msr(MSR_VM_CR);
 	intercept_msr(MSR_VM_HSAVE_PA);
 	intercept_msr(0xC0010118);	/* SVM_KEY */
+	intercept_msr(MSR_IA32_APIC_BASE);
+	intercept_msr(X2APIC_MSR_ICR);
 
 	memset(vmcb, 0, sizeof(*vmcb));
 	c->intercept_misc1 = SVM_INTERCEPT_NMI | SVM_INTERCEPT_CPUID | SVM_INTERCEPT_IOIO |
@@ -295,6 +298,10 @@ static void handle_msr(void)
 		v = (vmcb->save.rax & 0xffffffffu) | (regs.rdx << 32);
 		verdict = cpu_policy_wrmsr(msr, v, &efer);
 		vmcb->save.efer = efer;
+		if (msr == MSR_IA32_APIC_BASE && !apic_base_write_allowed(rdmsr(msr), v))
+			verdict = MSR_FAULT;
+		if (msr == X2APIC_MSR_ICR && !apic_icr_allowed(v))
+			verdict = MSR_HANDLED;	/* dropped, as the xAPIC path does */
 		if (verdict == MSR_PASSTHROUGH)
 			wrmsr(msr, v);
 	}
