@@ -12,6 +12,8 @@ import time
 
 import pytest
 
+from conftest import native_cmd
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 GUEST = os.path.join(ROOT, "build", "guest")
 VMLINUX = os.path.join(GUEST, "vmlinux")
@@ -63,20 +65,12 @@ class Run:
 
 def boot(tmp_path, script, kernel=VMLINUX, append=(), disk=True, edu=True, net=True, timeout=120):
     need_guest()
-    cmd = ["qemu-system-x86_64", "-accel", "tcg", "-machine", "q35", "-cpu", "max", "-m", "1G",
-           "-nodefaults", "-display", "none", "-no-reboot", "-monitor", "none",
-           "-serial", "stdio", "-kernel", kernel, "-initrd", INITRD,
-           "-append", " ".join(["console=ttyS0", "panic=-1", f"shoji.script={script}", *append])]
-    if edu:
-        cmd += ["-device", "edu,dma_mask=0xffffffffffffffff"]
+    img = None
     if disk:
         img = tmp_path / "disk.img"
         with open(img, "wb") as f:
             f.truncate(64 * MiB)
-        cmd += ["-drive", f"id=d0,file={img},format=raw,if=none",
-                "-device", "ide-hd,drive=d0,bus=ide.0"]
-    if net:
-        cmd += ["-netdev", "user,id=n0,restrict=on", "-device", "e1000,netdev=n0"]
+    cmd = native_cmd(script, kernel=kernel, append=append, disk=img, edu=edu, net=net)
     t0 = time.monotonic()
     try:
         p = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
