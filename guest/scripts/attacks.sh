@@ -106,6 +106,22 @@ wake_cpu() {
 }
 check cpu-wakeup-refused wake_cpu
 
+# The same IPIs around the ICR: QEMU sends a CPU write to the APIC window
+# outside the registers (0xfee01000: destination APIC id 1 in address bits
+# 19:12; register 0 at 0xfee00000) as an MSI with the written data, and a
+# 64-bit write at 0x2fc reaches the ICR as its second dword. All dropped.
+wake_cpu_around_icr() {
+	before_w=$(shoji-ctl status | sed -n 's/.*status apic_writes_refused=//p')
+	devmem 0xfee01000 32 0x00004500 || return 1	# MSI: INIT to APIC 1
+	devmem 0xfee01000 32 0x00004608 || return 1	# MSI: start-up, vector 0x08
+	devmem 0xfee00000 32 0x00004500 || return 1	# register 0: MSI INIT to APIC 0
+	devmem 0xfee002fc 64 0x0000450000000000 || return 1	# ICR as a second dword
+	after_w=$(shoji-ctl status | sed -n 's/.*status apic_writes_refused=//p')
+	echo "guest: attacks apic_writes_refused before=$before_w after=$after_w cpus=$(nproc)"
+	[ "$after_w" -eq $((before_w + 4)) ] && [ "$(nproc)" = 1 ]
+}
+check cpu-wakeup-around-icr-refused wake_cpu_around_icr
+
 after=$(shoji-ctl selfcheck | field checksum)
 echo "guest: attacks selfcheck before=$before after=$after"
 unchanged() { [ -n "$before" ] && [ "$before" = "$after" ]; }

@@ -269,7 +269,7 @@ int disk_setup(const struct shoji_options *o, struct boot_info *bi, struct npt_h
 		return rc;
 	}
 	pci_guard_pin_bar(d->bdf, AHCI_ABAR_BAR, "intercepted disk controller");
-	*hole = (struct npt_hole){ abar, abar + abar_size, "ahci-abar", &abar_ops, NULL };
+	*hole = (struct npt_hole){ abar, abar + abar_size, "ahci-abar", &abar_ops, NULL, false };
 	active = true;
 	return 0;
 }

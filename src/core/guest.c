@@ -140,24 +140,27 @@ int guest_launch(const struct guest_platform *p)
 		return rc;
 	}
 
-	holes[nh++] = (struct npt_hole){ p->hv_base, p->hv_end, "hypervisor-region", NULL, NULL };
+	holes[nh++] = (struct npt_hole){ p->hv_base, p->hv_end, "hypervisor-region", NULL, NULL,
+					 false };
 	guest_mem_forbid(p->hv_base, p->hv_end);
 	pci_guard_forbid(p->hv_base, p->hv_end, "hypervisor-region");
 	for (unsigned i = 0; i < p->n_mmio_holes && nh < NPT_MAX_HOLES; i++) {
 		paddr_t s = p->mmio_holes[2 * i], e = p->mmio_holes[2 * i + 1];
 
-		holes[nh++] = (struct npt_hole){ s, e, p->mmio_names[i], NULL, NULL };
+		holes[nh++] = (struct npt_hole){ s, e, p->mmio_names[i], NULL, NULL, false };
 		pci_guard_forbid(s, e, p->mmio_names[i]);
 	}
 	for (unsigned i = 0; i < p->n_device_holes && nh < NPT_MAX_HOLES; i++)
 		holes[nh++] = p->device_holes[i];
-	/* The local APIC page, emulated so that INIT/SIPI cannot wake the
-	 * CPUs the guest does not have (vmm/apic_guard.h). */
+	/* The APIC window (the APIC page and QEMU's CPU-write MSI aliases):
+	 * its writes are emulated so that INIT/SIPI cannot wake the CPUs the
+	 * guest does not have; its reads go to the APIC without an exit
+	 * (vmm/apic_guard.h). */
 	{
 		paddr_t apic = rdmsr(MSR_IA32_APIC_BASE) & 0x000ffffffffff000ULL;
 
-		holes[nh++] = (struct npt_hole){ apic, apic + PAGE_SIZE, "local-apic",
-						 &apic_mmio_ops, NULL };
+		holes[nh++] = (struct npt_hole){ apic, apic + APIC_WINDOW_SIZE, "local-apic",
+						 &apic_mmio_ops, (void *)(uintptr_t)apic, true };
 	}
 	ncr3 = npt_build(MAX(memmap_top(&bi->mem), GiB(4)), holes, nh);
 	if (!ncr3)

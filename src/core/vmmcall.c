@@ -1,6 +1,7 @@
 /* VMMCALL functions (ABI in vmm/vmmcall.h and docs/vmmcall.md). */
 #include "arch/x86/npt.h"
 #include "arch/x86/svm_vcpu.h"
+#include "arch/x86/time.h"
 #include "core/disk.h"
 #include "core/status.h"
 #include "iommu/iommu.h"
@@ -48,6 +49,23 @@ static size_t status_text(void)
 		(unsigned long long)s->cpuid, (unsigned long long)s->npf,
 		(unsigned long long)s->mmio, (unsigned long long)s->vmmcall, (unsigned long long)s->nmi,
 		(unsigned long long)s->fault_nmis);
+	/* The per-reason histogram (added keys; the totals above stay). */
+	n += (size_t)shoji_snprintf(text + n, TEXT_MAX - n,
+		"exits_io_pci_cfg=%llu\nexits_mmio_read=%llu\nexits_mmio_write=%llu\n"
+		"exits_apic_read=%llu\nexits_apic_eoi=%llu\nexits_apic_tpr=%llu\n"
+		"exits_apic_timer=%llu\nexits_apic_icr=%llu\nexits_apic_other=%llu\n"
+		"exits_apic_fast=%llu\nexits_npf_forbidden=%llu\nexits_msr_icr=%llu\n"
+		"exit_tsc_ticks=%llu\ntsc_khz=%llu\napic_writes_refused=%llu\n",
+		(unsigned long long)s->io_pci_cfg, (unsigned long long)s->mmio_read,
+		(unsigned long long)s->mmio_write, (unsigned long long)s->apic_read,
+		(unsigned long long)s->apic_write[APIC_CLASS_EOI],
+		(unsigned long long)s->apic_write[APIC_CLASS_TPR],
+		(unsigned long long)s->apic_write[APIC_CLASS_TIMER],
+		(unsigned long long)s->apic_write[APIC_CLASS_ICR],
+		(unsigned long long)s->apic_write[APIC_CLASS_OTHER],
+		(unsigned long long)s->apic_fast, (unsigned long long)s->npf_forbidden,
+		(unsigned long long)s->msr_icr, (unsigned long long)s->tsc,
+		(unsigned long long)time_tsc_khz(), (unsigned long long)apic_writes_refused());
 	if (iommu_active() && n < TEXT_MAX - 1)
 		n += iommu_devices_text(text + n, TEXT_MAX - n);
 	if (disk_active() && n < TEXT_MAX - 1) {

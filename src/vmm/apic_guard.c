@@ -35,6 +35,91 @@ bool apic_base_write_allowed(uint64_t cur, uint64_t v)
 	return false;
 }
 
+enum apic_reg_class apic_reg_class(uint32_t off)
+{
+	switch (off & 0xff0) {
+	case APIC_EOI:
+		return APIC_CLASS_EOI;
+	case APIC_TPR:
+		return APIC_CLASS_TPR;
+	case APIC_LVT_TIMER:
+	case APIC_TIMER_ICR:
+	case APIC_TIMER_CCR:
+	case APIC_TIMER_DCR:
+		return APIC_CLASS_TIMER;
+	case APIC_ICR_LO:
+	case APIC_ICR_HI:
+		return APIC_CLASS_ICR;
+	default:
+		return APIC_CLASS_OTHER;
+	}
+}
+
+bool apic_fast_write_ok(uint64_t off)
+{
+	enum apic_reg_class c = apic_reg_class((uint32_t)off);
+
+	return off < PAGE_SIZE && (off & 3) == 0 &&
+	       (c == APIC_CLASS_EOI || c == APIC_CLASS_TPR || c == APIC_CLASS_TIMER);
+}
+
+/* Bytes of SIB and displacement after a ModRM with mod != 3 (SDM vol. 2,
+ * tables 2-2 and 2-3; 64-bit mode: 2.2.1.6, RIP-relative is mod 00 rm 101
+ * there with the same disp32). 32-bit addressing only: no 67 prefix. */
+static unsigned modrm_tail(uint8_t modrm, const uint8_t *next, size_t avail, bool *ok)
+{
+	unsigned mod = modrm >> 6, rm = modrm & 7, n = 0;
+
+	*ok = true;
+	if (rm == 4) {
+		if (avail < 1) {
+			*ok = false;
+			return 0;
+		}
+		n = 1;
+		if (mod == 0 && (next[0] & 7) == 5)
+			return n + 4;	/* SIB with no base: disp32 */
+	}
+	if (mod == 0)
+		return rm == 5 ? n + 4 : n;
+	return n + (mod == 1 ? 1 : 4);
+}
+
+unsigned apic_fast_store(const uint8_t *b, size_t n, enum x86_mode mode,
+			 const struct vcpu_regs *regs, uint32_t *value)
+{
+	unsigned i = 0, len, tail;
+	uint8_t rex = 0, op, modrm;
+	bool ok;
+
+	if (mode == X86_MODE_16)
+		return 0;	/* 16-bit operands by default */
+	if (mode == X86_MODE_64 && i < n && (b[i] & 0xf0) == 0x40)
+		rex = b[i++];
+	if (rex & 0x08)
+		return 0;	/* REX.W: a 64-bit store */
+	if (i + 2 > n)
+		return 0;
+	op = b[i++];
+	modrm = b[i++];
+	if ((op != 0x89 && op != 0xc7) || (modrm >> 6) == 3)
+		return 0;
+	if (op == 0xc7 && ((modrm >> 3) & 7) != 0)
+		return 0;	/* C7 /1../7 are not MOV */
+	tail = modrm_tail(modrm, b + i, n - i, &ok);
+	if (!ok)
+		return 0;
+	len = i + tail + (op == 0xc7 ? 4 : 0);
+	if (len > n)
+		return 0;
+	if (op == 0xc7)
+		*value = (uint32_t)b[len - 4] | (uint32_t)b[len - 3] << 8 |
+			 (uint32_t)b[len - 2] << 16 | (uint32_t)b[len - 1] << 24;
+	else
+		*value = (uint32_t)x86_reg_get(regs, ((modrm >> 3) & 7) | ((rex & 4) ? 8 : 0));
+	return len;
+}
+
 uint64_t apic_ipis_refused(void)
 {
 	return refused;
@@ -42,16 +127,48 @@ uint64_t apic_ipis_refused(void)
 
 static uint64_t apic_read(void *ctx, uint64_t gpa, int size)
 {
-	(void)ctx;
+	(void)ctx;	/* reads normally do not exit (reads_pass): reached only if TCG faults one */
 	return size == 4 ? hal_mmio_read32(gpa) : size == 8 ? hal_mmio_read64(gpa)
 	       : size == 2 ? hal_mmio_read16(gpa) : hal_mmio_read8(gpa);
 }
 
+static uint64_t window_refused;
+static const char ipi_refused[] = "an INIT or start-up IPI";
+
+const char *apic_write_refusal(uint64_t off, int size, uint64_t v)
+{
+	if (off >= PAGE_SIZE)
+		return "outside the APIC page (QEMU turns a CPU write there into an MSI)";
+	if (off < 0x10)
+		return "register 0 (reserved; QEMU turns a write there into an MSI)";
+	if (off < APIC_ICR_LO + 4 && off + (uint64_t)size > APIC_ICR_LO) {
+		if (off != APIC_ICR_LO || size != 4)
+			return "not a dword write of the whole ICR low dword";
+		if (!apic_icr_allowed(v))
+			return ipi_refused;	/* logged and counted there */
+	}
+	return NULL;
+}
+
+uint64_t apic_writes_refused(void)
+{
+	return window_refused;
+}
+
 static void apic_write(void *ctx, uint64_t gpa, int size, uint64_t v)
 {
-	(void)ctx;
-	if ((gpa & 0xfff) == APIC_ICR_LO && !apic_icr_allowed(v))
+	uint64_t off = gpa - (uint64_t)(uintptr_t)ctx;
+	const char *why = apic_write_refusal(off, size, v);
+
+	if (why == ipi_refused)
 		return;
+	if (why) {
+		window_refused++;
+		if (window_refused <= 8)
+			log_warn("apic guard: refused a guest write gpa=0x%llx size=%d value=0x%llx: %s",
+				 (unsigned long long)gpa, size, (unsigned long long)v, why);
+		return;
+	}
 	if (size == 4)
 		hal_mmio_write32(gpa, (uint32_t)v);
 	else if (size == 8)

@@ -41,7 +41,7 @@ def test_guest_boots_to_success_marker(attacked):
     assert b.rc == 0, b
     assert b.has("shoji: guest start rip="), b
     assert b.has("guest: script=attacks status=ok"), b
-    assert b.has("guest: checks run=18 failed=0"), b
+    assert b.has("guest: checks run=19 failed=0"), b
     init = [l for l in b.lines if l.startswith("guest: init uptime=")]
     assert init and float(init[0].split("=")[1]) < 60
 
@@ -103,6 +103,10 @@ def test_hidden_cpu_cannot_be_woken(attacked):
     assert c["cpu-wakeup-refused"] == "ok", c
     assert b.has("apic guard: refused the guest's INIT IPI"), b
     assert b.has("apic guard: refused the guest's start-up IPI"), b
+    assert c["cpu-wakeup-around-icr-refused"] == "ok", c
+    assert b.has("apic guard: refused a guest write gpa=0xfee01000 size=4 value=0x4500: "
+                 "outside the APIC page"), b
+    assert b.has("apic guard: refused a guest write gpa=0xfee002fc size=8"), b
 
 
 def test_passthrough_disk_and_nic_work(attacked):

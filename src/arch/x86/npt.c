@@ -48,6 +48,24 @@ static bool hits_hole(uint64_t start, uint64_t end)
 	return false;
 }
 
+/* A span that lies wholly inside one read-only passthrough hole and meets
+ * no other hole can be one read-only leaf (a large page when it is 2 MiB
+ * or 1 GiB, e.g. an ECAM window). */
+static bool all_read_only(uint64_t start, uint64_t end)
+{
+	bool inside = false;
+
+	for (unsigned i = 0; i < n_holes; i++) {
+		if (!(start < holes[i].end && holes[i].start < end))
+			continue;
+		if (!holes[i].mmio || !holes[i].reads_pass || start < holes[i].start ||
+		    end > holes[i].end)
+			return false;
+		inside = true;
+	}
+	return inside;
+}
+
 static const struct npt_hole *hole_at(paddr_t a)
 {
 	for (unsigned i = 0; i < n_holes; i++)
@@ -69,13 +87,19 @@ static int fill(paddr_t t, int level, uint64_t base, uint64_t top)
 		if (a >= top)
 			break;
 		if (level == 1) {
-			*e = hits_hole(a, a + span) ? 0 : (a | NPT_LEAF_RW);
+			*e = !hits_hole(a, a + span) ? (a | NPT_LEAF_RW)
+			     : all_read_only(a, a + span) ? (a | NPT_LEAF_RO) : 0;
 			continue;
 		}
-		if ((level == 2 || (level == 3 && big_pages)) && a + span <= top &&
-		    !hits_hole(a, a + span)) {
-			*e = a | NPT_LEAF_RW | PTE_PS;
-			continue;
+		if ((level == 2 || (level == 3 && big_pages)) && a + span <= top) {
+			if (!hits_hole(a, a + span)) {
+				*e = a | NPT_LEAF_RW | PTE_PS;
+				continue;
+			}
+			if (all_read_only(a, a + span)) {
+				*e = a | NPT_LEAF_RO | PTE_PS;
+				continue;
+			}
 		}
 		sub = new_table();
 		if (!sub)
@@ -102,8 +126,9 @@ paddr_t npt_build(uint64_t top, const struct npt_hole *h, unsigned n)
 	if (!root || fill(root, 4, 0, top))
 		return 0;
 	for (unsigned i = 0; i < n; i++)
-		log_info("npt hole %s 0x%llx-0x%llx", h[i].what, (unsigned long long)h[i].start,
-			 (unsigned long long)h[i].end);
+		log_info("npt hole %s 0x%llx-0x%llx traps=%s", h[i].what,
+			 (unsigned long long)h[i].start, (unsigned long long)h[i].end,
+			 !h[i].mmio ? "none(forbidden)" : h[i].reads_pass ? "writes" : "reads,writes");
 	log_info("npt root=0x%llx top=0x%llx table_pages=%llu page=%s", (unsigned long long)root,
 		 (unsigned long long)top, (unsigned long long)tables, big_pages ? "1G" : "2M");
 	return root;

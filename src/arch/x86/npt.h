@@ -16,12 +16,17 @@
 
 /* A hole is either forbidden memory (mmio == NULL: backed lazily by the
  * zero/sink pages) or a device shoji emulates or intercepts (mmio != NULL:
- * every access exits and is emulated through mmio->read/write). */
+ * every access exits and is emulated through mmio->read/write, or only
+ * writes do when reads_pass is set). */
 struct npt_hole {
 	paddr_t start, end;	/* 4 KiB aligned */
 	const char *what;	/* for the log: "hypervisor-region", ... */
 	const struct mmio_ops *mmio;
 	void *ctx;
+	/* With mmio: the page is mapped read-only to the real device, so the
+	 * guest's reads reach it without an exit and only writes fault (for
+	 * registers whose reads have no side effects and reveal nothing). */
+	bool reads_pass;
 };
 
 /* Builds the tables for [0, top) minus the holes; returns the root (nCR3)

@@ -300,6 +300,8 @@ static void handle_msr(void)
 		vmcb->save.efer = efer;
 		if (msr == MSR_IA32_APIC_BASE && !apic_base_write_allowed(rdmsr(msr), v))
 			verdict = MSR_FAULT;
+		if (msr == X2APIC_MSR_ICR)
+			stats.msr_icr++;
 		if (msr == X2APIC_MSR_ICR && !apic_icr_allowed(v))
 			verdict = MSR_HANDLED;	/* dropped, as the xAPIC path does */
 		if (verdict == MSR_PASSTHROUGH)
@@ -356,6 +358,8 @@ static void handle_io(void)
 		log_guest_state("string I/O to PCI configuration ports is not supported");
 		shoji_stop(STOP_FAILURE);
 	}
+	if (port == 0xcf8 || port >= 0xcfc)
+		stats.io_pci_cfg++;
 	if (port == 0xcf8 && size == 4) {
 		if (in)
 			vmcb->save.rax = pci_cf8;
@@ -482,6 +486,68 @@ refuse:
 	shoji_stop(STOP_FAILURE);
 }
 
+/* The xAPIC page's write fast path (vmm/apic_guard.h, apic_fast_store):
+ * a plain 32-bit MOV to any register but the ICR's low dword is done on
+ * the APIC at the faulting address without the general decoder. */
+static bool apic_fast_write(paddr_t gpa, uint64_t off)
+{
+	const struct vmcb_save *s = &vmcb->save;
+	uint8_t bytes[X86_MAX_INSN_LEN];
+	struct vcpu_regs r;
+	uint32_t v;
+	unsigned len;
+
+	if (!apic_fast_write_ok(off))
+		return false;
+	regs_out(&r);
+	len = apic_fast_store(bytes, fetch_insn(bytes),
+			      x86_mode_of(s->efer & EFER_LMA, s->cs.attrib & 0x200,
+					  s->cs.attrib & 0x400), &r, &v);
+	if (!len)
+		return false;
+	hal_mmio_write32(gpa, v);
+	vmcb->save.rip += len;
+	vmcb->save.rflags &= ~X86_FLAG_RF;	/* the instruction completed */
+	stats.apic_fast++;
+	return true;
+}
+
+static void handle_npf(void)
+{
+	paddr_t gpa = vmcb->ctl.exit_info2;
+	bool write = vmcb->ctl.exit_info1 & 2;	/* #PF error code W (APM 15.25.6) */
+	const struct npt_hole *h = npt_mmio_hole(gpa);
+
+	stats.npf++;
+	if (h) {
+		stats.mmio++;
+		if (!write)
+			stats.mmio_read++;
+		else
+			stats.mmio_write++;
+		if (h->mmio == &apic_mmio_ops) {
+			uint64_t off = gpa - h->start;
+
+			if (!write)
+				stats.apic_read++;
+			else if (off >= PAGE_SIZE)
+				stats.apic_write[APIC_CLASS_OTHER]++;
+			else
+				stats.apic_write[apic_reg_class((uint32_t)off)]++;
+			if (write && apic_fast_write(gpa, off))
+				return;
+		}
+		handle_mmio(h, gpa);
+		return;
+	}
+	stats.npf_forbidden++;
+	if (!npt_handle_fault(gpa, vmcb->ctl.exit_info1)) {
+		log_guest_state("nested page fault outside the guest's memory");
+		shoji_stop(STOP_FAILURE);
+	}
+	flush_tlb = true;
+}
+
 static void handle_exit(void)
 {
 	uint64_t code = vmcb->ctl.exit_code;
@@ -505,17 +571,7 @@ static void handle_exit(void)
 		handle_io();
 		break;
 	case SVM_EXIT_NPF:
-		stats.npf++;
-		if (npt_mmio_hole(vmcb->ctl.exit_info2)) {
-			stats.mmio++;
-			handle_mmio(npt_mmio_hole(vmcb->ctl.exit_info2), vmcb->ctl.exit_info2);
-			break;
-		}
-		if (!npt_handle_fault(vmcb->ctl.exit_info2, vmcb->ctl.exit_info1)) {
-			log_guest_state("nested page fault outside the guest's memory");
-			shoji_stop(STOP_FAILURE);
-		}
-		flush_tlb = true;
+		handle_npf();
 		break;
 	case SVM_EXIT_VMMCALL:
 		stats.vmmcall++;
@@ -560,9 +616,13 @@ void svm_run(void)
 		vmcb->ctl.clean_bits = 0;
 		vmcb->ctl.tlb_control = flush_tlb ? 1 : 0;
 		flush_tlb = false;
+		uint64_t t0;
+
 		svm_vmrun(vmcb_pa, &regs, host_save_pa);
+		t0 = rdtsc();
 		handle_exit();
 		if (exit_hook)
 			exit_hook();
+		stats.tsc += rdtsc() - t0;
 	}
 }

@@ -4,14 +4,24 @@
 
 #include "lib/types.h"
 #include "platform/palloc.h"
+#include "vmm/apic_guard.h"
 
 struct svm_entry {
 	uint32_t rip;	/* 32-bit protected-mode entry */
 	uint32_t rbx;	/* EBX at entry (PVH: start info) */
 };
 
+/* VM exits by reason (the VMMCALL status and the bench's histogram). */
 struct svm_stats {
 	uint64_t exits, cpuid, msr, io, npf, mmio, vmmcall, nmi, fault_nmis;
+	uint64_t io_pci_cfg;		/* of io: ports 0xcf8/0xcfc-0xcff */
+	uint64_t mmio_read, mmio_write;	/* of mmio, by the fault's access */
+	uint64_t apic_read;		/* of mmio: the xAPIC page */
+	uint64_t apic_write[APIC_CLASS_N];	/* by register class */
+	uint64_t apic_fast;		/* of the APIC writes: the fast path */
+	uint64_t npf_forbidden;		/* of npf: forbidden memory touched */
+	uint64_t msr_icr;		/* of msr: the x2APIC ICR */
+	uint64_t tsc;			/* TSC ticks in shoji's exit handling */
 };
 
 /* Checks SVM and nested paging, turns EFER.SVME on. */
