@@ -45,4 +45,10 @@ extern long host_cache_flushes;
  * deterministically; otherwise it is CLOCK_MONOTONIC. */
 extern uint64_t host_time_step_us;
 
+/* Host tools: read all of path into a malloc'd buffer (*data, *len).
+ * Errors go to stderr as "PROG: error: ..." (missing, unreadable, empty, or
+ * larger than max bytes, "not WHAT"); returns 0 or -1. */
+int host_read_file(const char *prog, const char *what, const char *path, size_t max,
+		   unsigned char **data, size_t *len);
+
 #endif

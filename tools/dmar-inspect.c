@@ -9,7 +9,6 @@
  * Problems with the tool's own input (usage, I/O) go to stderr.
  * Exit status: 0 usable table, 1 malformed or unusable table, 2 usage or
  * I/O error. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,61 +40,6 @@ static void usage(FILE *f)
 		"\n"
 		"Exit status: 0 the table is usable, 1 it is malformed or unusable,\n"
 		"2 usage or I/O error (missing, unreadable or empty FILE).\n");
-}
-
-static int read_file(const char *path, unsigned char **data, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	unsigned char *buf = NULL;
-	size_t n = 0, cap = 0;
-
-	if (!f) {
-		fprintf(stderr, "dmar-inspect: error: cannot open %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	for (;;) {
-		size_t got;
-
-		if (n == cap) {
-			unsigned char *nb;
-
-			if (cap >= MAX_FILE) {
-				fprintf(stderr, "dmar-inspect: error: %s is larger than %u bytes: not a "
-					"DMAR table\n", path, MAX_FILE);
-				goto fail;
-			}
-			cap = cap ? cap * 2 : 4096;
-			nb = realloc(buf, cap);
-			if (!nb) {
-				fprintf(stderr, "dmar-inspect: error: out of memory\n");
-				goto fail;
-			}
-			buf = nb;
-		}
-		got = fread(buf + n, 1, cap - n, f);
-		n += got;
-		if (got == 0) {
-			if (ferror(f)) {
-				fprintf(stderr, "dmar-inspect: error: cannot read %s: %s\n", path,
-					strerror(errno));
-				goto fail;
-			}
-			break;
-		}
-	}
-	fclose(f);
-	if (n == 0) {
-		fprintf(stderr, "dmar-inspect: error: %s is empty\n", path);
-		free(buf);
-		return -1;
-	}
-	*data = buf;
-	*len = n;
-	return 0;
-fail:
-	fclose(f);
-	free(buf);
-	return -1;
 }
 
 int main(int argc, char **argv)
@@ -132,7 +76,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (read_file(path, &data, &len) < 0)
+	if (host_read_file("dmar-inspect", "a DMAR table", path, MAX_FILE, &data, &len) < 0)
 		return 2;
 	/* Parse from an exactly-sized copy so the sanitizers would catch any
 	 * read past the end of the data. */

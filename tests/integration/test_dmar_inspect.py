@@ -18,10 +18,11 @@ import re
 import shutil
 import struct
 import subprocess
-import threading
 from pathlib import Path
 
 import pytest
+
+from qemu_acpi import checksum_fixed, qemu_acpi_table
 
 ROOT = Path(__file__).resolve().parents[2]
 TOOL = ROOT / "build" / "tools" / "dmar-inspect"
@@ -290,13 +291,6 @@ def test_bad_register_base_is_unusable():
 
 # ---------------------------------------------------------------- malformed tables
 
-def checksum_fixed(b):
-    b = bytearray(b)
-    b[9] = 0
-    b[9] = (-sum(b[:struct.unpack_from("<I", b, 4)[0]])) & 0xFF
-    return bytes(b)
-
-
 def patched(name, edit):
     b = bytearray(aml(name).read_bytes())
     edit(b)
@@ -413,62 +407,14 @@ def test_io_errors(tmp_path):
 
 # ---------------------------------------------------------------- QEMU's own DMAR
 
-QEMU_ARGS = ["-machine", "q35", "-accel", "tcg", "-nodefaults", "-display", "none",
-             "-m", "64", "-device", "intel-iommu,intremap=on",
-             "-device", "edu,dma_mask=0xffffffffffffffff",
-             "-device", "pcie-root-port,id=rp1,chassis=1", "-device", "e1000e,bus=rp1",
-             "-qtest", "stdio", "-S"]
+QEMU_DEVICES = ["-device", "intel-iommu,intremap=on",
+                "-device", "edu,dma_mask=0xffffffffffffffff",
+                "-device", "pcie-root-port,id=rp1,chassis=1", "-device", "e1000e,bus=rp1"]
 
 
 def qemu_dmar():
-    """The DMAR QEMU builds, read out of fw_cfg ("etc/acpi/tables") through
-    qtest and fw_cfg's DMA interface, without running any guest code. QEMU
-    leaves table checksums to the firmware's linker/loader; we compute it
-    the same way (the DMAR has no pointers to patch)."""
-    qemu = shutil.which("qemu-system-x86_64")
-    if qemu is None:
-        pytest.fail("qemu-system-x86_64 is not installed (`make deps`)")
-    p = subprocess.Popen([qemu, *QEMU_ARGS], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True, bufsize=1)
-    watchdog = threading.Timer(60, p.kill)
-    watchdog.start()
-    try:
-        def cmd(c):
-            p.stdin.write(c + "\n")
-            p.stdin.flush()
-            while True:
-                line = p.stdout.readline()
-                if not line:
-                    raise AssertionError(f"qemu died: {p.stderr.read()}")
-                if line.startswith(("OK", "FAIL", "ERR")):
-                    assert line.startswith("OK"), (c, line)
-                    return line.split()
-
-        def fw_cfg_read(select, n, buf=0x100000):
-            # FWCfgDmaAccess (big-endian): control = select | SELECT | READ.
-            desc = struct.pack(">IIQ", (select << 16) | 0x08 | 0x02, n, buf)
-            cmd(f"write 0x1000 {len(desc)} 0x{desc.hex()}")
-            cmd("outl 0x514 0")                 # address, high half
-            cmd("outl 0x518 0x%x" % struct.unpack("<I", struct.pack(">I", 0x1000))[0])
-            return bytes.fromhex(cmd(f"read 0x{buf:x} {n}")[1][2:])
-
-        count = struct.unpack(">I", fw_cfg_read(0x19, 4))[0]
-        listing = fw_cfg_read(0x19, 4 + 64 * count)[4:]
-        files = {}
-        for i in range(count):
-            e = listing[64 * i:64 * (i + 1)]
-            size, select = struct.unpack(">IH", e[:6])
-            files[e[8:].split(b"\0")[0].decode()] = (size, select)
-        size, select = files["etc/acpi/tables"]
-        blob = fw_cfg_read(select, size)
-    finally:
-        watchdog.cancel()
-        p.kill()
-        p.wait()
-    at = blob.find(b"DMAR")
-    assert at >= 0, "QEMU built no DMAR"
-    length = struct.unpack_from("<I", blob, at + 4)[0]
-    return checksum_fixed(blob[at:at + length])
+    """The DMAR QEMU builds, read out of fw_cfg (qemu_acpi.py)."""
+    return qemu_acpi_table(b"DMAR", QEMU_DEVICES)
 
 
 def test_qemu_own_dmar(tmp_path):
