@@ -7,6 +7,7 @@
 #include "arch/x86/svm_vcpu.h"
 #include "core/guest.h"
 #include "iommu/iommu.h"
+#include "iommu/irq_remap.h"
 #include "lib/error.h"
 #include "lib/hal.h"
 #include "lib/log.h"
@@ -15,6 +16,8 @@
 #include "platform/memmap.h"
 #include "vmm/apic_guard.h"
 #include "vmm/guest_mem.h"
+#include "vmm/ioapic_virt.h"
+#include "vmm/msi_virt.h"
 #include "vmm/pci_guard.h"
 #include "vmm/pvh.h"
 
@@ -80,6 +83,47 @@ static int prepare_acpi(void)
 	if (n > 0)
 		log_info("guest acpi: %d other CPU(s) hidden: the guest runs on one CPU "
 			 "(apic_id=%u); SMP is not supported yet", n, bsp);
+	return 0;
+}
+
+/* Every interrupt source the guest can program goes through shoji's
+ * remapping entries: the MSI capabilities of the PCI functions and the
+ * IOAPICs (their pages become emulated NPT holes). Without interrupt
+ * remapping there is nothing to point them at: say so. */
+static int virtualise_interrupts(const struct guest_platform *p, struct npt_hole *holes,
+				 unsigned *nh)
+{
+	int n;
+
+	if (!irq_remap_active()) {
+		log_warn("guest: no interrupt remapping: the guest programs device interrupts "
+			 "(MSI, IOAPIC) unchecked");
+		return 0;
+	}
+	n = msi_virt_init();
+	if (n < 0)
+		return n;
+	for (unsigned i = 0; p->madt && i < p->madt->nioapics; i++) {
+		const struct acpi_ioapic *io = &p->madt->ioapics[i];
+		int rc = ioapic_virt_add(io->id, io->addr);
+
+		if (rc) {
+			log_error("guest: ioapic id=%u not virtualised (%s)", io->id, err_str(rc));
+			return rc;
+		}
+	}
+	for (unsigned i = 0; i < ioapic_virt_count(); i++) {
+		if (*nh == NPT_MAX_HOLES)
+			return E_NOMEM;
+		/* Reads exit too: IOWIN means what the guest's IOREGSEL says, and
+		 * redirection entries read back as the guest wrote them. */
+		holes[(*nh)++] = (struct npt_hole){ .start = ioapic_virt_base(i),
+						    .end = ioapic_virt_base(i) + PAGE_SIZE,
+						    .what = "ioapic", .mmio = &ioapic_mmio_ops,
+						    .ctx = ioapic_virt_ctx(i), .reads_pass = false };
+	}
+	log_info("guest interrupts: msi_functions=%d ioapics=%u remapped=yes", n,
+		 ioapic_virt_count());
 	return 0;
 }
 
@@ -162,6 +206,9 @@ int guest_launch(const struct guest_platform *p)
 		holes[nh++] = (struct npt_hole){ apic, apic + APIC_WINDOW_SIZE, "local-apic",
 						 &apic_mmio_ops, (void *)(uintptr_t)apic, true };
 	}
+	rc = virtualise_interrupts(p, holes, &nh);
+	if (rc)
+		return rc;
 	ncr3 = npt_build(MAX(memmap_top(&bi->mem), GiB(4)), holes, nh);
 	if (!ncr3)
 		return E_NOMEM;

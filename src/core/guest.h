@@ -3,6 +3,7 @@
 #define SHOJI_CORE_GUEST_H
 
 #include "arch/x86/npt.h"
+#include "platform/acpi.h"
 #include "platform/bootinfo.h"
 
 struct guest_platform {
@@ -14,6 +15,7 @@ struct guest_platform {
 	const struct npt_hole *device_holes;	/* emulated devices (e.g. the AHCI ABAR) */
 	unsigned n_device_holes;
 	void (*on_exit)(void);			/* run after every VM exit */
+	const struct acpi_madt *madt;		/* IOAPICs (virtualised), or NULL */
 };
 
 /* True when the boot loader gave a module with role=kernel. */

@@ -200,7 +200,7 @@ static void run_guest(void)
 	static const char *names[8];
 	unsigned n = 0;
 	struct guest_platform gp = { .bi = &boot, .hv_base = hv_base,
-				     .hv_end = hv_base + opts.hv_mem };
+				     .hv_end = hv_base + opts.hv_mem, .madt = &madt };
 
 	for (unsigned i = 0; i < iommu_unit_count() && n < 6; i++, n++) {
 		iommu_unit_regs(i, &holes[2 * n], &holes[2 * n + 1]);

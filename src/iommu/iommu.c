@@ -12,6 +12,7 @@
  *  6. Translation on, then PMRs off (translation now protects the region). */
 #include "iommu/dmar.h"
 #include "iommu/iommu.h"
+#include "iommu/irq_remap.h"
 #include "iommu/vtd.h"
 #include "iommu/vtd_regs.h"
 #include "lib/error.h"
@@ -348,7 +349,39 @@ int iommu_init(const struct iommu_config *c)
 	active = true;
 	iommu_poll_faults();
 	log_info("iommu active units=%u levels=%u", n_units, levels);
+	/* Interrupt remapping where every unit has it; without it the guest's
+	 * interrupt messages are still checked where shoji programs them. */
+	rc = irq_remap_init();
+	if (rc && rc != E_UNSUPPORTED) {
+		log_error("iommu: bring-up failed: interrupt remapping (%s)", err_str(rc));
+		return rc;
+	}
 	return 0;
+}
+
+struct vtd_unit *iommu_vtd_unit(unsigned i)
+{
+	return i < n_units ? &units[i] : NULL;
+}
+
+/* The DMAR names each IOAPIC's requester id in an IOAPIC device scope
+ * (VT-d 8.3.1.1): start bus and a one-hop path. */
+int iommu_ioapic_source(uint8_t ioapic_id, struct irq_source *out)
+{
+	for (unsigned i = 0; i < dmar.nscopes; i++) {
+		const struct dmar_scope *sc = &dmar.scopes[i];
+
+		if (sc->type != DMAR_SCOPE_IOAPIC || sc->enum_id != ioapic_id || sc->hops < 1)
+			continue;
+		*out = (struct irq_source){
+			IRQ_SRC_RID,
+			(uint16_t)(sc->start_bus << 8 | DMAR_DEVFN(sc->path[0].dev, sc->path[0].fn)),
+			0, 0 };
+		if (sc->hops > 1 && sc->resolved)
+			out->rid = (uint16_t)(sc->bus << 8 | sc->devfn);
+		return 0;
+	}
+	return E_NOENT;
 }
 
 int iommu_attach(struct pci_bdf bdf, struct domain *d)

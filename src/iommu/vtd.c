@@ -430,6 +430,56 @@ int vtd_enable_translation(struct vtd_unit *u)
 	return rc;
 }
 
+/* ---- Interrupt remapping (5.1, 6.5.2.7) ---- */
+
+int vtd_ir_invalidate(struct vtd_unit *u, uint16_t index, unsigned mask_log2)
+{
+	struct vtd_entry128 d = { VTD_INV_IEC | VTD_INV_IEC_INDEX | VTD_INV_IEC_IM(mask_log2) |
+					  VTD_INV_IEC_IIDX(index),
+				  0 };
+
+	if (!u->use_qi)
+		return E_UNSUPPORTED;
+	return qi_submit(u, &d, 1);
+}
+
+void vtd_ir_flush_table(const struct vtd_unit *u, const void *p, size_t len)
+{
+	flush(u, p, len);
+}
+
+int vtd_ir_enable(struct vtd_unit *u, paddr_t table, unsigned entries_log2)
+{
+	struct vtd_entry128 global = { VTD_INV_IEC, 0 };
+	int rc;
+
+	if (!(u->ecap & VTD_ECAP_IR) || !u->use_qi)
+		return E_UNSUPPORTED;
+	if (u->broken)
+		return E_FAULT;
+	/* EIME stays clear: xAPIC destinations (8 bits). */
+	wr64(u, VTD_REG_IRTA, (table & ~0xfffULL) | VTD_IRTA_S(entries_log2));
+	rc = gcmd(u, VTD_GCMD_SIRTP, true, VTD_GSTS_IRTPS, true,
+		  "set interrupt remapping table pointer");
+	/* 6.5.2.7: after SIRTP, before IRE, nothing stale may be cached. */
+	if (!rc)
+		rc = qi_submit(u, &global, 1);
+	if (!rc && (rd32(u, VTD_REG_GSTS) & VTD_GSTS_CFIS))
+		rc = gcmd(u, VTD_GCMD_CFI, false, VTD_GSTS_CFIS, false,
+			  "block compatibility-format interrupts");
+	if (!rc)
+		rc = gcmd(u, VTD_GCMD_IRE, true, VTD_GSTS_IRES, true,
+			  "enable interrupt remapping");
+	if (!rc && (rd32(u, VTD_REG_GSTS) & VTD_GSTS_CFIS)) {
+		log_error("vtd unit=%u: compatibility-format interrupts still allowed "
+			  "(GSTS.CFIS set) after IRE", u->index);
+		u->broken = true;
+		rc = E_FAULT;
+	}
+	u->remapping = rc == 0;
+	return rc;
+}
+
 /* ---- Faults (7.2.1, 11.4.9, 11.4.14) ---- */
 
 static void handle_record(struct vtd_unit *u, uint64_t lo, uint64_t hi)

@@ -26,6 +26,7 @@ struct vtd_unit {
 	bool use_qi;		/* queued invalidation is on */
 	bool broken;		/* missed a deadline: no longer used */
 	bool translating;	/* TE is on with shoji's tables */
+	bool remapping;		/* IRE is on with shoji's table */
 	paddr_t root;		/* root table (256 x 16 bytes) */
 	paddr_t ctx[256];	/* context table per bus, 0 = none yet */
 	paddr_t iq;		/* invalidation queue page */
@@ -72,6 +73,19 @@ int vtd_flush_iotlb_domain(struct vtd_unit *u, uint16_t did);
 int vtd_flush_all(struct vtd_unit *u);
 
 int vtd_enable_translation(struct vtd_unit *u);
+
+/* Interrupt remapping (VT-d 5.1, 6.5.2.7, 11.4.4): IRTA = the table at
+ * `table` with 2^entries_log2 entries, xAPIC mode (EIME clear); SIRTP;
+ * global interrupt-entry-cache invalidation; compatibility-format
+ * interrupts off (CFI cleared if firmware set it); IRE. Each step one GCMD
+ * bit with its deadline. Needs queued invalidation (the IEC has no
+ * register interface): E_UNSUPPORTED without it or without ECAP.IR. */
+int vtd_ir_enable(struct vtd_unit *u, paddr_t table, unsigned entries_log2);
+/* Invalidates the cached copies of 2^mask_log2 entries from index
+ * (index aligned to that size), through the queue with a wait descriptor. */
+int vtd_ir_invalidate(struct vtd_unit *u, uint16_t index, unsigned mask_log2);
+/* Writes back table memory the unit reads (when it is not coherent). */
+void vtd_ir_flush_table(const struct vtd_unit *u, const void *p, size_t len);
 
 /* Fault events as an NMI to the CPU with this APIC id (VT-d 11.4.10-12:
  * FEDATA delivery mode 100b), unmasked: faults are noticed while the guest

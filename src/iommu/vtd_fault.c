@@ -42,8 +42,18 @@ const char *vtd_fault_reason_str(uint8_t reason)
 	}
 }
 
+/* 11.4.14: for an interrupt request the fault information field holds
+ * the interrupt index in bits 63:48 (bits 47:12 reserved). */
+#define VTD_FR_IR_FIRST 0x20
+
 void vtd_fault_log(unsigned unit, const struct vtd_fault *f)
 {
+	if (f->reason >= VTD_FR_IR_FIRST) {
+		log_warn("vtd fault unit=%u sid=%02x:%02x.%x irq_index=%u type=interrupt "
+			 "reason=0x%02x (%s)", unit, f->sid >> 8, (f->sid >> 3) & 0x1f, f->sid & 7,
+			 (unsigned)(f->addr >> 48), f->reason, vtd_fault_reason_str(f->reason));
+		return;
+	}
 	log_warn("vtd fault unit=%u sid=%02x:%02x.%x addr=0x%llx type=%s reason=0x%02x (%s)",
 		 unit, f->sid >> 8, (f->sid >> 3) & 0x1f, f->sid & 7,
 		 (unsigned long long)f->addr, f->is_read ? "read" : "write", f->reason,

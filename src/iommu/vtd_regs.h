@@ -85,6 +85,13 @@
 #define VTD_GSTS_WBFS		VTD_GCMD_WBF
 #define VTD_GSTS_QIES		VTD_GCMD_QIE
 #define VTD_GSTS_IRES		VTD_GCMD_IRE
+#define VTD_GSTS_IRTPS		VTD_GCMD_SIRTP	/* table pointer latched */
+#define VTD_GSTS_CFIS		VTD_GCMD_CFI	/* compatibility format allowed */
+
+/* 11.4.29 IRTA: bits 63:12 table address, bit 11 EIME (x2APIC mode), bits
+ * 3:0 S: the table has 2^(S+1) entries. */
+#define VTD_IRTA_EIME		(1ULL << 11)
+#define VTD_IRTA_S(entries_log2) ((uint64_t)((entries_log2) - 1) & 0xf)
 
 /* 11.4.7 RTADDR: bits 11:10 TTM (0 = legacy root table). */
 #define VTD_RTADDR_TTM_MASK	(3ULL << 10)
@@ -160,7 +167,13 @@ struct vtd_entry128 {
 /* 6.5.2 Invalidation descriptors (128-bit). */
 #define VTD_INV_CC		0x1		/* context-cache invalidate */
 #define VTD_INV_IOTLB		0x2
+#define VTD_INV_IEC		0x4		/* interrupt entry cache invalidate */
 #define VTD_INV_WAIT		0x5
+/* 6.5.2.7 IEC descriptor: bit 4 G (1 = index-selective), bits 31:27 IM
+ * (2^IM entries from IIDX), bits 47:32 IIDX. */
+#define VTD_INV_IEC_INDEX	(1ULL << 4)
+#define VTD_INV_IEC_IM(m)	((uint64_t)((m) & 0x1f) << 27)
+#define VTD_INV_IEC_IIDX(i)	((uint64_t)(i) << 32)
 #define VTD_INV_CC_GLOBAL	(1ULL << 4)
 #define VTD_INV_IOTLB_GLOBAL	(1ULL << 4)
 #define VTD_INV_IOTLB_DOMAIN	(2ULL << 4)

@@ -125,6 +125,14 @@ uint64_t apic_ipis_refused(void)
 	return refused;
 }
 
+void apic_guest_cpus(struct irq_guest_cpus *c)
+{
+	c->n = 1;
+	c->cpu[0].apic_id = (uint8_t)(hal_mmio_read32(APIC_DEFAULT_BASE + 0x20) >> 24);
+	c->cpu[0].ldr = (uint8_t)(hal_mmio_read32(APIC_DEFAULT_BASE + 0xd0) >> 24);
+	c->cpu[0].cluster = (hal_mmio_read32(APIC_DEFAULT_BASE + 0xe0) >> 28) == 0;
+}
+
 static uint64_t apic_read(void *ctx, uint64_t gpa, int size)
 {
 	(void)ctx;	/* reads normally do not exit (reads_pass): reached only if TCG faults one */

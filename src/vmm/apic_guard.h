@@ -11,6 +11,7 @@
 #define SHOJI_VMM_APIC_GUARD_H
 
 #include "lib/types.h"
+#include "vmm/irq_policy.h"
 #include "vmm/mmio_emul.h"
 #include "vmm/vcpu.h"
 #include "vmm/x86_decode.h"
@@ -98,5 +99,11 @@ uint64_t apic_writes_refused(void);
 extern const struct mmio_ops apic_mmio_ops;
 
 uint64_t apic_ipis_refused(void);
+
+/* The guest's CPUs (it runs on this one) with the APIC id and the logical
+ * destination (LDR, DFR) its local APIC holds now, for irq_policy_check.
+ * xAPIC registers (SDM 3A 10.4.6, 10.6.2.2): ID 0x20 bits 31:24, LDR 0xd0
+ * bits 31:24, DFR 0xe0 bits 31:28 (0xF flat, 0x0 cluster). */
+void apic_guest_cpus(struct irq_guest_cpus *c);
 
 #endif

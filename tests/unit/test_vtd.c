@@ -29,6 +29,8 @@ struct model {
 	int srtp_writes, gcmd_writes, ccmd_count, iotlb_count, qi_descs, fsts_writes;
 	uint32_t last_gcmd, last_fsts_write;
 	uint64_t last_iotlb_desc;
+	uint64_t irta, last_iec_desc;
+	int sirtp_writes, iec_count, iec_before_ire;
 };
 
 static struct model M;
@@ -55,6 +57,11 @@ static void run_queue(void)
 				*(volatile uint32_t *)(uintptr_t)(d[1] & ~3ULL) = (uint32_t)(d[0] >> 32);
 		} else if (type == VTD_INV_IOTLB) {
 			M.last_iotlb_desc = d[0];
+		} else if (type == 0x4) {	/* IEC, 6.5.2.7 */
+			M.iec_count++;
+			M.last_iec_desc = d[0];
+			if (!(M.gsts & (1u << 25)))
+				M.iec_before_ire++;
 		} else if (type != VTD_INV_CC) {
 			M.fsts |= VTD_FSTS_IQE;
 			return;
@@ -82,6 +89,7 @@ static uint64_t mread(struct host_mmio_model *m, uint64_t off, int width)
 	case VTD_REG_IQH: return M.iqh;
 	case VTD_REG_IQT: return M.iqt;
 	case VTD_REG_IQA: return M.iqa;
+	case 0xb8: return M.irta;
 	}
 	if (off == iro + 8)
 		return M.iotlb;
@@ -106,10 +114,14 @@ static void mwrite(struct host_mmio_model *m, uint64_t off, int width, uint64_t 
 		if (M.stuck_gcmd)
 			return;
 		/* Persistent states follow the command; one-shot ones complete. */
-		M.gsts = (M.gsts & ~(VTD_GCMD_TE | VTD_GCMD_QIE | VTD_GCMD_IRE)) |
-			 ((uint32_t)v & (VTD_GCMD_TE | VTD_GCMD_QIE | VTD_GCMD_IRE));
+		M.gsts = (M.gsts & ~(VTD_GCMD_TE | VTD_GCMD_QIE | VTD_GCMD_IRE | VTD_GCMD_CFI)) |
+			 ((uint32_t)v & (VTD_GCMD_TE | VTD_GCMD_QIE | VTD_GCMD_IRE | VTD_GCMD_CFI));
 		if (v & VTD_GCMD_SRTP)
 			M.gsts |= VTD_GSTS_RTPS;
+		if (v & (1u << 24)) {	/* SIRTP -> IRTPS */
+			M.sirtp_writes++;
+			M.gsts |= 1u << 24;
+		}
 		if ((v & VTD_GCMD_QIE) && !(M.gsts & VTD_GSTS_QIES))
 			M.iqh = 0;
 		return;
@@ -128,6 +140,7 @@ static void mwrite(struct host_mmio_model *m, uint64_t off, int width, uint64_t 
 	case VTD_REG_PLMBASE: M.plmbase = (uint32_t)v & 0xffe00000u; return;	/* 2 MiB granular */
 	case VTD_REG_PLMLIMIT: M.plmlimit = (uint32_t)v & 0xffe00000u; return;
 	case VTD_REG_IQA: M.iqa = v; return;
+	case 0xb8: M.irta = v; M.gsts &= ~(1u << 24); return;
 	case VTD_REG_IQT: M.iqt = v; run_queue(); return;
 	}
 	if (off == iro + 8) {
@@ -434,6 +447,68 @@ static void test_pmr(void **state)
 	assert_int_equal(M.pmen, 0);
 }
 
+/* VT-d 11.4.29 IRTA (0xb8): address | S (2^(S+1) entries), EIME bit 11;
+ * GSTS bit 24 IRTPS, 25 IRES, 23 CFIS; 6.5.2.7 IEC descriptor type 4,
+ * bit 4 index-selective, IM 31:27, IIDX 47:32. Numbers from the spec, not
+ * the driver's macros. */
+static void test_interrupt_remapping_enable(void **state)
+{
+	void *table = hal_page_alloc();
+
+	assert_int_equal(vtd_setup(&U), 0);
+	assert_int_equal(vtd_enable_translation(&U), 0);
+	M.gsts |= 1u << 23;	/* firmware left compatibility format on */
+	assert_int_equal(vtd_ir_enable(&U, hal_virt_to_phys(table), 8), 0);
+	assert_int_equal(M.irta, hal_virt_to_phys(table) | 7);
+	assert_false(M.irta & (1u << 11));	/* xAPIC mode */
+	assert_int_equal(M.sirtp_writes, 1);
+	assert_true(M.gsts & (1u << 25));
+	assert_false(M.gsts & (1u << 23));
+	assert_true(M.gsts & (1u << 31));	/* translation state carried along */
+	assert_true(M.iec_before_ire >= 1);	/* cache emptied before IRE */
+	assert_int_equal(M.last_iec_desc & 0x1f, 0x4);	/* global */
+	assert_true(U.remapping);
+
+	assert_int_equal(vtd_ir_invalidate(&U, 0x25, 0), 0);
+	assert_int_equal(M.last_iec_desc, 0x4 | 0x10 | (0x25ULL << 32));
+	assert_int_equal(vtd_ir_invalidate(&U, 0x40, 3), 0);
+	assert_int_equal(M.last_iec_desc, 0x4 | 0x10 | (3ULL << 27) | (0x40ULL << 32));
+	hal_page_free(table);
+}
+
+static void test_interrupt_remapping_needs_ir_and_qi(void **state)
+{
+	M.ecap &= ~VTD_ECAP_IR;
+	U.ecap = M.ecap;
+	assert_int_equal(vtd_setup(&U), 0);
+	assert_int_equal(vtd_ir_enable(&U, 0x1000, 8), E_UNSUPPORTED);
+	assert_int_equal(M.sirtp_writes, 0);
+	assert_false(M.gsts & (1u << 25));
+}
+
+static void test_interrupt_remapping_timeout(void **state)
+{
+	assert_int_equal(vtd_setup(&U), 0);
+	M.stuck_gcmd = true;
+	assert_int_equal(vtd_ir_enable(&U, 0x1000, 8), E_TIMEOUT);
+	assert_true(U.broken);
+	assert_false(U.remapping);
+	assert_int_equal(host_log_count("set interrupt remapping table pointer did not complete"), 1);
+}
+
+/* An interrupt-remapping fault (SID check failed, reason 0x26): the record's
+ * FI bits 63:48 carry the interrupt index (11.4.14). */
+static void test_ir_fault_record_logged(void **state)
+{
+	struct vtd_fault f;
+
+	vtd_fault_decode(0x0025000000000000ULL, (1ULL << 63) | (0x26ULL << 32) | 0x0010, &f);
+	vtd_fault_log(0, &f);
+	assert_int_equal(host_log_count("vtd fault unit=0 sid=00:02.0 irq_index=37 type=interrupt "
+					"reason=0x26 (interrupt request from an unauthorized source)"),
+			 1);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -454,6 +529,10 @@ int main(void)
 		T(test_reason_strings),
 		T(test_disable_firmware_leftovers),
 		T(test_pmr),
+		T(test_interrupt_remapping_enable),
+		T(test_interrupt_remapping_needs_ir_and_qi),
+		T(test_interrupt_remapping_timeout),
+		T(test_ir_fault_record_logged),
 	};
 	return cmocka_run_group_tests_name("vtd", tests, NULL, NULL);
 }

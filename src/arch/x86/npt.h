@@ -12,7 +12,7 @@
 #include "lib/types.h"
 #include "vmm/mmio_emul.h"
 
-#define NPT_MAX_HOLES 12
+#define NPT_MAX_HOLES 16
 
 /* A hole is either forbidden memory (mmio == NULL: backed lazily by the
  * zero/sink pages) or a device shoji emulates or intercepts (mmio != NULL:

@@ -17,6 +17,7 @@
 #include "lib/log.h"
 #include "lib/string.h"
 #include "platform/pci_cfg.h"
+#include "vmm/msi_virt.h"
 #include "vmm/pci_guard.h"
 #include "vmm/vcpu.h"
 #include "vmm/apic_guard.h"
@@ -370,16 +371,19 @@ static void handle_io(void)
 			uint32_t v = 0;
 
 			outl(0xcf8, pci_cf8);
-			v = io_in(port, size);
+			v = msi_virt_read_fixup(bdf, off, (int)size, io_in(port, size));
 			vmcb->save.rax = (vmcb->save.rax & ~(uint64_t)mask) | (v & mask);
 		} else {
 			uint32_t cur, v = (uint32_t)vmcb->save.rax & mask;
 
 			outl(0xcf8, pci_cf8 & ~3u);
 			cur = inl(0xcfc);
-			if (pci_guard_allows(bdf, off, (int)size, v, cur)) {
+			if (msi_virt_owns(bdf, off)) {
+				msi_virt_write(bdf, off, (int)size, v);
+			} else if (pci_guard_allows(bdf, off, (int)size, v, cur)) {
 				outl(0xcf8, pci_cf8);
 				io_out(port, size, v);
+				msi_virt_after_write(bdf, off, (int)size);
 			}
 		}
 	} else if (in) {

@@ -1,0 +1,26 @@
+# irq: a hostile guest forges interrupts with the edu device
+# (shoji.script=irq; the program is guest/src/irq-attack.c).
+# shoji.irq=SOURCE:MODE:DEST[:VECTOR][+...] lists the attacks, run in order, e.g.
+# shoji.irq=msi:init:0+ioapic:nmi:0 (SOURCE msi|ioapic|dma, MODE
+# fixed|lowest|smi|nmi|init|startup|extint, DEST a physical APIC id).
+# After each: "guest: irq alive after=SOURCE:MODE:DEST shoji=ok|none" once
+# the guest has gone on (and, under shoji, VMMCALL status answered), so a
+# test sees what survived. Natively an INIT resets the machine: the line
+# after "irq-attack sent" never comes.
+
+echo "guest: irq start uptime=$(uptime_s) attacks=${SHOJI_IRQ:-none}"
+irq-attack nmis
+for a in $(echo "${SHOJI_IRQ:-}" | tr '+' ' '); do
+	set -- $(echo "$a" | tr ':' ' ')
+	irq-attack "$@"
+	rc=$?
+	if shoji-ctl version >/dev/null 2>&1; then
+		if shoji-ctl status >/dev/null; then s=ok; else s=fail; fi
+	else
+		s=none
+	fi
+	echo "guest: irq alive after=$a rc=$rc shoji=$s"
+done
+irq-attack nmis
+grep -E "NMI|edu|ahci|ERR" /proc/interrupts | sed 's/^/guest: irq interrupts /'
+echo "guest: irq all-done"

@@ -1,0 +1,74 @@
+/* Interrupt remapping, back-end neutral: what the guest-facing interrupt
+ * virtualisation (src/vmm/irq_policy.h, msi_virt.h, ioapic_virt.h) asks of
+ * the IOMMU. shoji owns one remapping table; every interrupt source the
+ * guest can program (a function's MSI/MSI-X messages, an IOAPIC pin) gets
+ * its own handles in it, made at boot with the source's requester-ID check.
+ * The device is programmed once, by shoji, with a message that names its
+ * handle; what the guest asks for only ever changes the entry behind it,
+ * and only after irq_policy_check() allowed it. An entry that is not
+ * present blocks the interrupt (the unit records a fault).
+ *
+ * The VT-d back-end is src/iommu/vtd_ir.c (IRTE format, remappable MSI
+ * and IOAPIC formats); an AMD-Vi back-end keeps this interface. */
+#ifndef SHOJI_IOMMU_IRQ_REMAP_H
+#define SHOJI_IOMMU_IRQ_REMAP_H
+
+#include "lib/types.h"
+#include "platform/pci_cfg.h"
+
+/* Who may send through a handle (checked by the unit on every request). */
+enum irq_source_kind {
+	IRQ_SRC_RID,		/* exactly this requester id */
+	IRQ_SRC_BUS_RANGE,	/* any requester on buses bus_first..bus_last
+				   (a device behind a PCIe-to-PCI bridge: the
+				   bridge may take the requests over) */
+};
+
+struct irq_source {
+	uint8_t kind;		/* enum irq_source_kind */
+	uint16_t rid;		/* bus << 8 | dev << 3 | fn */
+	uint8_t bus_first, bus_last;
+};
+
+/* Delivery modes shoji programs (Intel SDM 3A 10.11.2 encoding). */
+#define IRQ_DLM_FIXED 0
+#define IRQ_DLM_LOWEST 1
+
+/* What one remapping entry delivers: always a physical destination, one
+ * CPU of the guest's. */
+struct irq_route {
+	uint8_t vector;
+	uint8_t delivery;	/* IRQ_DLM_FIXED or IRQ_DLM_LOWEST */
+	bool level;		/* trigger mode */
+	uint32_t dest_apic_id;
+};
+
+#define IRQ_REMAP_ENTRIES 256	/* one 4 KiB table of 16-byte entries */
+
+/* Called by the IOMMU bring-up once translation is on: the table, then
+ * remapping on every unit (compatibility-format interrupts blocked). */
+int irq_remap_init(void);
+bool irq_remap_active(void);
+
+/* count consecutive handles for one source, all not present. */
+int irq_remap_alloc(unsigned count, const struct irq_source *src, const char *owner,
+		    uint16_t *first);
+/* Makes handle deliver route (present), or blocks it (not present). */
+int irq_remap_set(uint16_t handle, const struct irq_route *route);
+int irq_remap_block(uint16_t handle);
+bool irq_remap_present(uint16_t handle);
+
+/* The message a PCI function sends to use handle (multi-message MSI adds
+ * the message number to the data, which selects handle + n). */
+void irq_remap_msi_message(uint16_t handle, uint64_t *addr, uint32_t *data);
+/* An IOAPIC redirection entry that sends through handle; vector and
+ * trigger stay in the entry because the IOAPIC matches EOIs by vector. */
+uint64_t irq_remap_ioapic_rte(uint16_t handle, uint8_t vector, bool level, bool active_low,
+			      bool masked);
+
+/* The source check for a PCI function: its own requester id, or the alias
+ * a bridge above it makes (rules in irq_remap.c). */
+struct irq_source irq_source_of(struct pci_bdf bdf);
+
+
+#endif
