@@ -137,6 +137,29 @@
 /* Interrupt remapping tables are 128-byte aligned (2.2.5). */
 #define AMDVI_INTTAB_ALIGN		128u
 
+/* ---- 2.2.3 I/O page tables for host translation: 512 64-bit entries per
+ * 4 KiB table. A level-L table is indexed by address bits
+ * [20 + 9(L-1) : 12 + 9(L-1)]. ---- */
+#define AMDVI_PTE_PR			(1ULL << 0)	/* present */
+#define AMDVI_PTE_A			(1ULL << 5)	/* accessed (set by the IOMMU) */
+#define AMDVI_PTE_D			(1ULL << 6)	/* dirty (leaves, set by the IOMMU) */
+#define AMDVI_PTE_NEXT_SHIFT		9		/* bits 11:9 NextLevel */
+#define AMDVI_PTE_NEXT_MASK		(7ULL << 9)
+#define AMDVI_PTE_ADDR_MASK		AMDVI_BASE_ADDR_MASK	/* bits 51:12 */
+#define AMDVI_PTE_U			(1ULL << 59)	/* untranslated access only */
+#define AMDVI_PTE_FC			(1ULL << 60)	/* force coherent */
+#define AMDVI_PTE_IR			(1ULL << 61)	/* reads allowed */
+#define AMDVI_PTE_IW			(1ULL << 62)	/* writes allowed */
+/* NextLevel 0: a leaf of the table level's natural size (4 KiB at level 1,
+ * 2 MiB at 2, 1 GiB at 3, ...); 1-6: a table of that level (lower than the
+ * current one; levels in between are skipped); 7: a leaf whose size is
+ * encoded in the address like INVALIDATE_IOMMU_PAGES' (lowest zero bit k
+ * >= 12: 2^(k+1) bytes), repeated in every entry it spans. Permissions are
+ * the AND of IR/IW along the walk, DTE included. */
+#define AMDVI_NEXT_LEAF			0u
+#define AMDVI_NEXT_SIZED_LEAF		7u
+#define AMDVI_PT_ENTRIES		512u
+
 /* ---- 2.4 Commands: 128 bits, four little-endian dwords ---- */
 #define AMDVI_CMD_SIZE			16u
 #define AMDVI_CMD_OPCODE_SHIFT		28		/* dword 1, bits 31:28 */
