@@ -160,6 +160,25 @@
 #define AMDVI_NEXT_SIZED_LEAF		7u
 #define AMDVI_PT_ENTRIES		512u
 
+/* ---- 2.2.5 Interrupt remapping tables: one per device (DTE IntTableRootPtr,
+ * 2^IntTabLen entries), indexed by MSI data bits 10:0. ---- */
+#define AMDVI_IR_INDEX_MASK		0x7ffu		/* MSI data 10:0 */
+#define AMDVI_IR_MAX_ENTRIES		2048u
+/* 32-bit entry (Control.GAEn = 0). */
+#define AMDVI_IRTE_REMAP_EN		(1u << 0)	/* else the interrupt is refused */
+#define AMDVI_IRTE_SUP_IOPF		(1u << 1)	/* suppress the fault event */
+#define AMDVI_IRTE_INT_TYPE_SHIFT	2		/* bits 4:2, APIC delivery mode */
+#define AMDVI_IRTE_RQ_EOI		(1u << 5)
+#define AMDVI_IRTE_DM_LOGICAL		(1u << 6)
+#define AMDVI_IRTE_GUEST_MODE		(1u << 7)	/* 128-bit format only */
+#define AMDVI_IRTE_DEST_SHIFT		8		/* bits 15:8 */
+#define AMDVI_IRTE_VECTOR_SHIFT		16		/* bits 23:16 */
+/* 128-bit entry (Control.GAEn = 1), remapped (not guest) mode: low qword
+ * bits 7:0 as above, bits 31:8 destination 23:0; high qword bits 7:0 vector,
+ * bits 63:56 destination 31:24. */
+#define AMDVI_IRTE128_DEST_LO_SHIFT	8
+#define AMDVI_IRTE128_DEST_HI_SHIFT	56
+
 /* ---- 2.4 Commands: 128 bits, four little-endian dwords ---- */
 #define AMDVI_CMD_SIZE			16u
 #define AMDVI_CMD_OPCODE_SHIFT		28		/* dword 1, bits 31:28 */

@@ -1,18 +1,19 @@
 /* Unit tests for the AMD-Vi encoders and decoder (src/iommu/amdvi_dte.c,
- * amdvi_cmd.c, amdvi_pte.c, amdvi_event.c).
+ * amdvi_cmd.c, amdvi_pte.c, amdvi_irte.c, amdvi_event.c).
  *
  * The checks read and write entries through a reader of their own: one
  * function that takes bit [hi:lo] of a little-endian byte image, with the
  * absolute bit numbers as the specification's tables give them (AMD IOMMU
- * spec 48882 rev 3.x: 2.2.2 device table entry, 2.2.3 I/O page tables, 2.4
- * commands, 2.5 event log), not through amdvi_regs.h's per-qword masks;
- * page tables built with the encoders are checked by a walker of its own. The DTE's reserved
- * bits are checked twice: against the spec's (as QEMU's 2025 fix of its
- * masks lists them, "amd_iommu: Update bitmasks representing DTE reserved
- * fields") and against the older masks of QEMU 7.2, the model our
- * integration tests run on, which wrongly take DTE bit 72 (domain ID bit 8)
- * for reserved: on QEMU 7.2 a domain ID with bit 8 set makes the entry
- * illegal, so the driver must keep to IDs with bit 8 clear there. */
+ * spec 48882 rev 3.x: 2.2.2 device table entry, 2.2.3 I/O page tables,
+ * 2.2.5 interrupt remapping entries, 2.4 commands, 2.5 event log), not
+ * through amdvi_regs.h's per-qword masks; page tables built with the
+ * encoders are checked by a walker of its own. The DTE's reserved bits are
+ * checked twice: against the spec's (as QEMU's 2025 fix of its masks lists
+ * them, "amd_iommu: Update bitmasks representing DTE reserved fields") and
+ * against the older masks of QEMU 7.2, the model our integration tests run
+ * on, which wrongly take DTE bit 72 (domain ID bit 8) for reserved: on
+ * QEMU 7.2 a domain ID with bit 8 set makes the entry illegal, so the
+ * driver must keep to IDs with bit 8 clear there. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -26,6 +27,7 @@
 #include "iommu/amdvi_cmd.h"
 #include "iommu/amdvi_dte.h"
 #include "iommu/amdvi_event.h"
+#include "iommu/amdvi_irte.h"
 #include "iommu/amdvi_pte.h"
 #include "iommu/amdvi_regs.h"
 #include "lib/error.h"
@@ -797,6 +799,87 @@ static void test_random_sized_leaves(void **state)
 	}
 }
 
+/* ================= interrupt remapping entries (2.2.5) ================= */
+
+static void test_irte32(void **state)
+{
+	(void)state;
+	for (int i = 0; i < 5000; i++) {
+		struct irq_route r = {
+			.vector = (uint8_t)(16 + rng() % 240),
+			.delivery = (uint8_t)(rng() & 1 ? IRQ_DLM_LOWEST : IRQ_DLM_FIXED),
+			.level = rng() & 1, .dest_apic_id = rng() & 0xff,
+		};
+		uint32_t e;
+		uint8_t b[4];
+
+		assert_int_equal(amdvi_irte32_encode(&r, &e), 0);
+		for (int k = 0; k < 4; k++)
+			b[k] = (uint8_t)(e >> (8 * k));
+		/* QEMU's union irte: valid:1 no_fault:1 int_type:3 rq_eoi:1 dm:1
+		 * guest_mode:1 destination:8 vector:8 rsvd:8. */
+		assert_int_equal(bits(b, 0, 0), 1);
+		assert_int_equal(bits(b, 1, 1), 0);
+		assert_int_equal(bits(b, 4, 2), r.delivery);
+		assert_int_equal(bits(b, 5, 5), 0);
+		assert_int_equal(bits(b, 6, 6), 0);		/* physical */
+		assert_int_equal(bits(b, 7, 7), 0);		/* not guest mode */
+		assert_int_equal(bits(b, 15, 8), r.dest_apic_id);
+		assert_int_equal(bits(b, 23, 16), r.vector);
+		assert_int_equal(bits(b, 31, 24), 0);
+	}
+}
+
+static void test_irte128(void **state)
+{
+	const struct irq_route r = { .vector = 0x41, .delivery = IRQ_DLM_FIXED,
+				     .dest_apic_id = 0x12345678 };
+	uint64_t e[2];
+	uint8_t b[16];
+
+	(void)state;
+	assert_int_equal(amdvi_irte128_encode(&r, e), 0);
+	for (int k = 0; k < 16; k++)
+		b[k] = (uint8_t)(e[k / 8] >> (8 * (k % 8)));
+	assert_int_equal(bits(b, 0, 0), 1);
+	assert_int_equal(bits(b, 4, 2), 0);
+	assert_int_equal(bits(b, 7, 5), 0);
+	assert_int_equal(bits(b, 31, 8), 0x345678);		/* destination 23:0 */
+	assert_int_equal(bits(b, 63, 32), 0);			/* GA tag: unused */
+	assert_int_equal(bits(b, 71, 64), 0x41);		/* vector */
+	assert_int_equal(bits(b, 119, 72), 0);
+	assert_int_equal(bits(b, 127, 120), 0x12);		/* destination 31:24 */
+}
+
+static void test_irte_refusals_and_msi(void **state)
+{
+	struct irq_route r = { .vector = 0x30, .delivery = IRQ_DLM_FIXED, .dest_apic_id = 1 };
+	uint32_t e = 0x1234;
+	uint64_t e2[2] = { 1, 1 }, addr;
+	uint32_t data;
+
+	(void)state;
+	r.delivery = 4;			/* NMI: never through an entry */
+	assert_int_equal(amdvi_irte32_encode(&r, &e), E_INVAL);
+	assert_int_equal(e, AMDVI_IRTE32_BLOCKED);
+	assert_int_equal(amdvi_irte128_encode(&r, e2), E_INVAL);
+	assert_int_equal(e2[0] | e2[1], 0);
+	r.delivery = IRQ_DLM_FIXED;
+	r.vector = 15;			/* an exception vector */
+	assert_int_equal(amdvi_irte32_encode(&r, &e), E_INVAL);
+	r.vector = 0x30;
+	r.dest_apic_id = 0x100;		/* does not fit 8 bits */
+	assert_int_equal(amdvi_irte32_encode(&r, &e), E_INVAL);
+	assert_int_equal(amdvi_irte128_encode(&r, e2), 0);
+	/* MSI: the interrupt range's base, the index in data 10:0. */
+	assert_int_equal(amdvi_ir_msi_message(0x7ff, &addr, &data), 0);
+	assert_int_equal(addr, 0xfee00000ULL);
+	assert_int_equal(data, 0x7ff);
+	assert_int_equal(data & ~AMDVI_IR_INDEX_MASK, 0);
+	assert_int_equal(amdvi_ir_msi_message(0x800, &addr, &data), E_INVAL);
+	assert_int_equal(addr | data, 0);
+}
+
 /* ================= register layout facts ================= */
 
 static void test_register_fields(void **state)
@@ -834,6 +917,9 @@ int main(void)
 		cmocka_unit_test(test_page_table_permissions_and_skips),
 		cmocka_unit_test(test_pte_encoders_refuse),
 		cmocka_unit_test(test_random_sized_leaves),
+		cmocka_unit_test(test_irte32),
+		cmocka_unit_test(test_irte128),
+		cmocka_unit_test(test_irte_refusals_and_msi),
 		cmocka_unit_test(test_register_fields),
 	};
 
