@@ -9,6 +9,15 @@
 # after "irq-attack sent" never comes.
 
 echo "guest: irq start uptime=$(uptime_s) attacks=${SHOJI_IRQ:-none}"
+# An e1000e (MSI-X) gets its address by DHCP first: its interrupts work.
+for n in /sys/class/net/eth*; do
+	[ "$(cat "$n/device/device" 2>/dev/null)" = 0x10d3 ] || continue
+	if udhcpc -i "${n##*/}" -n -q -f -t 5 -T 1 -s /lib/shoji/udhcpc.script >/dev/null 2>&1; then
+		echo "guest: irq dhcp dev=${n##*/} driver=e1000e status=ok"
+	else
+		echo "guest: irq dhcp dev=${n##*/} driver=e1000e status=fail"
+	fi
+done
 irq-attack nmis
 for a in $(echo "${SHOJI_IRQ:-}" | tr '+' ' '); do
 	set -- $(echo "$a" | tr ':' ' ')
@@ -22,5 +31,5 @@ for a in $(echo "${SHOJI_IRQ:-}" | tr '+' ' '); do
 	echo "guest: irq alive after=$a rc=$rc shoji=$s"
 done
 irq-attack nmis
-grep -E "NMI|edu|ahci|ERR" /proc/interrupts | sed 's/^/guest: irq interrupts /'
+grep -E "NMI|edu|ahci|eth|ERR" /proc/interrupts | sed 's/^/guest: irq interrupts /'
 echo "guest: irq all-done"

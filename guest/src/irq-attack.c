@@ -11,6 +11,12 @@
  *   irq-attack dma    MODE DEST [VECTOR]   edu DMA-writes the message data to
  *                                          0xFEE00000 | DEST << 12 (an interrupt
  *                                          message in compatibility format)
+ *   irq-attack msix   MODE DEST [VECTOR]   the e1000e's MSI-X table entry 1 (the
+ *                                          transmit queue's vector under Linux)
+ *                                          written through its BAR, then a
+ *                                          transmit: a UDP datagram to the
+ *                                          gateway and the TXQ0 cause set with
+ *                                          ICS; the entry is restored after
  *   irq-attack nmis                        the NMI count of /proc/interrupts
  *
  * MODE: fixed lowest smi nmi init startup extint (delivery modes 0-7, Intel
@@ -21,7 +27,10 @@
  *   guest: irq-attack done source=msi mode=init nmi_before=N nmi_after=M
  *       readback_addr=0x... readback_data=0x...
  * (msi: what config space reads back after the write; ioapic: the entry). */
+#include <arpa/inet.h>
 #include <dirent.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "common.h"
 
@@ -45,7 +54,7 @@ static const char *const modes[8] = { "fixed", "lowest", "smi", "reserved", "nmi
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: irq-attack msi|ioapic|dma MODE DEST [VECTOR] | irq-attack nmis\n"
+	fprintf(stderr, "usage: irq-attack msi|ioapic|dma|msix MODE DEST [VECTOR] | irq-attack nmis\n"
 			"  MODE: fixed lowest smi nmi init startup extint\n");
 	exit(EXIT_USAGE);
 }
@@ -68,7 +77,7 @@ static unsigned long read_num(const char *dir, const char *name)
 	return strtoul(buf, NULL, 0);
 }
 
-static void find_edu(void)
+static void find_dev(unsigned vendor, unsigned device)
 {
 	const char *base = "/sys/bus/pci/devices";
 	DIR *d = opendir(base);
@@ -82,14 +91,14 @@ static void find_edu(void)
 		if (e->d_name[0] == '.')
 			continue;
 		snprintf(p, sizeof(p), "%s/%.200s", base, e->d_name);
-		if (read_num(p, "vendor") == EDU_VENDOR && read_num(p, "device") == EDU_DEVICE) {
+		if (read_num(p, "vendor") == vendor && read_num(p, "device") == device) {
 			snprintf(dev_dir, sizeof(dev_dir), "%s", p);
 			break;
 		}
 	}
 	closedir(d);
 	if (!dev_dir[0])
-		die(EXIT_USAGE, "no edu device (1234:11e8)");
+		die(EXIT_USAGE, "no device %04x:%04x", vendor, device);
 }
 
 static const char *bdf(void)
@@ -124,17 +133,42 @@ static void cfg_write(int fd, unsigned off, int size, uint32_t v)
 		die(EXIT_USAGE, "config write at 0x%x: %s", off, strerror(errno));
 }
 
-/* The MSI capability's offset (PCI 3.0 6.7: list at 0x34, id 0x05). */
-static unsigned msi_cap(int fd)
+/* A capability's offset (PCI 3.0 6.7: list at 0x34; MSI 0x05, MSI-X 0x11). */
+static unsigned find_cap(int fd, unsigned id)
 {
 	unsigned p = cfg_read(fd, 0x34, 1) & ~3u;
 
 	for (int i = 0; p >= 0x40 && i < 48; i++) {
-		if ((cfg_read(fd, p, 1) & 0xff) == 0x05)
+		if ((cfg_read(fd, p, 1) & 0xff) == id)
 			return p;
 		p = cfg_read(fd, p + 1, 1) & ~3u;
 	}
-	die(EXIT_USAGE, "%s has no MSI capability", bdf());
+	die(EXIT_USAGE, "%s has no capability 0x%02x", bdf(), id);
+}
+
+static unsigned msi_cap(int fd)
+{
+	return find_cap(fd, 0x05);
+}
+
+/* A BAR of a function a driver owns (the e1000e): no enable, just map. */
+static volatile uint8_t *map_resource(int n, size_t *len)
+{
+	char p[400];
+	struct stat st;
+	void *m;
+	int fd;
+
+	snprintf(p, sizeof(p), "%s/resource%d", dev_dir, n);
+	fd = open(p, O_RDWR | O_SYNC | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st))
+		die(EXIT_USAGE, "cannot open %s: %s", p, strerror(errno));
+	*len = (size_t)st.st_size;
+	m = mmap(NULL, *len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (m == MAP_FAILED)
+		die(EXIT_USAGE, "cannot map %s: %s", p, strerror(errno));
+	close(fd);
+	return m;
 }
 
 static void wr32(unsigned off, uint32_t v) { *(volatile uint32_t *)(bar + off) = v; }
@@ -263,6 +297,56 @@ static void attack_ioapic(unsigned mode, unsigned dest, unsigned vector, char *r
 	ioapic_write(io, reg, 1u << 16);	/* masked again */
 }
 
+/* e1000e (82574, 8086:10d3): ICS at 0xc8 sets interrupt causes; bit 22 is
+ * TXQ0, which Linux's MSI-X setup (IVAR) sends on entry 1. */
+#define E1000_ICS 0xc8
+#define E1000_ICR_TXQ0 (1u << 22)
+#define MSIX_ENTRY 1
+
+static void send_datagram(void)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(9) };
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	inet_pton(AF_INET, "10.0.2.2", &to.sin_addr);	/* QEMU user net's gateway */
+	if (fd >= 0) {
+		sendto(fd, "irq", 3, 0, (struct sockaddr *)&to, sizeof(to));
+		close(fd);
+	}
+}
+
+static void attack_msix(unsigned mode, unsigned dest, unsigned vector, char *rb, size_t rblen)
+{
+	int fd = config_fd();
+	unsigned cap = find_cap(fd, 0x11);
+	uint32_t tbl = cfg_read(fd, cap + 4, 4), saved[4];
+	size_t len;
+	volatile uint32_t *e;
+
+	close(fd);
+	e = (volatile uint32_t *)(map_resource((int)(tbl & 7), &len) + (tbl & ~7u) +
+				  16 * MSIX_ENTRY);
+	for (int i = 0; i < 4; i++)
+		saved[i] = e[i];
+	e[3] = 1;				/* masked while rewritten */
+	e[0] = 0xfee00000u | dest << 12;
+	e[1] = 0;
+	e[2] = msg_data(mode, vector);
+	e[3] = 0;
+	snprintf(rb, rblen, "readback_addr=0x%x readback_data=0x%x saved_addr=0x%x saved_data=0x%x",
+		 e[0], e[2], saved[0], saved[2]);
+	say("sent source=msix mode=%s dest=0x%x vector=0x%x device=%s entry=%d", modes[mode], dest,
+	    vector, bdf(), MSIX_ENTRY);
+	send_datagram();
+	wr32(E1000_ICS, E1000_ICR_TXQ0);
+	settle();
+	e[3] = 1;
+	e[0] = saved[0];
+	e[1] = saved[1];
+	e[2] = saved[2];
+	e[3] = saved[3];
+}
+
 static uint64_t virt_to_phys(const void *v)
 {
 	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
@@ -327,8 +411,13 @@ int main(int argc, char **argv)
 	dest = (unsigned)arg_u64("DEST", argv[3]) & 0xff;
 	if (argc == 5)
 		vector = (unsigned)arg_u64("VECTOR", argv[4]) & 0xff;
-	find_edu();
-	bar = pci_map_bar(dev_dir, 0, 1 << 20, &len);
+	if (!strcmp(argv[1], "msix")) {
+		find_dev(0x8086, 0x10d3);
+		bar = map_resource(0, &len);
+	} else {
+		find_dev(EDU_VENDOR, EDU_DEVICE);
+		bar = pci_map_bar(dev_dir, 0, 1 << 20, &len);
+	}
 	before = nmis();
 	if (!strcmp(argv[1], "msi"))
 		attack_msi(mode, dest, vector, rb, sizeof(rb));
@@ -336,6 +425,8 @@ int main(int argc, char **argv)
 		attack_ioapic(mode, dest, vector, rb, sizeof(rb));
 	else if (!strcmp(argv[1], "dma"))
 		attack_dma(mode, dest, vector, rb, sizeof(rb));
+	else if (!strcmp(argv[1], "msix"))
+		attack_msix(mode, dest, vector, rb, sizeof(rb));
 	else
 		usage();
 	say("done source=%s mode=%s nmi_before=%lu nmi_after=%lu %s", argv[1], modes[mode], before,

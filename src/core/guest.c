@@ -18,6 +18,7 @@
 #include "vmm/guest_mem.h"
 #include "vmm/ioapic_virt.h"
 #include "vmm/msi_virt.h"
+#include "vmm/msix_virt.h"
 #include "vmm/pci_guard.h"
 #include "vmm/pvh.h"
 
@@ -93,7 +94,7 @@ static int prepare_acpi(void)
 static int virtualise_interrupts(const struct guest_platform *p, struct npt_hole *holes,
 				 unsigned *nh)
 {
-	int n;
+	int n, nx;
 
 	if (!irq_remap_active()) {
 		log_warn("guest: no interrupt remapping: the guest programs device interrupts "
@@ -103,6 +104,20 @@ static int virtualise_interrupts(const struct guest_platform *p, struct npt_hole
 	n = msi_virt_init();
 	if (n < 0)
 		return n;
+	nx = msix_virt_init();
+	if (nx < 0)
+		return nx;
+	for (unsigned i = 0; i < msix_virt_count(); i++) {
+		paddr_t s, e;
+
+		if (*nh == NPT_MAX_HOLES)
+			return E_NOMEM;
+		msix_virt_table_pages(i, &s, &e);
+		/* Reads exit too: the table reads back the guest's entries. */
+		holes[(*nh)++] = (struct npt_hole){ .start = s, .end = e, .what = "msix-table",
+						    .mmio = &msix_mmio_ops, .ctx = msix_virt_ctx(i),
+						    .reads_pass = false };
+	}
 	for (unsigned i = 0; p->madt && i < p->madt->nioapics; i++) {
 		const struct acpi_ioapic *io = &p->madt->ioapics[i];
 		int rc = ioapic_virt_add(io->id, io->addr);
@@ -122,8 +137,8 @@ static int virtualise_interrupts(const struct guest_platform *p, struct npt_hole
 						    .what = "ioapic", .mmio = &ioapic_mmio_ops,
 						    .ctx = ioapic_virt_ctx(i), .reads_pass = false };
 	}
-	log_info("guest interrupts: msi_functions=%d ioapics=%u remapped=yes", n,
-		 ioapic_virt_count());
+	log_info("guest interrupts: msi_functions=%d msix_functions=%d ioapics=%u remapped=yes", n,
+		 nx, ioapic_virt_count());
 	return 0;
 }
 

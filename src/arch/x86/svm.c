@@ -18,6 +18,7 @@
 #include "lib/string.h"
 #include "platform/pci_cfg.h"
 #include "vmm/msi_virt.h"
+#include "vmm/msix_virt.h"
 #include "vmm/pci_guard.h"
 #include "vmm/vcpu.h"
 #include "vmm/apic_guard.h"
@@ -384,6 +385,7 @@ static void handle_io(void)
 				outl(0xcf8, pci_cf8);
 				io_out(port, size, v);
 				msi_virt_after_write(bdf, off, (int)size);
+				msix_virt_after_write(bdf, off, (int)size);
 			}
 		}
 	} else if (in) {
