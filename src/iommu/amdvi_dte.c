@@ -63,3 +63,17 @@ void amdvi_dte_blocked(uint16_t domain_id, struct amdvi_dte *dte)
 	dte->q[1] = domain_id;
 	dte->q[2] = AMDVI_DTE2_IV | (uint64_t)AMDVI_INTCTL_ABORT << AMDVI_DTE2_INTCTL_SHIFT;
 }
+
+unsigned amdvi_devtab_pages(uint16_t highest_devid)
+{
+	return ((unsigned)highest_devid * AMDVI_DTE_SIZE) / 4096 + 1;
+}
+
+int amdvi_devtab_base_reg(paddr_t pa, unsigned pages, uint64_t *reg)
+{
+	*reg = 0;
+	if (pages < 1 || pages > AMDVI_DEV_TABLE_MAX_PAGES || (pa & ~AMDVI_BASE_ADDR_MASK))
+		return E_INVAL;
+	*reg = pa | (pages - 1);
+	return 0;
+}

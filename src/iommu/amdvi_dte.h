@@ -43,4 +43,13 @@ int amdvi_dte_encode(const struct amdvi_dte_config *c, struct amdvi_dte *dte);
  * (An entry with V clear would let DMA through untranslated.) */
 void amdvi_dte_blocked(uint16_t domain_id, struct amdvi_dte *dte);
 
+/* Pages a device table needs to index device IDs 0 .. highest_devid
+ * (32-byte entries, 128 per page): 1 .. 512. */
+unsigned amdvi_devtab_pages(uint16_t highest_devid);
+
+/* The Device Table Base Address Register value (3.4) for a table of pages
+ * 4 KiB pages at pa: base | Size (pages - 1). E_INVAL (*reg 0) for a
+ * misaligned or >52-bit pa, or pages outside 1 .. 512. */
+int amdvi_devtab_base_reg(paddr_t pa, unsigned pages, uint64_t *reg);
+
 #endif

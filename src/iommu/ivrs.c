@@ -905,6 +905,36 @@ const struct ivrs_dev *ivrs_special(const struct ivrs_info *info, uint8_t variet
 	return NULL;
 }
 
+int ivrs_highest_devid(const struct ivrs_info *info, uint16_t seg)
+{
+	int max = -1;
+
+	for (unsigned i = 0; i < info->ndevs; i++) {
+		const struct ivrs_dev *d = &info->devs[i];
+
+		if (d->segment != seg || !in_effect(info, d))
+			continue;
+		if ((int)d->last > max)
+			max = d->last;
+		if (d->has_alias && (int)d->alias > max)
+			max = d->alias;
+	}
+	return max;
+}
+
+const struct ivrs_ivmd *ivrs_exclusion_overlapping(const struct ivrs_info *info, paddr_t base,
+						   paddr_t end)
+{
+	for (unsigned i = 0; i < info->nivmds; i++) {
+		const struct ivrs_ivmd *m = &info->ivmds[i];
+
+		if (m->valid && (m->flags & IVRS_IVMD_EXCLUSION) &&
+		    overlap(m->start, m->start + m->length - 1, base, end))
+			return m;
+	}
+	return NULL;
+}
+
 unsigned ivrs_report_uncovered(const struct ivrs_info *info, const struct ivrs_bdf *devs,
 			       size_t n)
 {

@@ -281,6 +281,18 @@ struct ivrs_features {
 };
 void ivrs_ivhd_features(const struct ivrs_ivhd *h, struct ivrs_features *f);
 
+/* The highest device ID of segment seg that a device table must index:
+ * over the entries in effect, alias (source) IDs and special entries'
+ * requester IDs included. -1 when no entry names the segment. */
+int ivrs_highest_devid(const struct ivrs_info *info, uint16_t seg);
+
+/* The first valid IVMD with the exclusion-range flag whose memory overlaps
+ * [base, end] (end inclusive), or NULL. DMA to an exclusion range bypasses
+ * translation: the driver refuses any that overlaps the hypervisor or a
+ * protected range. */
+const struct ivrs_ivmd *ivrs_exclusion_overlapping(const struct ivrs_info *info, paddr_t base,
+						   paddr_t end);
+
 /* Warn (loudly: such a device can DMA anywhere) about each of the n
  * segment:devid pairs that no usable IVHD in effect covers. Returns how many
  * there were. */

@@ -286,6 +286,30 @@ static void test_dte_refuses_what_does_not_fit(void **state)
 #undef BAD
 }
 
+static void test_device_table_size(void **state)
+{
+	uint64_t reg;
+
+	(void)state;
+	assert_int_equal(amdvi_devtab_pages(0), 1);
+	assert_int_equal(amdvi_devtab_pages(127), 1);	/* 128 entries of 32 bytes */
+	assert_int_equal(amdvi_devtab_pages(128), 2);
+	assert_int_equal(amdvi_devtab_pages(0x00ff), 2);	/* QEMU: bus 0 only */
+	assert_int_equal(amdvi_devtab_pages(0xffff), 512);	/* 2 MiB */
+	for (unsigned id = 0; id <= 0xffff; id += 97)
+		/* entry id lies inside the table */
+		assert_true((id + 1) * 32 <= amdvi_devtab_pages((uint16_t)id) * 4096u);
+	assert_int_equal(amdvi_devtab_base_reg(0x12345000, 512, &reg), 0);
+	assert_int_equal(reg, 0x12345000 | 511);
+	assert_int_equal(amdvi_devtab_base_reg(0x12345000, 1, &reg), 0);
+	assert_int_equal(reg, 0x12345000);
+	assert_int_equal(amdvi_devtab_base_reg(0x12345000, 0, &reg), E_INVAL);
+	assert_int_equal(reg, 0);
+	assert_int_equal(amdvi_devtab_base_reg(0x12345000, 513, &reg), E_INVAL);
+	assert_int_equal(amdvi_devtab_base_reg(0x12345800, 1, &reg), E_INVAL);
+	assert_int_equal(amdvi_devtab_base_reg(1ULL << 52, 1, &reg), E_INVAL);
+}
+
 /* ================= commands (2.4) ================= */
 
 static unsigned opcode_of(const uint8_t b[16])
@@ -907,6 +931,7 @@ int main(void)
 		cmocka_unit_test(test_dte_translating_entry),
 		cmocka_unit_test(test_dte_random_round_trip),
 		cmocka_unit_test(test_dte_refuses_what_does_not_fit),
+		cmocka_unit_test(test_device_table_size),
 		cmocka_unit_test(test_completion_wait),
 		cmocka_unit_test(test_invalidate_devtab_and_interrupt_table),
 		cmocka_unit_test(test_invalidate_iommu_pages),

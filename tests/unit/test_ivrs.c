@@ -1225,6 +1225,42 @@ static void test_report_uncovered(void **state)
 					"unusable", 1);
 }
 
+static void test_highest_devid_and_exclusions(void **state)
+{
+	const struct ivrs_ivmd *m;
+	size_t s, n;
+
+	(void)state;
+	assert_int_equal(parse_aml("ivrs-server"), 0);
+	assert_int_equal(ivrs_highest_devid(&info, 0), 0x7fff);
+	assert_int_equal(ivrs_highest_devid(&info, 1), 0xffff);	/* 01h all */
+	assert_int_equal(ivrs_highest_devid(&info, 2), -1);
+	m = ivrs_exclusion_overlapping(&info, 0x7ee1f000, 0x7ee1ffff);
+	assert_non_null(m);
+	assert_int_equal(m->start, 0x7ee00000);
+	assert_non_null(ivrs_exclusion_overlapping(&info, 0x7edff000, 0x7ee00000));
+	assert_non_null(ivrs_exclusion_overlapping(&info, 0x7effffff, 0x7f000fff));
+	assert_null(ivrs_exclusion_overlapping(&info, 0x7f000000, 0x7fffffff));
+	/* unity maps are not exclusion ranges */
+	assert_null(ivrs_exclusion_overlapping(&info, 0x7ec00000, 0x7ecfffff));
+
+	/* An alias above every named device counts; superseded blocks and
+	 * invalid IVMDs do not. */
+	tb_init(&tb, 2, 0);
+	s = tb_ivhd(&tb, 0x10, 0, 2, BASE0, 0, 0, 0);
+	tb_e4(&tb, IVRS_DEV_SELECT, 0x9000, 0);
+	tb_close(&tb, s);
+	s = tb_ivhd(&tb, 0x11, 0, 2, BASE0, 0, 0, 0);
+	tb_alias(&tb, IVRS_DEV_ALIAS_SELECT, 0x10, 0x300, 0);
+	tb_close(&tb, s);
+	tb_ivmd(&tb, 0x20, IVRS_IVMD_EXCLUSION, 0, 0, 0x100800, 0x1000);	/* misaligned */
+	n = tb_finish(&tb);
+	assert_int_equal(parse(tb.b, n), 0);
+	assert_int_equal(ivrs_highest_devid(&info, 0), 0x300);
+	assert_false(info.ivmds[0].valid);
+	assert_null(ivrs_exclusion_overlapping(&info, 0, ~0ULL));
+}
+
 /* ================= the iasl-built tables ================= */
 
 static void test_qemu_aml(void **state)
@@ -1448,6 +1484,7 @@ int main(void)
 		T(test_ivmd_cross_checks),
 		T(test_limits),
 		T(test_report_uncovered),
+		T(test_highest_devid_and_exclusions),
 		T(test_qemu_aml),
 		T(test_server_aml),
 		T(test_bad_aml),
