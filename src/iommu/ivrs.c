@@ -699,9 +699,16 @@ static void check_aliases(struct ivrs_info *info)
 	}
 }
 
+/* Overlaps are listed one warning each up to this many, then counted in a
+ * single line (a table of hundreds of overlapping entries would otherwise
+ * flood the boot log with tens of thousands of lines). */
+#define OVERLAP_WARNINGS_MAX 16
+
 /* Two IOMMUs naming the same device, and overlapping ranges in one block. */
 static void check_claims(struct ivrs_info *info)
 {
+	unsigned found = 0;
+
 	for (unsigned i = 0; i < info->ndevs; i++) {
 		const struct ivrs_dev *a = &info->devs[i];
 
@@ -709,23 +716,32 @@ static void check_claims(struct ivrs_info *info)
 			continue;
 		for (unsigned j = i + 1; j < info->ndevs; j++) {
 			const struct ivrs_dev *b = &info->devs[j];
+			bool across;
 
 			if (!names_pci(b) || !in_effect(info, b) || a->segment != b->segment ||
 			    !overlap(a->first, a->last, b->first, b->last))
 				continue;
-			if (a->ivhd != b->ivhd)
+			across = a->ivhd != b->ivhd;
+			if (!across && !(is_range(a) && is_range(b)))
+				continue;
+			if (++found > OVERLAP_WARNINGS_MAX)
+				continue;
+			if (across)
 				fw_bug(info, "ivrs device IDs 0x%04x-0x%04x (offset 0x%x, ivhd %u) and "
 				       "0x%04x-0x%04x (offset 0x%x, ivhd %u) of segment %u overlap "
 				       "across IOMMUs: the first is used", a->first, a->last,
 				       a->offset, a->ivhd, b->first, b->last, b->offset, b->ivhd,
 				       a->segment);
-			else if (is_range(a) && is_range(b))
+			else
 				fw_bug(info, "ivrs ivhd %u: %s entry at offset 0x%x (0x%04x-0x%04x) "
 				       "overlaps %s entry at offset 0x%x (0x%04x-0x%04x)", a->ivhd,
 				       ivrs_dev_kind_name(a->kind), a->offset, a->first, a->last,
 				       ivrs_dev_kind_name(b->kind), b->offset, b->first, b->last);
 		}
 	}
+	if (found > OVERLAP_WARNINGS_MAX)
+		fw_bug(info, "ivrs %u more overlapping device entries not listed (%u in all)",
+		       found - OVERLAP_WARNINGS_MAX, found);
 }
 
 static bool ivmd_devices_covered(const struct ivrs_info *info, const struct ivrs_ivmd *m)

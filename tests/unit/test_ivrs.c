@@ -992,6 +992,27 @@ static void test_bad_register_bases(void **state)
 
 /* ================= cross-block rules ================= */
 
+static void test_overlap_warnings_are_bounded(void **state)
+{
+	size_t s, n;
+
+	(void)state;
+	/* 40 IOMMUs' worth of "all" entries would be 780 pairs: 16 listed,
+	 * the rest counted in one line. 20 blocks x 2 ranges here. */
+	tb_init(&tb, 1, 0);
+	for (int b = 0; b < 20; b++) {
+		s = tb_ivhd(&tb, 0x10, 0, (uint16_t)(b * 8), BASE0 + 0x4000 * (uint64_t)b, 0, 0, 0);
+		tb_e4(&tb, IVRS_DEV_RANGE_START, 0, 0);
+		tb_e4(&tb, IVRS_DEV_RANGE_END, 0xff, 0);
+		tb_close(&tb, s);
+	}
+	n = tb_finish(&tb);
+	assert_int_equal(parse(tb.b, n), 0);
+	expect_log("overlap across IOMMUs: the first is used", 16);
+	expect_log("ivrs 174 more overlapping device entries not listed (190 in all)", 1);
+	assert_int_equal(info.warnings, 17);
+}
+
 static void test_alias_conflicts(void **state)
 {
 	size_t s, n;
@@ -1480,6 +1501,7 @@ int main(void)
 		T(test_bad_register_bases),
 		T(test_alias_conflicts),
 		T(test_overlapping_claims),
+		T(test_overlap_warnings_are_bounded),
 		T(test_ivmd_fields_and_validation),
 		T(test_ivmd_cross_checks),
 		T(test_limits),
