@@ -158,7 +158,7 @@ static char textbuf[16384];
 
 static const char *shoji_text(uint32_t fn)
 {
-	struct answer a = vmmcall(fn, (uint64_t)(uintptr_t)textbuf, sizeof(textbuf));
+	struct answer a = vmmcall_text(fn, textbuf, sizeof(textbuf));
 	if (a.rax)
 		die(EXIT_USAGE, "VMMCALL %u failed: %lld", fn, (long long)a.rax);
 	textbuf[sizeof(textbuf) - 1] = 0;

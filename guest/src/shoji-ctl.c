@@ -17,7 +17,7 @@
 static int text_call(uint32_t fn, const char *word)
 {
 	static char buf[16384];
-	struct answer a = vmmcall(fn, (uint64_t)(uintptr_t)buf, sizeof(buf));
+	struct answer a = vmmcall_text(fn, buf, sizeof(buf));
 	char *line, *save = NULL;
 
 	if (a.rax != 0) {

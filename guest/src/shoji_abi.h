@@ -27,6 +27,16 @@ static inline struct answer vmmcall(uint32_t fn, uint64_t buf, uint64_t len)
 	return (struct answer){ (int64_t)rax, rbx, rcx };
 }
 
+/* A call that answers with text into buf. shoji writes through the caller's
+ * page tables and cannot fault pages in: a page of a static buffer that was
+ * never touched is not mapped yet (demand paging) and the call fails with
+ * -2. So every page of buf is written first. */
+static inline struct answer vmmcall_text(uint32_t fn, char *buf, uint64_t len)
+{
+	memset(buf, 0, len);
+	return vmmcall(fn, (uint64_t)(uintptr_t)buf, len);
+}
+
 static inline int shoji_present(void)
 {
 	uint32_t a, b, c, d;
