@@ -43,7 +43,7 @@
 #define IVRS_MAX_DEVS		512	/* all IVHDs together; more -> not usable */
 #define IVRS_MAX_IVMDS		64	/* more -> warned and dropped */
 #define IVRS_UID_MAX		32	/* ACPI _UID kept, incl. NUL */
-#define IVRS_REASON_MAX		200
+#define IVRS_REASON_MAX		256
 
 #define IVRS_HEADER_LEN		48	/* ACPI header (36) + IVinfo (4) + reserved (8) */
 
