@@ -23,12 +23,18 @@ for a in $(echo "${SHOJI_IRQ:-}" | tr '+' ' '); do
 	set -- $(echo "$a" | tr ':' ' ')
 	irq-attack "$@"
 	rc=$?
+	refused=
 	if shoji-ctl version >/dev/null 2>&1; then
-		if shoji-ctl status >/dev/null; then s=ok; else s=fail; fi
+		if st=$(shoji-ctl status); then
+			s=ok
+			refused=" irq_refused=$(echo "$st" | sed -n 's/.*status irq_refused=//p')"
+		else
+			s=fail
+		fi
 	else
 		s=none
 	fi
-	echo "guest: irq alive after=$a rc=$rc shoji=$s"
+	echo "guest: irq alive after=$a rc=$rc shoji=$s$refused"
 done
 irq-attack nmis
 grep -E "NMI|edu|ahci|eth|ERR" /proc/interrupts | sed 's/^/guest: irq interrupts /'

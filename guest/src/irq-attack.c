@@ -205,10 +205,18 @@ static unsigned long nmis(void)
 	return total;
 }
 
+/* After the interrupt was raised: 300 ms, or SHOJI_IRQHOLD seconds (the
+ * irq script's shoji.irqhold=N) so the host can look at the machine while
+ * the guest's forged entry is in place. */
 static void settle(void)
 {
 	struct timespec ts = { 0, 300 * 1000 * 1000 };
+	const char *hold = getenv("SHOJI_IRQHOLD");
 
+	if (hold && atoi(hold) > 0) {
+		say("holding secs=%d", atoi(hold));
+		ts = (struct timespec){ atoi(hold), 0 };
+	}
 	nanosleep(&ts, NULL);
 }
 

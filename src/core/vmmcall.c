@@ -5,6 +5,8 @@
 #include "core/disk.h"
 #include "core/status.h"
 #include "iommu/iommu.h"
+#include "iommu/irq_remap.h"
+#include "vmm/irq_log.h"
 #include "iommu/vtd_fault.h"
 #include "lib/printf.h"
 #include "lib/string.h"
@@ -66,6 +68,11 @@ static size_t status_text(void)
 		(unsigned long long)s->apic_fast, (unsigned long long)s->npf_forbidden,
 		(unsigned long long)s->msr_icr, (unsigned long long)s->tsc,
 		(unsigned long long)time_tsc_khz(), (unsigned long long)apic_writes_refused());
+	/* Interrupt remapping (docs/guest.md#interrupts): on, and how many
+	 * interrupt programmings of the guest's were refused. */
+	n += (size_t)shoji_snprintf(text + n, TEXT_MAX - n, "irq_remap=%s\nirq_refused=%llu\n",
+				    irq_remap_active() ? "on" : "off",
+				    (unsigned long long)irq_refusals());
 	if (iommu_active() && n < TEXT_MAX - 1)
 		n += iommu_devices_text(text + n, TEXT_MAX - n);
 	if (disk_active() && n < TEXT_MAX - 1) {

@@ -16,7 +16,7 @@ import subprocess
 
 import pytest
 
-from conftest import BUILD, native_cmd, run_shoji
+from conftest import BUILD, LiveVM, native_cmd, run_shoji, shoji_cmd
 
 VMLINUX = os.path.join(BUILD, "guest", "vmlinux")
 INITRD = os.path.join(BUILD, "guest", "initrd.cpio.gz")
@@ -129,6 +129,7 @@ def test_forbidden_modes_refused_and_nothing_reaches_the_cpu(attacked, source):
             assert hits[0]["device"].startswith("ioapic0-pin"), b
         alive = guest_lines(b.out, f"irq alive after={source}:{mode}:0 ")
         assert alive and alive[0]["shoji"] == "ok" and alive[0]["rc"] == "0", (mode, b)
+        assert int(alive[0]["irq_refused"]) >= 1, (mode, b)     # VMMCALL status counts it
     # The guest reads back what it wrote (the device holds shoji's message).
     done = [d for d in guest_lines(b.out, "irq-attack done") if d["source"] == source]
     assert all(int(d["nmi_after"]) == 0 for d in done), b
@@ -171,3 +172,51 @@ def test_msix_nic_works_through_remapping(attacked):
     assert d and d[0]["driver"] == "e1000e" and d[0]["status"] == "ok", b
     tx = [l for l in b.lines if "guest: irq interrupts" in l and "eth0-tx-0" in l]
     assert tx and int(tx[0].split()[4]) > 0, b
+
+
+def xp32(vm, addr):
+    """A dword of the machine's physical address space, read by QEMU itself."""
+    out = vm.hmp(f"xp /1wx {addr:#x}")
+    m = re.search(r":\s*(0x[0-9a-f]+)", out)
+    assert m, out
+    return int(m.group(1), 16)
+
+
+def test_host_view_while_forged_entries_are_in_place(monitor_sock):
+    """The truth from QEMU while the guest's INIT entries are programmed: the
+    unit's GSTS (IRES set, CFIS clear), the edu's MSI registers in ECAM
+    (shoji's remappable message, not the guest's), and the IOAPIC's pin as
+    QEMU's own 'info pic' shows it (masked, remappable format, delivery
+    mode 0) although the guest reads back its INIT entry."""
+    cmd = shoji_cmd("--kernel", VMLINUX, "--initrd", INITRD, "--append",
+                    "console=ttyS0 iomem=relaxed shoji.script=irq shoji.irqhold=20 "
+                    "shoji.irq=msi:init:0+ioapic:init:0", "--edu", timeout=300,
+                    monitor=monitor_sock)
+    with LiveVM(cmd, monitor=monitor_sock, timeout=300) as vm:
+        vm.wait_line(r"guest: irq-attack holding", timeout=240)
+        gsts = xp32(vm, 0xfed90000 + 0x1c)
+        assert gsts & (1 << 25), f"IRES clear: gsts={gsts:#x}"
+        assert not gsts & (1 << 23), f"CFIS set: compatibility format allowed, gsts={gsts:#x}"
+        ecam = 0xb0000000 + (1 << 15)              # 00:01.0, QEMU q35's MMCONFIG
+        assert xp32(vm, ecam) & 0xffff == 0x1234, "edu not at 00:01.0"
+        addr, data = xp32(vm, ecam + 0x44), xp32(vm, ecam + 0x4c) & 0xffff
+        assert addr & 0xfff00000 == 0xfee00000 and addr & 0x10, f"not remappable: {addr:#x}"
+        assert data & 0x700 == 0, f"device data {data:#x} carries a delivery mode"
+        m = vm.wait_line(r"guest: irq-attack done source=msi .*readback_addr=(\S+) "
+                         r"readback_data=(\S+)", timeout=60)
+        assert (m.group(1), m.group(2)) == ("0xfee00000", "0x530"), m.group(0)
+        m = vm.wait_line(r"guest: irq-attack sent source=ioapic .* gsi=(\d+)", timeout=60)
+        pin = int(m.group(1))
+        sent = next(i for i, l in enumerate(list(vm.lines)) if "irq-attack sent source=ioapic" in l)
+        vm.wait_line(r"guest: irq-attack holding", timeout=60, start=sent + 1)
+        pic = vm.hmp("info pic")
+        line = [l for l in pic.splitlines() if re.match(rf"\s*pin {pin}\s", l)]
+        assert line, pic
+        entry = int(line[0].split()[2], 16)
+        assert entry & (1 << 16), f"pin {pin} unmasked in the hardware: {line[0]}"
+        assert entry & (1 << 48), f"pin {pin} not in remappable format: {line[0]}"
+        assert entry & 0x700 == 0, f"pin {pin} carries a delivery mode: {line[0]}"
+        m = vm.wait_line(r"guest: irq-attack done source=ioapic .*readback_lo=(\S+)", timeout=60)
+        assert m.group(1) == "0x530", m.group(0)      # the guest reads back its INIT entry
+        vm.wait_line(r"guest: irq all-done", timeout=120)
+    assert "shoji: warning: irq refused source=ioapic" in vm.out
