@@ -220,3 +220,24 @@ def test_host_view_while_forged_entries_are_in_place(monitor_sock):
         assert m.group(1) == "0x530", m.group(0)      # the guest reads back its INIT entry
         vm.wait_line(r"guest: irq all-done", timeout=120)
     assert "shoji: warning: irq refused source=ioapic" in vm.out
+
+
+def test_device_behind_pcie_to_pci_bridge_uses_the_bus_range_check():
+    """Source-ID verification with a bridge's alias: an edu behind QEMU's
+    PCIe-to-PCI bridge gets SVT=10 over the bridge's buses (QEMU's model
+    checks it on every request); its MSI at a fixed vector arrives, an NMI
+    does not."""
+    b = run_shoji("--kernel", VMLINUX, "--initrd", INITRD, "--append",
+                  "console=ttyS0 iomem=relaxed shoji.script=irq shoji.irq=msi:fixed:0:0xe0+msi:nmi:0",
+                  "--device", "pcie-pci-bridge,id=br1,bus=pcie.0,addr=0x7",
+                  "--device", "edu,bus=br1,addr=0x1,dma_mask=0xffffffffffffffff",
+                  timeout=240, expect_rc=0)
+    msi = {r["device"]: r for r in b.records("msi virt")}
+    assert msi["01:01.0"]["source"] == "bus-range", b
+    assert msi["00:07.0"]["source"] == "rid", b           # the bridge itself
+    assert b.has("0.224 No irq handler for vector"), b    # delivered: the check passed
+    assert "SID validation" not in b.err + b.out, b
+    assert [r for r in b.records("warning: irq refused") if r["device"] == "01:01.0"
+            and r["delivery"] == "NMI"], b
+    # QEMU's model shows the entry's source check: SVT=10 (bit 19), buses 01-01.
+    assert "high=0x80101" in b.err + b.out, b
