@@ -123,6 +123,13 @@ void hal_cache_flush(const void *va, size_t len)
 	host_cache_flushes++;
 }
 
+long host_cache_writebacks;
+
+void hal_cache_writeback_all(void)
+{
+	host_cache_writebacks++;
+}
+
 uint64_t hal_time_us(void)
 {
 	static uint64_t fake;

@@ -39,6 +39,7 @@ extern struct host_mmio_model *host_mmio;
 extern long host_pages_in_use;
 extern long host_page_limit;
 extern long host_cache_flushes;
+extern long host_cache_writebacks;	/* hal_cache_writeback_all calls */
 
 /* Time: when host_time_step_us is non-zero the clock is fake and advances by
  * that much on every hal_time_us() call, so timeouts fire fast and

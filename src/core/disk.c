@@ -10,6 +10,7 @@
 #include "arch/x86/serial.h"
 #include "core/disk.h"
 #include "crypto/pbkdf2.h"
+#include "crypto/secrets.h"
 #include "crypto/selftest.h"
 #include "crypto/wipe.h"
 #include "crypto/xts.h"
@@ -167,6 +168,7 @@ static int load_key(const struct shoji_options *o, struct boot_info *bi)
 		serial_write("shoji: disk passphrase: ", 24);
 		n = serial_read_secret(pass, sizeof(pass), PASSPHRASE_TIMEOUT_US);
 		if (n <= 0) {
+			crypto_wipe(pass, sizeof(pass));	/* a timeout may leave a partial one */
 			log_error("disk: no passphrase typed on the serial console");
 			return E_INVAL;
 		}
@@ -181,12 +183,14 @@ static int load_key(const struct shoji_options *o, struct boot_info *bi)
 			  "(64 bytes) or the option passphrase");
 		return E_INVAL;
 	}
-	rc = xts_init(&xts, key);
-	crypto_wipe(key, sizeof(key));
-	if (rc) {
+	/* Registered before the key schedules hold anything: from here on
+	 * every stop and every reset wipes them. */
+	rc = secrets_register("xts-key-schedules", &xts, sizeof(xts));
+	if (!rc && (rc = xts_init(&xts, key)))
 		log_error("disk: unusable key (the two AES-256 halves are equal)");
+	crypto_wipe(key, sizeof(key));
+	if (rc)
 		return rc;
-	}
 	log_info("disk cipher=aes-xts-plain64 key_bits=512 aesni=%s",
 		 xts_uses_aesni(&xts) ? "yes" : "no");
 	return 0;
@@ -239,6 +243,17 @@ int disk_setup(const struct shoji_options *o, struct boot_info *bi, struct npt_h
 		return E_NOMEM;
 	}
 	r = (struct domain_range){ win_base, win_base + o->shadow_mem, IOPT_READ | IOPT_WRITE };
+	/* The window holds the guest's disk data (ciphertext of the encrypted
+	 * range, plaintext outside it, command tables); the engine holds the
+	 * plaintext bounce buffer and copies of the guest's commands. */
+	rc = secrets_register("shadow-window", hal_phys_to_virt(win_base), o->shadow_mem);
+	if (!rc)
+		rc = secrets_register("ahci-engine", &ahci, sizeof(ahci));
+	if (rc) {
+		log_error("disk: the disk's memory cannot be registered for wiping (%s)",
+			  err_str(rc));
+		return rc;
+	}
 	rc = domain_allow_shadow(r.start, r.end);
 	if (!rc)
 		rc = domain_create("ahci-shadow", &r, 1, &dom);

@@ -13,6 +13,7 @@
 #include "core/disk.h"
 #include "crypto/cpu.h"
 #include "core/guest.h"
+#include "core/power.h"
 #include "core/selftest_dma.h"
 #include "core/status.h"
 #include "core/stop.h"
@@ -21,11 +22,13 @@
 #include "lib/log.h"
 #include "lib/printf.h"
 #include "platform/acpi.h"
+#include "platform/acpi_power.h"
 #include "platform/bootinfo.h"
 #include "platform/memmap.h"
 #include "platform/options.h"
 #include "platform/palloc.h"
 #include "platform/pci.h"
+#include "vmm/power.h"
 
 #define SHOJI_VERSION "0.1.0"
 #define HV_REGION_ALIGN MiB(2)
@@ -36,6 +39,7 @@ static struct boot_info boot;
 static struct shoji_options opts;
 static struct acpi_madt madt;
 static struct acpi_mcfg mcfg;
+static struct acpi_power power;
 static paddr_t hv_base;
 static struct shoji_status status;
 
@@ -63,6 +67,7 @@ static void setup_log_and_options(uint32_t magic, uint32_t info_pa)
 
 	log_info("shoji %s starting (multiboot%d, loader=%s)", SHOJI_VERSION, boot.protocol,
 		 boot.loader[0] ? boot.loader : "unknown");
+	power_token_init();
 	if (berr)
 		panic("cannot read the boot loader's information; stopping");
 	log_info("cmdline \"%s\"", boot.cmdline);
@@ -129,6 +134,11 @@ static void discover_platform(void)
 	}
 	if (acpi_madt_parse(&madt))
 		log_warn("acpi: no usable MADT");
+	/* Resets and power-off: what the guest's writes mean, and how shoji
+	 * performs them (core/power.c). */
+	if (acpi_power_parse(&power))
+		log_warn("acpi: no usable FADT: only the legacy reset paths are recognised");
+	power_init(&power);
 	if (acpi_mcfg_parse(&mcfg) == 0) {
 		for (unsigned i = 0; i < mcfg.count; i++)
 			pci_add_ecam(mcfg.ecam[i].segment, mcfg.ecam[i].base,
@@ -152,8 +162,10 @@ static void boot_report(void)
 		 (unsigned long long)opts.hv_mem, (unsigned long long)image_size(),
 		 (unsigned long long)palloc_free_pages());
 	bootinfo_log(&boot);
-	if (acpi_root_info())
+	if (acpi_root_info()) {
 		acpi_log_report(&madt, &mcfg);
+		acpi_power_log(&power);
+	}
 	if (dmar)
 		log_info("dmar present=yes addr=0x%llx len=%u", (unsigned long long)acpi_table_addr(dmar),
 			 dmar->length);
@@ -216,17 +228,25 @@ static void run_guest(void)
 	gp.mmio_holes = holes;
 	gp.n_mmio_holes = n;
 	gp.mmio_names = names;
-	if (opts.intercept != INTERCEPT_NONE) {
-		static struct npt_hole disk_hole;
+	static struct npt_hole dev_holes[2];
+	paddr_t reset_page;
 
-		if (disk_setup(&opts, &boot, &disk_hole)) {
+	gp.device_holes = dev_holes;
+	if (opts.intercept != INTERCEPT_NONE) {
+		if (disk_setup(&opts, &boot, &dev_holes[gp.n_device_holes])) {
 			log_error("stopping: the disk is not exposed to the guest (see above)");
 			shoji_stop(STOP_FAILURE);
 		}
-		gp.device_holes = &disk_hole;
-		gp.n_device_holes = 1;
+		gp.n_device_holes++;
 		gp.on_exit = disk_poll;
 	}
+	/* A memory-space RESET_REG: its page is trapped, writes of
+	 * RESET_VALUE there are the guest's reset request (core/power.c). */
+	if (power_reset_mmio_page(&reset_page))
+		dev_holes[gp.n_device_holes++] = (struct npt_hole){
+			.start = reset_page, .end = reset_page + PAGE_SIZE,
+			.what = "fadt-reset-reg", .mmio = &power_reset_mmio_ops,
+			.reads_pass = true };	/* reads need no decision */
 	guest_launch(&gp);
 	log_error("stopping: the guest could not be started");
 	shoji_stop(STOP_FAILURE);

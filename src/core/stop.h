@@ -17,8 +17,14 @@ enum stop_status { STOP_OK = 0, STOP_FAILURE = 1 };
 /* Selects what shoji_stop does after logging (exit=halt|qemu). */
 void stop_set_qemu_exit(bool on);
 
-/* Logs "stopped status=ok|failure", then halts the CPU forever, or makes
- * QEMU exit when exit=qemu. */
+/* Wipes every registered secret (crypto/secrets.h) and the dead part of
+ * the stack, logs "stopped status=ok|failure", then halts the CPU forever,
+ * or makes QEMU exit when exit=qemu. Every path that stops running the
+ * guest ends here (fatal exits, panics, exceptions). */
 NORETURN void shoji_stop(enum stop_status status);
+
+/* The wipe shoji_stop and the reset/power-off paths (core/power.c) make
+ * before they leave: secrets_wipe_all(reason), then the dead stack. */
+void shoji_wipe_before_leaving(const char *reason);
 
 #endif

@@ -43,6 +43,10 @@ void hal_page_free(void *va);
  * unit with ECAP.C=0) sees it. */
 void hal_cache_flush(const void *va, size_t len);
 
+/* Write back and invalidate every cache line of this CPU (WBINVD): used
+ * after wiping secrets, whose zeroes must reach RAM before a reset. */
+void hal_cache_writeback_all(void);
+
 /* Monotonic time in microseconds since boot. */
 uint64_t hal_time_us(void);
 

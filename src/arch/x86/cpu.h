@@ -70,6 +70,55 @@ static inline void mfence(void) { __asm__ volatile("mfence" ::: "memory"); }
 
 static inline void invlpg(const void *va) { __asm__ volatile("invlpg (%0)" ::"r"(va) : "memory"); }
 
+/* Zeroes the dead part of the stack [bottom, top): everything up to 64
+ * bytes below the current RSP when RSP is inside it (this function's own
+ * frame is above that line: the store is one REP STOSB that uses no stack),
+ * or all of it when the CPU runs on another stack (an exception's IST
+ * stack: the interrupted frames are never returned to on a stop). */
+static inline void cpu_wipe_stack_below_sp(void *bottom, void *top)
+{
+	uintptr_t sp, lo = (uintptr_t)bottom, hi = (uintptr_t)top, end, n;
+
+	__asm__ volatile("mov %%rsp, %0" : "=r"(sp));
+	end = (sp > lo && sp <= hi) ? sp - 64 : hi;
+	if (end <= lo)
+		return;
+	n = end - lo;
+	__asm__ volatile("cld\n\trep stosb" : "+D"(lo), "+c"(n) : "a"(0) : "memory");
+}
+
+/* Resets this CPU by a triple fault: an empty IDT, then an exception
+ * (SDM 3A 6.14 / APM 8.2.9: a fault while delivering #DF shuts the CPU
+ * down, and the chipset turns the shutdown cycle into a reset). */
+static inline NORETURN void cpu_triple_fault(void)
+{
+	struct {
+		uint16_t limit;
+		uint64_t base;
+	} PACKED empty = { 0, 0 };
+
+	__asm__ volatile("lidt %0\n\tint3" ::"m"(empty) : "memory");
+	for (;;)
+		__asm__ volatile("hlt");
+}
+
+/* A random 64-bit value from RDRAND (CPUID.1:ECX[30]; SDM 2B RDRAND: retry
+ * on CF=0, ten times as Intel's DRNG guide advises). Returns false when the
+ * CPU has no RDRAND or it kept failing. */
+static inline bool cpu_rdrand64(uint64_t *out)
+{
+	if (!(cpuid(1, 0).ecx & (1u << 30)))
+		return false;
+	for (int i = 0; i < 10; i++) {
+		uint8_t ok;
+
+		__asm__ volatile("rdrand %0; setc %1" : "=r"(*out), "=qm"(ok) : : "cc");
+		if (ok)
+			return true;
+	}
+	return false;
+}
+
 #define MSR_EFER 0xC0000080
 
 /* CPUID feature bits shoji checks (Intel SDM 2A CPUID; AMD APM 3 E.3). */

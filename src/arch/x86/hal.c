@@ -64,3 +64,8 @@ void hal_cache_flush(const void *va, size_t len)
 		clflush((const void *)p);
 	mfence();
 }
+
+void hal_cache_writeback_all(void)
+{
+	__asm__ volatile("wbinvd" ::: "memory");
+}

@@ -23,6 +23,7 @@
 #include "vmm/vcpu.h"
 #include "vmm/apic_guard.h"
 #include "vmm/mmio_emul.h"
+#include "vmm/power.h"
 #include "vmm/vmmcall.h"
 #include "vmm/x86_decode.h"
 
@@ -132,6 +133,19 @@ int svm_setup_guest(paddr_t ncr3, const struct svm_entry *e)
 	intercept_io(0xcf8);
 	for (uint16_t p = 0xcfc; p <= 0xcff; p++)
 		intercept_io(p);
+	/* The reset and power paths (vmm/power_policy.h): 0xcf9, the 8042,
+	 * port 0x92, the FADT's reset register and PM1 blocks. */
+	{
+		uint16_t ports[64];
+		unsigned n = power_io_ports(ports, 64);
+
+		if (n > 64) {
+			log_error("svm: %u reset/power ports to intercept, room for 64", n);
+			return E_RANGE;
+		}
+		for (unsigned i = 0; i < n; i++)
+			intercept_io(ports[i]);
+	}
 	intercept_msr(MSR_EFER);
 	intercept_msr(MSR_VM_CR);
 	intercept_msr(MSR_VM_HSAVE_PA);
@@ -140,7 +154,11 @@ int svm_setup_guest(paddr_t ncr3, const struct svm_entry *e)
 	intercept_msr(X2APIC_MSR_ICR);
 
 	memset(vmcb, 0, sizeof(*vmcb));
-	c->intercept_misc1 = SVM_INTERCEPT_NMI | SVM_INTERCEPT_CPUID | SVM_INTERCEPT_IOIO |
+	/* INIT: a guest-caused INIT (a forged interrupt message, an IPI
+	 * that got through) becomes an exit, the guest's reset request,
+	 * instead of silently resetting the CPU under shoji (APM 15.13.3). */
+	c->intercept_misc1 = SVM_INTERCEPT_NMI | SVM_INTERCEPT_INIT | SVM_INTERCEPT_CPUID |
+			     SVM_INTERCEPT_IOIO |
 			     SVM_INTERCEPT_MSR | SVM_INTERCEPT_SHUTDOWN | SVM_INTERCEPT_INVD;
 	c->intercept_misc2 = SVM_INTERCEPT_VMRUN | SVM_INTERCEPT_VMMCALL | SVM_INTERCEPT_VMLOAD |
 			     SVM_INTERCEPT_VMSAVE | SVM_INTERCEPT_STGI | SVM_INTERCEPT_CLGI |
@@ -266,6 +284,15 @@ static void log_guest_state(const char *why)
 		  (unsigned long long)vmcb->ctl.exit_info2, (unsigned long long)vmcb->ctl.exit_int_info);
 }
 
+/* Not a stop: one line that says where the guest was. */
+static void log_reset_request(const char *what)
+{
+	const struct vmcb_save *s = &vmcb->save;
+
+	log_info("guest %s rip=0x%llx cs=0x%x cr0=0x%llx: the guest's reset request", what,
+		 (unsigned long long)s->rip, s->cs.selector, (unsigned long long)s->cr0);
+}
+
 static void handle_cpuid(void)
 {
 	uint32_t leaf = (uint32_t)vmcb->save.rax, sub = (uint32_t)regs.rcx, r[4];
@@ -344,9 +371,9 @@ static void io_out(uint16_t port, unsigned size, uint32_t v)
 		outl(port, v);
 }
 
-/* Ports 0xcf8 (dword) and 0xcfc-0xcff: shoji replays the access on the
- * hardware itself, through the guard for writes. Anything else in the
- * intercepted range (e.g. the byte-wide reset control at 0xcf9) passes. */
+/* The reset and power ports go to vmm/power.h (it decides, may reset or
+ * power off). Ports 0xcf8 (dword) and 0xcfc-0xcff: shoji replays the access
+ * on the hardware itself, through the guard for writes. */
 static void handle_io(void)
 {
 	uint64_t info = vmcb->ctl.exit_info1;
@@ -357,8 +384,18 @@ static void handle_io(void)
 	struct pci_bdf bdf;
 
 	if (info & SVM_IOIO_STR) {
-		log_guest_state("string I/O to PCI configuration ports is not supported");
+		log_guest_state("string I/O to an intercepted port (PCI configuration, reset, "
+				"power) is not supported");
 		shoji_stop(STOP_FAILURE);
+	}
+	if (power_io_claims(port, size)) {
+		uint32_t v = (uint32_t)vmcb->save.rax & mask;
+
+		power_io(port, size, in, &v);	/* may reset or power off */
+		if (in)
+			vmcb->save.rax = (vmcb->save.rax & ~(uint64_t)mask) | (v & mask);
+		vmcb->save.rip = vmcb->ctl.exit_info2;
+		return;
 	}
 	if (port == 0xcf8 || port >= 0xcfc)
 		stats.io_pci_cfg++;
@@ -597,8 +634,13 @@ static void handle_exit(void)
 		skip(2);
 		break;
 	case SVM_EXIT_SHUTDOWN:
-		log_guest_state("triple fault (shutdown)");
-		shoji_stop(STOP_FAILURE);
+		/* A triple fault resets a PC (the chipset turns the shutdown
+		 * cycle into INIT): Linux's reboot=triple relies on it. */
+		log_reset_request("triple fault (shutdown)");
+		power_guest_reset("triple-fault");
+	case SVM_EXIT_INIT:
+		log_reset_request("INIT signal");
+		power_guest_reset("init");
 	case SVM_EXIT_INVALID:
 		log_guest_state("VMRUN refused the guest state");
 		shoji_stop(STOP_FAILURE);

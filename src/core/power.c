@@ -1,0 +1,229 @@
+/* Resets and power-off (see vmm/power.h): the policy decides, this file
+ * wipes, announces and acts. Every hardware wait has a deadline; when a
+ * method does not take the machine down, the next one is tried, and the
+ * last resort is a stop (shoji_stop, secrets already wiped). */
+#include "arch/x86/cpu.h"
+#include "core/power.h"
+#include "core/stop.h"
+#include "lib/deadline.h"
+#include "lib/hal.h"
+#include "lib/log.h"
+#include "vmm/power.h"
+#include "vmm/power_policy.h"
+
+#define RESET_WAIT_US 200000		/* per method: a real reset is immediate */
+#define POWER_OFF_WAIT_US 2000000	/* the PSU may take a moment */
+
+static struct power_policy policy;
+static uint64_t token;
+
+/* The announcement token: the guest shares the serial console with shoji
+ * and could print "shoji: machine reset ..." itself; the token, logged once
+ * at boot before the guest exists and kept in shoji's memory, is what makes
+ * an announcement shoji's (the launcher checks it). */
+void power_token_init(void)
+{
+	const char *src = "rdrand";
+
+	if (!cpu_rdrand64(&token)) {
+		/* No RDRAND: the TSC at boot is not secret from a guest that
+		 * can time its own boot, but it changes each boot. */
+		uint64_t t = rdtsc();
+
+		t ^= t >> 33, t *= 0xff51afd7ed558ccdULL, t ^= t >> 33;
+		t *= 0xc4ceb9fe1a85ec53ULL, t ^= t >> 33;
+		token = t;
+		src = "tsc";
+	}
+	log_info("announce token=%016llx source=%s", (unsigned long long)token, src);
+}
+
+void power_init(const struct acpi_power *acpi)
+{
+	power_policy_init(&policy, acpi);
+}
+
+unsigned power_io_ports(uint16_t *ports, unsigned max)
+{
+	return power_policy_ports(&policy, ports, max);
+}
+
+bool power_io_claims(uint16_t port, unsigned size)
+{
+	return power_policy_claims(&policy, port, size);
+}
+
+static uint32_t hw_in(uint16_t port, unsigned size)
+{
+	return size == 1 ? hal_inb(port) : size == 2 ? hal_inw(port) : hal_inl(port);
+}
+
+static void hw_out(uint16_t port, unsigned size, uint32_t v)
+{
+	if (size == 1)
+		hal_outb(port, (uint8_t)v);
+	else if (size == 2)
+		hal_outw(port, (uint16_t)v);
+	else
+		hal_outl(port, v);
+}
+
+static void wait_us(uint64_t us)
+{
+	struct deadline d = deadline_in_us(us);
+
+	while (!deadline_passed(&d))
+		;
+}
+
+/* The ways to reset an x86 PC, most specific first: the firmware's own
+ * (FADT RESET_REG), the chipset's reset control (ICH9 0xCF9: SYS_RST then
+ * RST_CPU, a hard reset), the 8042's reset line, and last a triple fault
+ * of shoji's own CPU. */
+static NORETURN void do_reset(void)
+{
+	const struct acpi_power *a = &policy.acpi;
+
+	if (a->reset_supported) {
+		if (a->reset_reg.space == ACPI_GAS_IO)
+			hal_outb((uint16_t)a->reset_reg.addr, a->reset_value);
+		else
+			hal_mmio_write8(a->reset_reg.addr, a->reset_value);
+		wait_us(RESET_WAIT_US);
+		log_warn("reset: the FADT reset register did not reset the machine");
+	}
+	hal_outb(PORT_RST_CNT, RST_CNT_SYS_RST);
+	hal_outb(PORT_RST_CNT, RST_CNT_SYS_RST | RST_CNT_RST_CPU);
+	wait_us(RESET_WAIT_US);
+	log_warn("reset: 0xcf9 did not reset the machine");
+	hal_outb(PORT_KBD_CMD, 0xfe);
+	wait_us(RESET_WAIT_US);
+	log_warn("reset: the keyboard controller did not reset the machine; triple fault");
+	cpu_triple_fault();
+}
+
+/* ACPI 6.5 7.4.2 / 4.8.3.2.1: SLP_TYPa into PM1a_CNT and SLP_TYPb into
+ * PM1b_CNT, with SLP_EN, a then b. */
+static void write_slp(const struct acpi_gas *g, int8_t typ)
+{
+	uint16_t port = (uint16_t)g->addr, v;
+
+	if (g->space != ACPI_GAS_IO || !g->addr || typ == ACPI_SLP_TYP_NONE)
+		return;
+	v = hal_inw(port);
+	v = (uint16_t)((v & ~(7u << PM1_CNT_SLP_TYP_SHIFT)) |
+		       ((unsigned)typ << PM1_CNT_SLP_TYP_SHIFT) | PM1_CNT_SLP_EN);
+	hal_outw(port, v);
+}
+
+static NORETURN void do_power_off(void)
+{
+	const struct acpi_power *a = &policy.acpi;
+
+	write_slp(&a->pm1a_cnt, a->slp_typ_a[5]);
+	write_slp(&a->pm1b_cnt, a->slp_typ_b[5]);
+	wait_us(POWER_OFF_WAIT_US);
+	log_error("power-off: the machine is still on after SLP_EN with the S5 type");
+	shoji_stop(STOP_FAILURE);
+}
+
+void shoji_reset(const char *path)
+{
+	cli();
+	shoji_wipe_before_leaving("reset");
+	log_info("machine reset path=%s secrets=wiped token=%016llx", path,
+		 (unsigned long long)token);
+	do_reset();
+}
+
+void shoji_power_off(const char *path)
+{
+	cli();
+	shoji_wipe_before_leaving("power-off");
+	log_info("machine power-off path=%s secrets=wiped token=%016llx", path,
+		 (unsigned long long)token);
+	do_power_off();
+}
+
+void power_guest_reset(const char *path)
+{
+	log_info("guest reset request path=%s", path);
+	shoji_reset(path);
+}
+
+void power_io(uint16_t port, unsigned size, bool in, uint32_t *val)
+{
+	struct power_decision d;
+
+	if (in) {
+		*val = power_policy_io_read(&policy, port, size, hw_in(port, size));
+		return;
+	}
+	d = power_policy_io_write(&policy, port, size, *val);
+	switch (d.action) {
+	case POWER_PASS:
+		hw_out(port, size, d.value);
+		return;
+	case POWER_RESET:
+		log_info("guest reset request path=%s port=0x%x size=%u value=0x%x", d.path,
+			 port, size, *val);
+		shoji_reset(d.path);
+	case POWER_OFF:
+		log_info("guest power-off request path=%s port=0x%x value=0x%x slp_typ=%u",
+			 d.path, port, *val, d.slp_typ);
+		shoji_power_off(d.path);
+	case POWER_SLEEP_REFUSED:
+		if (d.sleep_state == POWER_SLEEP_UNKNOWN)
+			log_warn("guest sleep refused path=%s slp_typ=%u state=unknown: no \\_Sx "
+				 "package names this type (only S5 power-off is allowed)",
+				 d.path, d.slp_typ);
+		else
+			log_warn("guest sleep refused path=%s slp_typ=%u state=S%u: sleeping "
+				 "would hand the machine to the firmware's wake path without "
+				 "shoji, with the disk key in RAM", d.path, d.slp_typ,
+				 d.sleep_state);
+		hw_out(port, size, d.value);	/* the rest of the write, without SLP_EN */
+		return;
+	}
+}
+
+static uint64_t reset_mmio_read(void *ctx, uint64_t gpa, int size)
+{
+	(void)ctx;
+	switch (size) {
+	case 1: return hal_mmio_read8(gpa);
+	case 2: return hal_mmio_read16(gpa);
+	case 4: return hal_mmio_read32(gpa);
+	default: return hal_mmio_read64(gpa);
+	}
+}
+
+static void reset_mmio_write(void *ctx, uint64_t gpa, int size, uint64_t v)
+{
+	struct power_decision d = power_policy_mmio_write(&policy, gpa, (unsigned)size, v);
+
+	(void)ctx;
+	if (d.action == POWER_RESET) {
+		log_info("guest reset request path=%s addr=0x%llx value=0x%llx", d.path,
+			 (unsigned long long)gpa, (unsigned long long)v);
+		shoji_reset(d.path);
+	}
+	switch (size) {
+	case 1: hal_mmio_write8(gpa, (uint8_t)v); break;
+	case 2: hal_mmio_write16(gpa, (uint16_t)v); break;
+	case 4: hal_mmio_write32(gpa, (uint32_t)v); break;
+	default: hal_mmio_write64(gpa, v); break;
+	}
+}
+
+const struct mmio_ops power_reset_mmio_ops = { reset_mmio_read, reset_mmio_write };
+
+bool power_reset_mmio_page(paddr_t *page)
+{
+	const struct acpi_power *a = &policy.acpi;
+
+	if (!a->reset_supported || a->reset_reg.space != ACPI_GAS_MEMORY)
+		return false;
+	*page = a->reset_reg.addr & ~(paddr_t)(PAGE_SIZE - 1);
+	return true;
+}

@@ -1,0 +1,25 @@
+/* shoji's own resets and power-off (see vmm/power.h for the guest's side). */
+#ifndef SHOJI_CORE_POWER_H
+#define SHOJI_CORE_POWER_H
+
+#include "platform/acpi_power.h"
+
+/* The firmware's reset register, PM1 blocks and sleep types, parsed at
+ * boot (platform/acpi_power.h); before the guest is set up. */
+void power_init(const struct acpi_power *acpi);
+
+/* Logs "announce token=HEX source=rdrand|tsc": the per-boot value every
+ * reset and power-off announcement carries (scripts/shoji-qemu checks it).
+ * Early at boot, before any guest runs. */
+void power_token_init(void);
+
+/* Wipe every secret, log "machine reset|power-off path=PATH secrets=wiped token=HEX",
+ * then reset or power off the machine. Never return. */
+NORETURN void shoji_reset(const char *path);
+NORETURN void shoji_power_off(const char *path);
+
+/* When the FADT's RESET_REG is in memory space: the page holding it (the
+ * guest's NPT traps that page through power_reset_mmio_ops). */
+bool power_reset_mmio_page(paddr_t *page);
+
+#endif
