@@ -143,3 +143,30 @@ def test_sleep_is_refused_and_the_guest_goes_on(key, disk):
         vm.wait_line(r"shoji: machine power-off path=pm1a-cnt secrets=wiped", timeout=120)
         rc = vm.wait_exit(timeout=60)
     assert rc == 0, vm
+
+
+
+
+def test_init_reaching_the_cpu_is_reported_as_a_failure():
+    """An INIT that reaches the guest's CPU: the edu device's MSI with delivery
+    mode INIT (guest/src/irq-attack.c) on a machine without an IOMMU, so no
+    interrupt remapping stops the message (with the IOMMU, remapping refuses it:
+    test_irq_remap.py). shoji intercepts INIT (SVM_INTERCEPT_INIT), and on
+    hardware the exit's GIF=0 holds the INIT pending while shoji wipes and
+    resets (APM vol. 2 15.17); QEMU 7.2's TCG does not hold INIT for GIF
+    (accel/tcg/cpu-exec.c takes it at the next instruction boundary), so here
+    the CPU is reset under shoji. What this test proves is the launcher's
+    side, on a real boot: a reset shoji did not announce is reported as a
+    failure, with a message, and exit status 3, not 0 as before."""
+    cmd = shoji_cmd("--kernel", VMLINUX, "--initrd", INITRD, "--edu", "--iommu", "none",
+                    "--mem", MEM, "--cmdline", "iommu=off",
+                    "--append", "console=ttyS0 shoji.script=irq shoji.irq=msi:init:0",
+                    timeout=300)
+    with LiveVM(cmd, timeout=300) as vm:
+        vm.wait_line(r"guest: irq-attack sent source=msi mode=init", timeout=240)
+        vm.wait_line(r"shoji-qemu: FAILURE: the machine reset \(QEMU event SHUTDOWN "
+                     r"reason=guest-reset\) without shoji announcing it", timeout=60)
+        rc = vm.wait_exit(timeout=60)
+    assert rc == 3, vm
+    assert not vm.has("guest: irq-attack done source=msi mode=init"), vm
+    assert not vm.has("shoji: machine reset"), vm
