@@ -14,6 +14,7 @@ PACKAGES=(
 	grub-pc-bin grub-common xorriso mtools   # make iso (GRUB Multiboot2 path)
 	musl-tools xz-utils cpio kmod gzip       # make guest (guest/README.md)
 	gnuplot-nox                   # make bench: build/bench/ratios.png
+	bochs bochsbios vgabios       # Intel VT-x tests (scripts/shoji-bochs)
 )
 
 missing=()

@@ -62,7 +62,7 @@ static void setup_log_and_options(uint32_t magic, uint32_t info_pa)
 	nerr = options_parse(berr ? "" : boot.cmdline, &opts, &errs);
 	if (!nerr && opts.serial_port != 0x3f8)
 		serial_init(opts.serial_port);
-	stop_set_qemu_exit(!nerr && opts.exit_mode == EXIT_QEMU);
+	stop_set_exit(nerr ? EXIT_HALT : opts.exit_mode);
 	log_debug_enabled = !nerr && opts.log_debug;
 
 	log_info("shoji %s starting (multiboot%d, loader=%s)", SHOJI_VERSION, boot.protocol,
@@ -75,8 +75,8 @@ static void setup_log_and_options(uint32_t magic, uint32_t info_pa)
 		cmdline_log_errors(&errs);
 		log_error("stopping: fix the command line (the option 'help' lists every option)");
 		/* The exit mode may be among the bad options: honour a clear
-		 * "exit=qemu" anyway so automated runs end. */
-		stop_set_qemu_exit(opts.exit_mode == EXIT_QEMU);
+		 * "exit=qemu" or "exit=bochs" anyway so automated runs end. */
+		stop_set_exit(opts.exit_mode);
 		shoji_stop(STOP_FAILURE);
 	}
 	if (opts.help) {

@@ -5,12 +5,18 @@
 
 extern char boot_stack_bottom[], boot_stack_top[];
 
-static bool qemu_exit;
+static enum exit_mode exit_mode = EXIT_HALT;
 static int stopping;
 
-void stop_set_qemu_exit(bool on)
+void stop_set_exit(enum exit_mode mode)
 {
-	qemu_exit = on;
+	exit_mode = mode;
+}
+
+static void bochs_shutdown(void)
+{
+	for (const char *c = BOCHS_SHUTDOWN_WORD; *c; c++)
+		outb(BOCHS_SHUTDOWN_PORT, (uint8_t)*c);
 }
 
 void shoji_wipe_before_leaving(const char *reason)
@@ -33,8 +39,10 @@ void shoji_stop(enum stop_status status)
 	cli();
 	shoji_wipe_before_leaving(status == STOP_OK ? "stop-ok" : "stop-failure");
 	log_info("stopped status=%s", status == STOP_OK ? "ok" : "failure");
-	if (qemu_exit)
+	if (exit_mode == EXIT_QEMU)
 		outl(QEMU_DEBUG_EXIT_PORT, status == STOP_OK ? QEMU_EXIT_OK : QEMU_EXIT_FAILURE);
+	else if (exit_mode == EXIT_BOCHS)
+		bochs_shutdown();
 	for (;;)
 		hlt();
 }

@@ -3,6 +3,7 @@
 #define SHOJI_CORE_STOP_H
 
 #include "lib/types.h"
+#include "platform/options.h"
 
 enum stop_status { STOP_OK = 0, STOP_FAILURE = 1 };
 
@@ -14,13 +15,21 @@ enum stop_status { STOP_OK = 0, STOP_FAILURE = 1 };
 #define QEMU_EXIT_OK 0x10
 #define QEMU_EXIT_FAILURE 0x11
 
-/* Selects what shoji_stop does after logging (exit=halt|qemu). */
-void stop_set_qemu_exit(bool on);
+/* Bochs has no isa-debug-exit; its shutdown port (iodev/unmapped.cc) ends
+ * the emulation when the bytes "Shutdown" are written to it in order. The
+ * status cannot travel with it: scripts/shoji-bochs takes it from the
+ * "stopped status=" log line written just before. */
+#define BOCHS_SHUTDOWN_PORT 0x8900
+#define BOCHS_SHUTDOWN_WORD "Shutdown"
+
+/* Selects what shoji_stop does after logging (exit=halt|qemu|bochs). */
+void stop_set_exit(enum exit_mode mode);
 
 /* Wipes every registered secret (crypto/secrets.h) and the dead part of
  * the stack, logs "stopped status=ok|failure", then halts the CPU forever,
- * or makes QEMU exit when exit=qemu. Every path that stops running the
- * guest ends here (fatal exits, panics, exceptions). */
+ * makes QEMU exit when exit=qemu, or ends Bochs when exit=bochs. Every
+ * path that stops running the guest ends here (fatal exits, panics,
+ * exceptions). */
 NORETURN void shoji_stop(enum stop_status status);
 
 /* The wipe shoji_stop and the reset/power-off paths (core/power.c) make

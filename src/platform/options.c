@@ -96,13 +96,13 @@ static void format_sectors(const void *src, char *buf, size_t len)
 
 static const char *const intercept_words[] = { "none", "ahci", "ahci-confine-only", NULL };
 static const char *const log_words[] = { "info", "debug", NULL };
-static const char *const exit_words[] = { "halt", "qemu", NULL };
+static const char *const exit_words[] = { "halt", "qemu", "bochs", NULL };
 static const char *const selftest_words[] = {
 	"none", "pagefault", "invalid-opcode", "gp", "dma", NULL
 };
 
 /* enum values are the indexes of these words */
-STATIC_ASSERT(EXIT_HALT == 0 && EXIT_QEMU == 1, "exit_words order");
+STATIC_ASSERT(EXIT_HALT == 0 && EXIT_QEMU == 1 && EXIT_BOCHS == 2, "exit_words order");
 STATIC_ASSERT(SELFTEST_NONE == 0 && SELFTEST_PAGEFAULT == 1 &&
 	      SELFTEST_INVALID_OPCODE == 2 && SELFTEST_GP == 3 && SELFTEST_DMA == 4,
 	      "selftest_words order");
@@ -122,7 +122,8 @@ static const struct cmdline_option table[] = {
 	{ .name = "log", .type = CMDLINE_ENUM, OPT(log_debug), .choices = log_words,
 	  .help = "log verbosity" },
 	{ .name = "exit", .type = CMDLINE_ENUM, OPT(exit_mode), .choices = exit_words,
-	  .help = "when done: hlt forever, or exit QEMU via isa-debug-exit (port 0xf4)" },
+	  .help = "when done: hlt forever, exit QEMU via isa-debug-exit (port 0xf4), "
+		  "or end Bochs via its shutdown port (0x8900)" },
 	{ .name = "selftest", .type = CMDLINE_ENUM, OPT(selftest), .choices = selftest_words,
 	  .help = "debug: fault on purpose after bring-up to show the panic report, "
 		  "or (dma) attack the hypervisor by DMA with QEMU's edu device" },

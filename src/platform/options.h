@@ -9,7 +9,8 @@
 #include "lib/cmdline.h"
 #include "lib/types.h"
 
-enum exit_mode { EXIT_HALT, EXIT_QEMU };	/* after stopping: hlt forever, or QEMU isa-debug-exit */
+/* after stopping: hlt forever, QEMU isa-debug-exit, or Bochs' shutdown port */
+enum exit_mode { EXIT_HALT, EXIT_QEMU, EXIT_BOCHS };
 enum selftest { SELFTEST_NONE, SELFTEST_PAGEFAULT, SELFTEST_INVALID_OPCODE, SELFTEST_GP, SELFTEST_DMA };
 enum intercept { INTERCEPT_NONE, INTERCEPT_AHCI, INTERCEPT_AHCI_CONFINE_ONLY };
 
@@ -28,9 +29,10 @@ struct shoji_options {
 	uint16_t serial_port;		/* "serial=com1|com2|com3|com4|0xPORT": log port,
 					 * default com1 (0x3f8); com2=0x2f8 com3=0x3e8 com4=0x2e8 */
 	bool log_debug;			/* "log=info|debug", default info */
-	enum exit_mode exit_mode;	/* "exit=halt|qemu": how shoji stops when it has
-					 * nothing more to run; qemu = write to QEMU's
-					 * isa-debug-exit at port 0xf4; default halt */
+	enum exit_mode exit_mode;	/* "exit=halt|qemu|bochs": how shoji stops when it
+					 * has nothing more to run; qemu = write to QEMU's
+					 * isa-debug-exit at port 0xf4; bochs = "Shutdown"
+					 * to Bochs' port 0x8900; default halt */
 	enum selftest selftest;		/* "selftest=none|pagefault|invalid-opcode|gp|dma":
 					 * debug only: fault on purpose after bring-up to show
 					 * the panic report, or attack the hypervisor by DMA

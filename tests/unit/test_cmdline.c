@@ -667,6 +667,9 @@ static void test_options_values(void **state)
 	assert_true(opts.log_debug);
 	assert_int_equal(opts.exit_mode, EXIT_QEMU);
 	assert_int_equal(opts.selftest, SELFTEST_INVALID_OPCODE);
+	assert_int_equal(options_parse("exit=bochs", &opts, &errs), 0);
+	assert_int_equal(opts.exit_mode, EXIT_BOCHS);
+	assert_int_equal(options_parse("exit=bochsx", &opts, &errs), 1);
 
 	assert_int_equal(options_parse("mem=16M", &opts, &errs), 0);
 	assert_true(opts.hv_mem == MiB(16));
@@ -722,7 +725,7 @@ static void test_options_errors(void **state)
 	expect_option_error("mem=", "mem=: empty value (mem=SIZE)");
 	expect_option_error("mem", "mem needs a value (mem=SIZE)");
 	expect_option_error("log=loud", "log=loud: expected one of info, debug");
-	expect_option_error("exit=now", "exit=now: expected one of halt, qemu");
+	expect_option_error("exit=now", "exit=now: expected one of halt, qemu, bochs");
 	expect_option_error("selftest=ud",
 			    "selftest=ud: expected one of none, pagefault, invalid-opcode, gp, dma");
 	expect_option_error("help=1", "help takes no value");
@@ -794,7 +797,7 @@ static void test_options_help(void **state)
 	assert_int_equal(host_log_count("serial=com1|com2|com3|com4|0xPORT"), 1);
 	assert_int_equal(host_log_count("(default 0x3f8)\n"), 1);
 	assert_int_equal(host_log_count("log=info|debug"), 1);
-	assert_int_equal(host_log_count("exit=halt|qemu"), 1);
+	assert_int_equal(host_log_count("exit=halt|qemu|bochs"), 1);
 	assert_int_equal(host_log_count("selftest=none|pagefault|invalid-opcode|gp|dma"), 1);
 	assert_int_equal(host_log_count("(default info)\n"), 1);
 	assert_int_equal(host_log_count("(default halt)\n"), 1);
