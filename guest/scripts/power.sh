@@ -6,6 +6,9 @@
 #   shoji.power=cf9          one byte 0x06 to 0xcf9 (RST_CPU)
 #   shoji.power=sleep        echo mem > /sys/power/state (ACPI S3), then go on
 #   shoji.power=poweroff     nothing: /init powers off (ACPI S5)
+#   shoji.power=debug-exit   QEMU's isa-debug-exit (port 0xf4) written with
+#                            shoji's "stopped ok" value; "guest: power
+#                            debug-exit survived" if the machine is still up
 #   shoji.power=string-io    REP OUTSB to 0xcf9 (shoji cannot emulate it and
 #                            stops: a guest-triggerable stop)
 # shoji.wait=N (default 2): seconds between "guest: power armed" and the act,
@@ -28,6 +31,11 @@ sleep)
 	exit 0 ;;
 poweroff) exit 0 ;;
 string-io) ioport outsb 0xcf9 0 ;;
+debug-exit)
+	ioport out32 0xf4 0x10
+	sleep 1
+	echo "guest: power debug-exit survived"
+	exit 0 ;;
 *) echo "guest: power error unknown method=$method"; exit 1 ;;
 esac
 sleep 5

@@ -16,6 +16,7 @@
 
 static struct power_policy policy;
 static uint64_t token;
+static unsigned dropped;	/* refused writes, for rate-limiting their log */
 
 /* The announcement token: the guest shares the serial console with shoji
  * and could print "shoji: machine reset ..." itself; the token, logged once
@@ -38,9 +39,10 @@ void power_token_init(void)
 	log_info("announce token=%016llx source=%s", (unsigned long long)token, src);
 }
 
-void power_init(const struct acpi_power *acpi)
+void power_init(const struct acpi_power *acpi, uint16_t debug_exit_port)
 {
 	power_policy_init(&policy, acpi);
+	power_policy_guard_debug_exit(&policy, debug_exit_port);
 }
 
 unsigned power_io_ports(uint16_t *ports, unsigned max)
@@ -172,6 +174,12 @@ void power_io(uint16_t port, unsigned size, bool in, uint32_t *val)
 		log_info("guest power-off request path=%s port=0x%x value=0x%x slp_typ=%u",
 			 d.path, port, *val, d.slp_typ);
 		shoji_power_off(d.path);
+	case POWER_DROPPED:
+		if (dropped++ < 4)
+			log_warn("guest write refused path=%s port=0x%x value=0x%x: the port ends "
+				 "the machine with shoji's status%s", d.path, port, *val,
+				 dropped == 4 ? " (further refusals not logged)" : "");
+		return;
 	case POWER_SLEEP_REFUSED:
 		if (d.sleep_state == POWER_SLEEP_UNKNOWN)
 			log_warn("guest sleep refused path=%s slp_typ=%u state=unknown: no \\_Sx "

@@ -5,8 +5,10 @@
 #include "platform/acpi_power.h"
 
 /* The firmware's reset register, PM1 blocks and sleep types, parsed at
- * boot (platform/acpi_power.h); before the guest is set up. */
-void power_init(const struct acpi_power *acpi);
+ * boot (platform/acpi_power.h); before the guest is set up. debug_exit_port:
+ * QEMU's isa-debug-exit when exit=qemu (its writes are refused to the
+ * guest), 0 otherwise. */
+void power_init(const struct acpi_power *acpi, uint16_t debug_exit_port);
 
 /* Logs "announce token=HEX source=rdrand|tsc": the per-boot value every
  * reset and power-off announcement carries (scripts/shoji-qemu checks it).

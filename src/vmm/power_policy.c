@@ -8,6 +8,11 @@ void power_policy_init(struct power_policy *p, const struct acpi_power *acpi)
 	p->acpi = *acpi;
 }
 
+void power_policy_guard_debug_exit(struct power_policy *p, uint16_t port)
+{
+	p->debug_exit_port = port;
+}
+
 /* A register in port space: its first port and length in bytes, 0 if absent. */
 struct io_reg {
 	uint16_t port;
@@ -39,7 +44,7 @@ static struct io_reg reset_io(const struct power_policy *p)
 }
 
 enum { REG_CF9, REG_KBD_CMD, REG_KBD_DATA, REG_PORT92, REG_RESET, REG_PM1A_CNT, REG_PM1B_CNT,
-       REG_PM1A_STS, REG_PM1B_STS, REG_COUNT };
+       REG_PM1A_STS, REG_PM1B_STS, REG_DEBUG_EXIT, REG_COUNT };
 
 static struct io_reg reg(const struct power_policy *p, unsigned i)
 {
@@ -53,6 +58,8 @@ static struct io_reg reg(const struct power_policy *p, unsigned i)
 	case REG_PM1B_CNT: return gas_io(&p->acpi.pm1b_cnt, cnt_len(p));
 	case REG_PM1A_STS: return pm1_sts(p, &p->acpi.pm1a_evt);
 	case REG_PM1B_STS: return pm1_sts(p, &p->acpi.pm1b_evt);
+	case REG_DEBUG_EXIT:
+		return (struct io_reg){ p->debug_exit_port, p->debug_exit_port ? 4u : 0u };
 	default: return (struct io_reg){ 0, 0 };
 	}
 }
@@ -152,6 +159,8 @@ struct power_decision power_policy_io_write(struct power_policy *p, uint16_t por
 
 	if (!power_policy_claims(p, port, size))
 		return d;
+	if (covers(reg(p, REG_DEBUG_EXIT), port, size))
+		return (struct power_decision){ POWER_DROPPED, "debug-exit", 0, 0, value };
 	/* The FADT's reset register first: on ICH9 it is 0xCF9 itself. */
 	bits = reg_bits(reset_io(p), port, size, value, &mask);
 	if (mask && (bits & 0xff) == p->acpi.reset_value)

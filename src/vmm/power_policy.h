@@ -54,6 +54,7 @@ enum power_action {
 	POWER_RESET,		/* the guest asks for a reset */
 	POWER_OFF,		/* the guest asks for power-off (S5) */
 	POWER_SLEEP_REFUSED,	/* a sleep request: write value (SLP_EN cleared) */
+	POWER_DROPPED,		/* the write is not the guest's to make: dropped */
 };
 
 #define POWER_SLEEP_UNKNOWN 0xff	/* SLP_TYP that no \_Sx package names */
@@ -71,9 +72,16 @@ struct power_policy {
 	struct acpi_power acpi;
 	bool kbd_outport_next;	/* 0xD1 seen: the next 0x60 byte is the output port */
 	bool fake_wake;		/* a refused sleep: WAK_STS reads set until cleared */
+	uint16_t debug_exit_port;	/* QEMU isa-debug-exit (4 ports), 0: none */
 };
 
 void power_policy_init(struct power_policy *p, const struct acpi_power *acpi);
+
+/* With exit=qemu shoji ends QEMU through isa-debug-exit (core/stop.h), and
+ * the launcher reads shoji's status from QEMU's exit code: the guest must
+ * not write those ports (it would end the machine without a wipe, with a
+ * status of its choosing). Writes there are POWER_DROPPED ("debug-exit"). */
+void power_policy_guard_debug_exit(struct power_policy *p, uint16_t port);
 
 /* The I/O ports the back-end must intercept (every byte of every register
  * above). Returns how many were stored (at most max; more are counted so

@@ -21,7 +21,7 @@ import subprocess
 
 import pytest
 
-from conftest import INITRD, VMLINUX, LiveVM, shoji_cmd
+from conftest import INITRD, VMLINUX, LiveVM, native_cmd, shoji_cmd
 
 MEM = "512M"
 MEM_BYTES = 512 << 20
@@ -170,3 +170,29 @@ def test_init_reaching_the_cpu_is_reported_as_a_failure():
     assert rc == 3, vm
     assert not vm.has("guest: irq-attack done source=msi mode=init"), vm
     assert not vm.has("shoji: machine reset"), vm
+
+
+def test_guest_cannot_end_the_machine_through_the_debug_exit():
+    """With exit=qemu the launcher reads shoji's status from QEMU's exit code
+    (isa-debug-exit at 0xf4). Natively a write there ends QEMU at once with the
+    code of the guest's choice (here shoji's 'stopped ok'); under shoji the
+    write is refused and logged, the guest goes on and powers off, announced."""
+    native = native_cmd("power", append=["shoji.power=debug-exit", "shoji.wait=0"],
+                        edu=False, net=False,
+                        qemu_args=["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"])
+    with LiveVM(native, timeout=240) as vm:
+        vm.wait_line(r"guest: ioport out32 port=0xf4 value=0x10", timeout=180)
+        rc = vm.wait_exit(timeout=60)
+    assert rc == (0x10 << 1) | 1, vm
+    assert not vm.has("guest: power debug-exit survived"), vm
+
+    cmd = shoji_cmd("--kernel", VMLINUX, "--initrd", INITRD, "--mem", MEM,
+                    "--append", "console=ttyS0 shoji.script=power shoji.power=debug-exit "
+                    "shoji.wait=0", timeout=300)
+    with LiveVM(cmd, timeout=300) as vm:
+        vm.wait_line(r"shoji: warning: guest write refused path=debug-exit port=0xf4 "
+                     r"value=0x10", timeout=240)
+        vm.wait_line(r"guest: power debug-exit survived", timeout=60)
+        vm.wait_line(r"shoji: machine power-off path=pm1a-cnt secrets=wiped", timeout=60)
+        rc = vm.wait_exit(timeout=60)
+    assert rc == 0, vm

@@ -464,6 +464,25 @@ static void test_policy_without_fadt(void **state)
 	assert_false(power_policy_claims(&pol, 0x604, 2));
 }
 
+static void test_policy_debug_exit(void **state)
+{
+	uint16_t ports[32];
+
+	(void)state;
+	q35_policy();
+	assert_false(power_policy_claims(&pol, 0xf4, 1));	/* not guarded by default */
+	power_policy_guard_debug_exit(&pol, 0xf4);
+	assert_int_equal(power_policy_ports(&pol, ports, 32), 13);
+	assert_true(power_policy_claims(&pol, 0xf4, 1));
+	assert_true(power_policy_claims(&pol, 0xf7, 1));
+	assert_true(power_policy_claims(&pol, 0xf2, 4));	/* overlaps 0xf4 */
+	assert_false(power_policy_claims(&pol, 0xf8, 1));
+	assert_int_equal(w(0xf4, 4, 0x10, "debug-exit"), POWER_DROPPED);	/* "ok" forged */
+	assert_int_equal(w(0xf4, 1, 0x11, "debug-exit"), POWER_DROPPED);
+	assert_int_equal(w(0xf6, 2, 0, "debug-exit"), POWER_DROPPED);
+	assert_int_equal(power_policy_io_read(&pol, 0xf4, 4, 0x12345678), 0x12345678);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -482,6 +501,7 @@ int main(void)
 		cmocka_unit_test(test_policy_no_s5_refuses_all),
 		cmocka_unit_test(test_policy_pm1b_and_mmio_reset),
 		cmocka_unit_test(test_policy_without_fadt),
+		cmocka_unit_test(test_policy_debug_exit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
