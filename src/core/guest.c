@@ -15,6 +15,7 @@
 #include "platform/acpi.h"
 #include "platform/memmap.h"
 #include "vmm/apic_guard.h"
+#include "vmm/chipset_guard.h"
 #include "vmm/guest_mem.h"
 #include "vmm/ioapic_virt.h"
 #include "vmm/msi_virt.h"
@@ -224,6 +225,15 @@ int guest_launch(const struct guest_platform *p)
 	rc = virtualise_interrupts(p, holes, &nh);
 	if (rc)
 		return rc;
+	/* The SMM handler's memory, when nothing else decodes it outside SMM. */
+	if (chipset_hide_aseg()) {
+		if (nh == NPT_MAX_HOLES) {
+			log_error("guest: no room in the nested page tables' hole list for smram-aseg");
+			return E_NOMEM;
+		}
+		holes[nh++] = (struct npt_hole){ ASEG_BASE, ASEG_END, "smram-aseg", NULL, NULL,
+						 false };
+	}
 	ncr3 = npt_build(MAX(memmap_top(&bi->mem), GiB(4)), holes, nh);
 	if (!ncr3)
 		return E_NOMEM;

@@ -28,6 +28,7 @@
 #include "platform/options.h"
 #include "platform/palloc.h"
 #include "platform/pci.h"
+#include "vmm/chipset_guard.h"
 #include "vmm/power.h"
 
 #define SHOJI_VERSION "0.1.0"
@@ -172,6 +173,7 @@ static void boot_report(void)
 	else
 		log_info("dmar present=no");
 	pci_log_devices();
+	chipset_guard_report();
 	log_info("---- end of boot report ----");
 }
 
@@ -289,6 +291,7 @@ void boot_main(uint32_t magic, uint32_t info_pa)
 	pci_enumerate();
 	boot_report();
 	protect_memory();
+	chipset_lock_smram();	/* logs; APMC SMIs are refused when it fails */
 	run_selftest();
 	if (guest_present(&boot))
 		run_guest();

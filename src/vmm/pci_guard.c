@@ -2,6 +2,7 @@
  * Local Bus Spec 3.0 6.1/6.2.5 and PCI-to-PCI Bridge Spec 1.2 3.2. */
 #include "lib/log.h"
 #include "platform/pci.h"
+#include "vmm/chipset_guard.h"
 #include "vmm/pci_guard.h"
 
 struct range {
@@ -142,6 +143,11 @@ bool pci_guard_allows(struct pci_bdf bdf, uint16_t off, int size, uint32_t value
 
 	if (!d)
 		return true;	/* no device there: the write reaches nothing */
+	if (chipset_guard_check(bdf, d->vendor, d->device, d->class_code, off, size, value,
+				current).refused) {
+		refusals++;
+		return false;	/* logged by the chipset guard, rate-limited */
+	}
 	layout = d->header_type & 0x7f;
 	if (layout == 1 && reg == PCI_PRIMARY_BUS &&
 	    (nv & 0xffffff) != (current & 0xffffff))

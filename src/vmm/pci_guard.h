@@ -3,7 +3,9 @@
  *  - a bridge's primary/secondary/subordinate bus numbers: they define the
  *    requester ids the IOMMU's context entries are keyed by;
  *  - a memory BAR (or expansion ROM) placed over forbidden memory (the
- *    hypervisor region, the IOMMU's registers).
+ *    hypervisor region, the IOMMU's registers);
+ *  - a chipset register that shapes the memory map or SMM (PCIEXBAR, PAM,
+ *    SMRAM, RCBA, ...: the table in vmm/chipset_guard.c).
  * A refused write is dropped and logged; the guest reads the register back
  * unchanged, as if the device ignored it. BAR sizing (all-ones) passes. */
 #ifndef SHOJI_VMM_PCI_GUARD_H

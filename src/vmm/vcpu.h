@@ -24,10 +24,33 @@ enum msr_verdict {
 	MSR_HANDLED,		/* *value read/written by the policy */
 	MSR_FAULT,		/* inject #GP */
 };
+/* The CPUID features the guest sees (the back-end passes the host's with
+ * SVM hidden), which decide what EFER may hold. */
+struct x86_features;
+void cpu_policy_set_features(const struct x86_features *guest);
+
+/* MSRs the back-end must intercept: every write, and reads too when
+ * `read` (the MTRRs, which are virtualised). mtrrcap is the host's
+ * IA32_MTRRCAP. Returns how many it wrote to out. The back-end then hands
+ * the host's current value of each read-intercepted MSR and of HWCR
+ * (0xC0010015) to cpu_policy_set_host_msr(). */
+struct msr_intercept {
+	uint32_t msr;
+	bool read;
+};
+unsigned cpu_policy_msr_intercepts(uint64_t mtrrcap, struct msr_intercept *out, unsigned max);
+void cpu_policy_set_host_msr(uint32_t msr, uint64_t value);
+
 /* efer is the guest's EFER as the back-end keeps it (with SVME set, as
- * VMRUN requires); reads hide SVME, writes that set it are refused. */
+ * VMRUN requires); reads hide SVME. Writes are validated as the CPU does
+ * (reserved bits, LME with paging on: cpu_state_check.h) and SVME is
+ * refused. Memory-map and SMM MSRs (SYSCFG, TOP_MEM, TOM2, IORRs,
+ * MMIO_CFG_BASE, SMM_BASE/ADDR/MASK) refuse writes; HWCR keeps its
+ * SMM/INVD/MCA bits; the MTRRs are virtualised (see cpu_policy.c). On
+ * MSR_FAULT, *why says why (for the log). cr0 is the guest's CR0. */
 enum msr_verdict cpu_policy_rdmsr(uint32_t msr, uint64_t efer, uint64_t *value);
-enum msr_verdict cpu_policy_wrmsr(uint32_t msr, uint64_t value, uint64_t *efer);
+enum msr_verdict cpu_policy_wrmsr(uint32_t msr, uint64_t value, uint64_t cr0, uint64_t *efer,
+				  const char **why);
 
 #define SHOJI_CPUID_BASE 0x40000000u
 #define SHOJI_CPUID_SIGNATURE "shojishojish"

@@ -19,7 +19,7 @@ GUEST = os.path.join(ROOT, "build", "guest")
 VMLINUX = os.path.join(GUEST, "vmlinux")
 BZIMAGE = os.path.join(GUEST, "bzImage")
 INITRD = os.path.join(GUEST, "initrd.cpio.gz")
-PROGRAMS = ("physmem", "edu-dma", "blkverify")
+PROGRAMS = ("physmem", "edu-dma", "blkverify", "platform-attack")
 
 MiB = 1 << 20
 # A RAM range that the kernel is told (memmap=) to leave reserved: /dev/mem

@@ -13,6 +13,7 @@
 #include "lib/error.h"
 #include "platform/pci.h"
 #include "vmm/apic_guard.h"
+#include "vmm/cpu_state_check.h"
 #include "vmm/guest_mem.h"
 #include "vmm/pci_guard.h"
 #include "vmm/pvh.h"
@@ -185,17 +186,22 @@ static void test_cpuid_policy(void **state)
 static void test_msr_policy(void **state)
 {
 	uint64_t v, efer = (1ULL << 12) | 0xd01;
+	const char *why;
+	/* SYSCALL, NX, LM (CPUID 0x80000001 EDX 11, 20, 29), no SVM. */
+	struct x86_features f = { .e1_edx = (1u << 11) | (1u << 20) | (1u << 29), .phys_bits = 40 };
 
+	cpu_policy_set_features(&f);
 	assert_int_equal(cpu_policy_rdmsr(0xC0000080, efer, &v), MSR_HANDLED);
 	assert_int_equal(v, 0xd01);		/* SVME hidden */
-	assert_int_equal(cpu_policy_wrmsr(0xC0000080, 0x501 | (1ULL << 12), &efer), MSR_FAULT);
-	assert_int_equal(cpu_policy_wrmsr(0xC0000080, 0x501, &efer), MSR_HANDLED);
-	assert_int_equal(efer, 0x501 | (1ULL << 12));	/* kept for VMRUN */
+	assert_int_equal(cpu_policy_wrmsr(0xC0000080, 0x501 | (1ULL << 12), 0, &efer, &why),
+			 MSR_FAULT);
+	assert_int_equal(cpu_policy_wrmsr(0xC0000080, 0x501, 0, &efer, &why), MSR_HANDLED);
+	assert_int_equal(efer, 0x501 | (1ULL << 12));	/* kept for VMRUN (LMA: the old one) */
 	assert_int_equal(cpu_policy_rdmsr(0xC0010114, efer, &v), MSR_HANDLED);
 	assert_true(v & (1u << 4));		/* SVMDIS */
-	assert_int_equal(cpu_policy_wrmsr(0xC0010114, 0, &efer), MSR_FAULT);
+	assert_int_equal(cpu_policy_wrmsr(0xC0010114, 0, 0, &efer, &why), MSR_FAULT);
 	assert_int_equal(cpu_policy_rdmsr(0xC0010117, efer, &v), MSR_FAULT);
-	assert_int_equal(cpu_policy_wrmsr(0xC0010117, 0x1000, &efer), MSR_FAULT);
+	assert_int_equal(cpu_policy_wrmsr(0xC0010117, 0x1000, 0, &efer, &why), MSR_FAULT);
 	assert_int_equal(cpu_policy_rdmsr(0x1b, efer, &v), MSR_PASSTHROUGH);
 }
 

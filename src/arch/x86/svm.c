@@ -22,6 +22,8 @@
 #include "vmm/pci_guard.h"
 #include "vmm/vcpu.h"
 #include "vmm/apic_guard.h"
+#include "vmm/chipset_guard.h"
+#include "vmm/cpu_state_check.h"
 #include "vmm/mmio_emul.h"
 #include "vmm/power.h"
 #include "vmm/vmmcall.h"
@@ -30,13 +32,7 @@
 #define IOPM_PAGES 3
 #define MSRPM_PAGES 2
 #define GUEST_ASID 1
-#define EFER_LME (1ULL << 8)
-#define EFER_LMA (1ULL << 10)
-#define CR0_PE (1ULL << 0)
-#define CR0_NW (1ULL << 29)
-#define CR0_CD (1ULL << 30)
-#define CR0_PG (1ULL << 31)
-#define CR4_PAE (1ULL << 5)
+#define MAX_MSR_INTERCEPTS 64
 
 static struct vmcb *vmcb;
 static paddr_t vmcb_pa, host_save_pa;
@@ -100,7 +96,7 @@ static void intercept_io(uint16_t port)
 
 /* MSR permission map (APM 15.11): 2 bits per MSR, read then write, in
  * three 2 KiB blocks for 0x0.., 0xC0000000.. and 0xC0010000.. */
-static void intercept_msr(uint32_t msr)
+static void intercept_msr_bits(uint32_t msr, unsigned bits)
 {
 	uint32_t block, bit;
 
@@ -111,7 +107,49 @@ static void intercept_msr(uint32_t msr)
 	else
 		block = 0x1000, msr -= 0xC0010000u;
 	bit = msr * 2;
-	msrpm[block + bit / 8] |= (uint8_t)(3u << (bit % 8));
+	msrpm[block + bit / 8] |= (uint8_t)(bits << (bit % 8));
+}
+
+static void intercept_msr(uint32_t msr)
+{
+	intercept_msr_bits(msr, 3);	/* read and write */
+}
+
+static struct x86_features host_features;
+
+static struct x86_features features_of_this_cpu(void)
+{
+	struct cpuid_regs l1 = cpuid(1, 0), l7 = { 0 }, e1 = cpuid(0x80000001, 0);
+
+	if (cpuid(0, 0).eax >= 7)
+		l7 = cpuid(7, 0);
+	return (struct x86_features){
+		.l1_ecx = l1.ecx, .l1_edx = l1.edx, .l7_ebx = l7.ebx, .l7_ecx = l7.ecx,
+		.l7_edx = l7.edx, .e1_ecx = e1.ecx, .e1_edx = e1.edx,
+		.phys_bits = (uint8_t)(cpuid(0x80000000, 0).eax >= 0x80000008 ?
+				       cpuid(0x80000008, 0).eax & 0xff : 36),
+	};
+}
+
+/* The MSR policy's intercepts (vmm/vcpu.h), and the host values it keeps. */
+static void setup_msr_policy(void)
+{
+	struct msr_intercept list[MAX_MSR_INTERCEPTS];
+	struct x86_features guest;
+	uint64_t mtrrcap = (host_features.l1_edx & (1u << 12)) ? rdmsr(0xFE) : 0;
+	unsigned n;
+
+	guest = host_features;
+	guest.e1_ecx &= ~(1u << 2);	/* no SVM for the guest (cpu_policy_cpuid) */
+	cpu_policy_set_features(&guest);
+	n = cpu_policy_msr_intercepts(mtrrcap, list, MAX_MSR_INTERCEPTS);
+	for (unsigned i = 0; i < n; i++) {
+		intercept_msr_bits(list[i].msr, list[i].read ? 3 : 2);
+		if (list[i].read)
+			cpu_policy_set_host_msr(list[i].msr, rdmsr(list[i].msr));
+	}
+	cpu_policy_set_host_msr(0xC0010015, rdmsr(0xC0010015));	/* HWCR: on every AMD64 */
+	log_info("svm msr policy intercepts=%u mtrrcap=0x%llx", n, (unsigned long long)mtrrcap);
 }
 
 static struct vmcb_seg seg(uint16_t sel, uint16_t attrib, uint32_t limit)
@@ -146,18 +184,22 @@ int svm_setup_guest(paddr_t ncr3, const struct svm_entry *e)
 		for (unsigned i = 0; i < n; i++)
 			intercept_io(ports[i]);
 	}
+	intercept_io(APMC_PORT);	/* SMI trigger: passes only with SMRAM locked */
 	intercept_msr(MSR_EFER);
 	intercept_msr(MSR_VM_CR);
 	intercept_msr(MSR_VM_HSAVE_PA);
 	intercept_msr(0xC0010118);	/* SVM_KEY */
 	intercept_msr(MSR_IA32_APIC_BASE);
 	intercept_msr(X2APIC_MSR_ICR);
+	host_features = features_of_this_cpu();
+	setup_msr_policy();
 
 	memset(vmcb, 0, sizeof(*vmcb));
 	/* INIT: a guest-caused INIT (a forged interrupt message, an IPI
 	 * that got through) becomes an exit, the guest's reset request,
 	 * instead of silently resetting the CPU under shoji (APM 15.13.3). */
-	c->intercept_misc1 = SVM_INTERCEPT_NMI | SVM_INTERCEPT_INIT | SVM_INTERCEPT_CPUID |
+	c->intercept_misc1 = SVM_INTERCEPT_NMI | SVM_INTERCEPT_INIT | SVM_INTERCEPT_SMI |
+			     SVM_INTERCEPT_CPUID |
 			     SVM_INTERCEPT_IOIO |
 			     SVM_INTERCEPT_MSR | SVM_INTERCEPT_SHUTDOWN | SVM_INTERCEPT_INVD;
 	c->intercept_misc2 = SVM_INTERCEPT_VMRUN | SVM_INTERCEPT_VMMCALL | SVM_INTERCEPT_VMLOAD |
@@ -193,28 +235,18 @@ int svm_setup_guest(paddr_t ncr3, const struct svm_entry *e)
 }
 
 /* The guest-state checks VMRUN would make on real hardware (APM 15.5.1);
- * TCG skips them, so an invalid state would run instead of failing. */
+ * TCG skips some, so an invalid state could run instead of failing. */
 static const char *check_vmcb(void)
 {
 	const struct vmcb_save *s = &vmcb->save;
+	struct x86_guest_state g = {
+		.efer = s->efer, .cr0 = s->cr0, .cr3 = s->cr3, .cr4 = s->cr4,
+		.dr6 = s->dr6, .dr7 = s->dr7, .cs_attrib = s->cs.attrib,
+	};
+	const char *why = x86_guest_state_check(&g, &host_features);
 
-	if (!(s->efer & EFER_SVME))
-		return "EFER.SVME clear";
-	if ((s->cr0 & CR0_NW) && !(s->cr0 & CR0_CD))
-		return "CR0.NW set without CR0.CD";
-	if (s->cr0 >> 32)
-		return "CR0 reserved bits set";
-	if (s->dr6 >> 32 || s->dr7 >> 32)
-		return "DR6/DR7 reserved bits set";
-	if (s->efer & ~0xfd01ULL)
-		return "EFER reserved bits set";
-	if ((s->efer & EFER_LME) && (s->cr0 & CR0_PG) && !(s->cr4 & CR4_PAE))
-		return "long mode paging without CR4.PAE";
-	if ((s->efer & EFER_LME) && (s->cr0 & CR0_PG) && !(s->cr0 & CR0_PE))
-		return "long mode paging without CR0.PE";
-	if ((s->efer & EFER_LME) && (s->cr0 & CR0_PG) && (s->cs.attrib & 0x200) &&
-	    (s->cs.attrib & 0x400))
-		return "CS.L and CS.D both set";
+	if (why)
+		return why;
 	if (!(vmcb->ctl.intercept_misc2 & SVM_INTERCEPT_VMRUN))
 		return "VMRUN not intercepted";
 	if (vmcb->ctl.guest_asid == 0)
@@ -310,8 +342,9 @@ static void handle_cpuid(void)
 static void handle_msr(void)
 {
 	uint32_t msr = (uint32_t)regs.rcx;
-	uint64_t v;
+	uint64_t v = 0;
 	enum msr_verdict verdict;
+	const char *why = NULL;
 
 	if (vmcb->ctl.exit_info1 == 0) {
 		verdict = cpu_policy_rdmsr(msr, vmcb->save.efer, &v);
@@ -325,10 +358,12 @@ static void handle_msr(void)
 		uint64_t efer = vmcb->save.efer;
 
 		v = (vmcb->save.rax & 0xffffffffu) | (regs.rdx << 32);
-		verdict = cpu_policy_wrmsr(msr, v, &efer);
+		verdict = cpu_policy_wrmsr(msr, v, vmcb->save.cr0, &efer, &why);
 		vmcb->save.efer = efer;
-		if (msr == MSR_IA32_APIC_BASE && !apic_base_write_allowed(rdmsr(msr), v))
+		if (msr == MSR_IA32_APIC_BASE && !apic_base_write_allowed(rdmsr(msr), v)) {
 			verdict = MSR_FAULT;
+			why = "the APIC base may not move";
+		}
 		if (msr == X2APIC_MSR_ICR)
 			stats.msr_icr++;
 		if (msr == X2APIC_MSR_ICR && !apic_icr_allowed(v))
@@ -337,8 +372,9 @@ static void handle_msr(void)
 			wrmsr(msr, v);
 	}
 	if (verdict == MSR_FAULT) {
-		log_warn("guest msr 0x%x %s refused (#GP)", msr,
-			 vmcb->ctl.exit_info1 ? "write" : "read");
+		log_warn("guest msr 0x%x %s refused (#GP) value=0x%llx: %s", msr,
+			 vmcb->ctl.exit_info1 ? "write" : "read",
+			 (unsigned long long)(vmcb->ctl.exit_info1 ? v : 0), why ? why : "not readable");
 		inject_gp();
 		return;
 	}
@@ -373,7 +409,8 @@ static void io_out(uint16_t port, unsigned size, uint32_t v)
 
 /* The reset and power ports go to vmm/power.h (it decides, may reset or
  * power off). Ports 0xcf8 (dword) and 0xcfc-0xcff: shoji replays the access
- * on the hardware itself, through the guard for writes. */
+ * on the hardware itself, through the guard for writes. APMC (0xb2) writes
+ * raise an SMI: the chipset guard decides. */
 static void handle_io(void)
 {
 	uint64_t info = vmcb->ctl.exit_info1;
@@ -399,7 +436,13 @@ static void handle_io(void)
 	}
 	if (port == 0xcf8 || port >= 0xcfc)
 		stats.io_pci_cfg++;
-	if (port == 0xcf8 && size == 4) {
+	if (!in && port <= APMC_PORT && port + size > APMC_PORT) {
+		/* Any width: the IOPM exits for every byte an access covers. */
+		uint32_t v = (uint32_t)vmcb->save.rax & mask;
+
+		if (chipset_apmc_write_allowed((uint8_t)(v >> ((APMC_PORT - port) * 8))))
+			io_out(port, size, v);
+	} else if (port == 0xcf8 && size == 4) {
 		if (in)
 			vmcb->save.rax = pci_cf8;
 		else
@@ -450,6 +493,15 @@ static void handle_vmmcall(void)
  * (APM 15.17): open the window so the host takes it, then see whether the
  * IOMMU raised it. An NMI that was not the IOMMU's is the guest's (its
  * watchdog, its IPIs): give it back. */
+/* An SMI arrived while the guest ran. It stays pending until GIF is set
+ * (APM 15.17, 15.22): open the window so the firmware's SMI handler runs in
+ * shoji's context, not the guest's (QEMU would otherwise run SMM code
+ * through the guest's nested page tables, where the guest can put its own). */
+static void handle_smi(void)
+{
+	__asm__ volatile("stgi\n\tclgi" ::: "memory");
+}
+
 static void handle_nmi(void)
 {
 	bool ours;
@@ -601,6 +653,9 @@ static void handle_exit(void)
 		stats.nmi++;
 		handle_nmi();
 		break;
+	case SVM_EXIT_SMI:
+		handle_smi();
+		break;
 	case SVM_EXIT_CPUID:
 		stats.cpuid++;
 		handle_cpuid();
@@ -662,6 +717,12 @@ void svm_run(void)
 	for (;;) {
 		/* Clean bits are not honoured by TCG: everything is reloaded. */
 		vmcb->ctl.clean_bits = 0;
+		if ((bad = check_vmcb())) {
+			/* Every guest write that lands in the VMCB is validated
+			 * when it is made; this catches what slipped through. */
+			log_guest_state(bad);
+			shoji_stop(STOP_FAILURE);
+		}
 		vmcb->ctl.tlb_control = flush_tlb ? 1 : 0;
 		flush_tlb = false;
 		uint64_t t0;

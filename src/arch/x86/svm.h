@@ -90,6 +90,7 @@ STATIC_ASSERT(sizeof(struct vmcb) == 0x1000, "VMCB size");
 
 /* intercept_misc1 (APM B-1, offset 0x0c) */
 #define SVM_INTERCEPT_NMI		(1u << 1)
+#define SVM_INTERCEPT_SMI		(1u << 2)
 #define SVM_INTERCEPT_INIT		(1u << 3)
 #define SVM_INTERCEPT_CPUID		(1u << 18)
 #define SVM_INTERCEPT_INVD		(1u << 22)
@@ -109,6 +110,7 @@ STATIC_ASSERT(sizeof(struct vmcb) == 0x1000, "VMCB size");
 /* Exit codes (APM appendix C). */
 #define SVM_EXIT_EXCP_BASE	0x040
 #define SVM_EXIT_NMI		0x061
+#define SVM_EXIT_SMI		0x062
 #define SVM_EXIT_INIT		0x063
 #define SVM_EXIT_CPUID		0x072
 #define SVM_EXIT_INVD		0x076
