@@ -26,6 +26,7 @@
 
 #include "host/host.h"
 #include "lib/error.h"
+#include "iommu/irq_remap.h"
 #include "platform/pci.h"
 
 /* ---- The model ---- */
@@ -1036,9 +1037,65 @@ static void test_bridge_guards(void **state)
 	assert_int_equal(host_log_count("peer root"), 0);
 }
 
+/* A bridge with a PCI Express capability of this device/port type (PCIe
+ * Base 7.5.3.2, bits 7:4 of the capability register), or none (-1). */
+static struct fake_fn *bridge_at(uint8_t bus, uint8_t dev, int pcie_type, uint8_t sec, uint8_t sub)
+{
+	struct fake_fn *f = add_fn(0, bus, dev, 0, 0x1b36, 0x000e, 0x060400, 0, 1);
+
+	set_bridge(f, bus, sec, sub);
+	if (pcie_type >= 0) {
+		put16(f, 0x06, 0x0010);
+		put8(f, 0x34, 0x40);
+		put16(f, 0x40, 0x0010);				/* PCIe, end of list */
+		put16(f, 0x42, (uint16_t)(pcie_type << 4 | 2));
+	}
+	return f;
+}
+
+/* The requester id an interrupt remapping entry checks (irq_source_of):
+ * behind a PCIe-to-PCI bridge any id of its buses, behind a conventional
+ * PCI bridge that bridge's id, behind PCIe ports the device's own; the
+ * alias nearest the root wins. */
+static void test_irq_source_aliases(void **state)
+{
+	struct irq_source s;
+
+	add_fn(0, 0, 0, 0, 0x8086, 0x29c0, 0x060000, 0, 0);	/* host bridge */
+	add_fn(0, 0, 5, 0, 0x1234, 0x11e8, 0x00ff00, 0, 0);	/* 00:05.0 on the root bus */
+	bridge_at(0, 7, 7, 1, 4);				/* PCIe-to-PCI, buses 1-4 */
+	add_fn(0, 1, 1, 0, 0x1234, 0x11e8, 0x00ff00, 0, 0);	/* 01:01.0 */
+	bridge_at(1, 2, -1, 4, 4);				/* conventional, below it */
+	add_fn(0, 4, 0, 0, 0x1234, 0x11e8, 0x00ff00, 0, 0);	/* 04:00.0 */
+	bridge_at(0, 8, -1, 5, 5);				/* conventional on the root bus */
+	add_fn(0, 5, 3, 0, 0x1234, 0x11e8, 0x00ff00, 0, 0);	/* 05:03.0 */
+	bridge_at(0, 2, 4, 6, 6);				/* root port */
+	add_fn(0, 6, 0, 0, 0x1234, 0x11e8, 0x00ff00, 0, 0);	/* 06:00.0 */
+	assert_true(pci_enumerate() >= 10);
+
+	s = irq_source_of(PCI_BDF(0, 0, 5, 0));
+	assert_int_equal(s.kind, IRQ_SRC_RID);
+	assert_int_equal(s.rid, 0x0028);
+	s = irq_source_of(PCI_BDF(0, 1, 1, 0));
+	assert_int_equal(s.kind, IRQ_SRC_BUS_RANGE);
+	assert_int_equal(s.bus_first, 1);
+	assert_int_equal(s.bus_last, 4);
+	s = irq_source_of(PCI_BDF(0, 4, 0, 0));	/* conventional below PCIe-to-PCI: the latter */
+	assert_int_equal(s.kind, IRQ_SRC_BUS_RANGE);
+	assert_int_equal(s.bus_first, 1);
+	assert_int_equal(s.bus_last, 4);
+	s = irq_source_of(PCI_BDF(0, 5, 3, 0));
+	assert_int_equal(s.kind, IRQ_SRC_RID);
+	assert_int_equal(s.rid, 0x0040);		/* 00:08.0 */
+	s = irq_source_of(PCI_BDF(0, 6, 0, 0));
+	assert_int_equal(s.kind, IRQ_SRC_RID);
+	assert_int_equal(s.rid, 0x0600);		/* its own: root ports forward ids */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_irq_source_aliases, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ecam_registration, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ecam_access, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ecam_enumerate, setup, teardown),
