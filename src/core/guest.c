@@ -121,8 +121,14 @@ static int virtualise_interrupts(const struct guest_platform *p, struct npt_hole
 	}
 	for (unsigned i = 0; p->madt && i < p->madt->nioapics; i++) {
 		const struct acpi_ioapic *io = &p->madt->ioapics[i];
-		int rc = ioapic_virt_add(io->id, io->addr);
+		struct irq_source src;
+		int rc = iommu_ioapic_source(io->id, &src);
 
+		if (rc)
+			log_error("guest: the DMAR names no requester id for ioapic id=%u: its "
+				  "interrupts cannot be source-checked", io->id);
+		else
+			rc = ioapic_virt_add(io->id, io->addr, &src);
 		if (rc) {
 			log_error("guest: ioapic id=%u not virtualised (%s)", io->id, err_str(rc));
 			return rc;

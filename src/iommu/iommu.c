@@ -22,6 +22,7 @@
 #include "platform/pci.h"
 
 static struct vtd_unit units[VTD_MAX_UNITS];
+static struct vtd_unit *unit_ptrs[VTD_MAX_UNITS];	/* for the interrupt remapping layer */
 static unsigned n_units;
 /* DRHD index -> units[] index (two DRHDs with one base share a unit). */
 static int unit_of_drhd[DMAR_MAX_UNITS];
@@ -351,17 +352,14 @@ int iommu_init(const struct iommu_config *c)
 	log_info("iommu active units=%u levels=%u", n_units, levels);
 	/* Interrupt remapping where every unit has it; without it the guest's
 	 * interrupt messages are still checked where shoji programs them. */
-	rc = irq_remap_init();
+	for (unsigned i = 0; i < n_units; i++)
+		unit_ptrs[i] = &units[i];
+	rc = irq_remap_init(unit_ptrs, n_units);
 	if (rc && rc != E_UNSUPPORTED) {
 		log_error("iommu: bring-up failed: interrupt remapping (%s)", err_str(rc));
 		return rc;
 	}
 	return 0;
-}
-
-struct vtd_unit *iommu_vtd_unit(unsigned i)
-{
-	return i < n_units ? &units[i] : NULL;
 }
 
 /* The DMAR names each IOAPIC's requester id in an IOAPIC device scope

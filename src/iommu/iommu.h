@@ -47,11 +47,6 @@ size_t iommu_devices_text(char *buf, size_t len);
 /* One line per PCI device: "iommu device 00:02.0 unit=0 domain=default reach=...". */
 void iommu_log_devices(void);
 
-/* The VT-d unit i (i < iommu_unit_count()), for the interrupt remapping
- * layer (iommu/irq_remap.c). */
-struct vtd_unit;
-struct vtd_unit *iommu_vtd_unit(unsigned i);
-
 /* The requester id the DMAR gives the IOAPIC with this id; E_NOENT when it
  * lists none (then its interrupts cannot be source-checked). */
 struct irq_source;

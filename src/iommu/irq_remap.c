@@ -1,7 +1,6 @@
 /* Interrupt remapping table and handles (see irq_remap.h), on the VT-d
  * units the IOMMU bring-up made. One table serves every unit: a handle
  * means the same entry wherever the request enters. */
-#include "iommu/iommu.h"
 #include "iommu/irq_remap.h"
 #include "iommu/vtd.h"
 #include "iommu/vtd_irte.h"
@@ -21,23 +20,27 @@ static struct {
 } slots[IRQ_REMAP_ENTRIES];
 static unsigned n_used;
 static bool active;
+static struct vtd_unit *const *ir_units;
+static unsigned n_ir_units;
 
 bool irq_remap_active(void)
 {
 	return active;
 }
 
-int irq_remap_init(void)
+int irq_remap_init(struct vtd_unit *const *units, unsigned n)
 {
-	unsigned n = iommu_unit_count(), on = 0;
+	unsigned on = 0;
 	int rc = 0;
 
 	active = false;
 	n_used = 0;
+	ir_units = units;
+	n_ir_units = n;
 	if (!n)
 		return E_NOENT;
 	for (unsigned i = 0; i < n; i++)
-		if (!(iommu_vtd_unit(i)->ecap & VTD_ECAP_IR)) {
+		if (!(units[i]->ecap & VTD_ECAP_IR)) {
 			log_warn("vtd unit=%u has no interrupt remapping (ECAP.IR=0): device "
 				 "interrupts are checked only where shoji programs them", i);
 			return E_UNSUPPORTED;
@@ -46,7 +49,7 @@ int irq_remap_init(void)
 	if (!table)
 		return E_NOMEM;
 	for (unsigned i = 0; i < n && !rc; i++) {
-		struct vtd_unit *u = iommu_vtd_unit(i);
+		struct vtd_unit *u = units[i];
 
 		vtd_ir_flush_table(u, table, PAGE_SIZE);
 		rc = vtd_ir_enable(u, hal_virt_to_phys(table), ENTRIES_LOG2);
@@ -86,8 +89,8 @@ static int invalidate(uint16_t handle)
 {
 	int rc = 0;
 
-	for (unsigned i = 0; i < iommu_unit_count(); i++) {
-		struct vtd_unit *u = iommu_vtd_unit(i);
+	for (unsigned i = 0; i < n_ir_units; i++) {
+		struct vtd_unit *u = ir_units[i];
 
 		vtd_ir_flush_table(u, &table[handle], sizeof(table[handle]));
 		if (!rc)

@@ -45,9 +45,11 @@ struct irq_route {
 
 #define IRQ_REMAP_ENTRIES 256	/* one 4 KiB table of 16-byte entries */
 
-/* Called by the IOMMU bring-up once translation is on: the table, then
- * remapping on every unit (compatibility-format interrupts blocked). */
-int irq_remap_init(void);
+/* Called by the IOMMU bring-up once translation is on, with its units: the
+ * table, then remapping on every unit (compatibility-format interrupts
+ * blocked). E_UNSUPPORTED when a unit lacks ECAP.IR (then nothing is on). */
+struct vtd_unit;
+int irq_remap_init(struct vtd_unit *const *units, unsigned n);
 bool irq_remap_active(void);
 
 /* count consecutive handles for one source, all not present. */

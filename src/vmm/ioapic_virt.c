@@ -2,7 +2,6 @@
  * IOREGSEL at +0x00, IOWIN at +0x10, EOI at +0x40 (version 0x20); indirect
  * registers 0x00 ID, 0x01 version (bits 23:16 max redirection entry),
  * 0x02 arbitration, 0x10 + 2n / 0x11 + 2n redirection entry n low/high. */
-#include "iommu/iommu.h"
 #include "iommu/irq_remap.h"
 #include "lib/error.h"
 #include "lib/hal.h"
@@ -155,10 +154,9 @@ static void ioapic_write(void *ctx, uint64_t gpa, int size, uint64_t v)
 
 const struct mmio_ops ioapic_mmio_ops = { ioapic_read, ioapic_write };
 
-int ioapic_virt_add(uint8_t id, paddr_t base)
+int ioapic_virt_add(uint8_t id, paddr_t base, const struct irq_source *src)
 {
 	struct ioapic *a;
-	struct irq_source src;
 	int rc;
 
 	if (!irq_remap_active())
@@ -171,12 +169,7 @@ int ioapic_virt_add(uint8_t id, paddr_t base)
 	a->pins = ((hw_read(a, REG_VER) >> 16) & 0xff) + 1;
 	if (a->pins > IOAPIC_MAX_PINS)
 		return E_UNSUPPORTED;
-	if (iommu_ioapic_source(id, &src)) {
-		log_error("%s: the DMAR names no requester id for it: its interrupts cannot be "
-			  "source-checked", a->name);
-		return E_NOENT;
-	}
-	rc = irq_remap_alloc(a->pins, &src, a->name, &a->handle);
+	rc = irq_remap_alloc(a->pins, src, a->name, &a->handle);
 	if (rc)
 		return rc;
 	for (unsigned pin = 0; pin < a->pins; pin++) {
@@ -188,8 +181,13 @@ int ioapic_virt_add(uint8_t id, paddr_t base)
 	n_ioapics++;
 	log_info("ioapic virt id=%u base=0x%llx pins=%u handles=%u-%u sid=%02x:%02x.%x", id,
 		 (unsigned long long)base, a->pins, a->handle, a->handle + a->pins - 1,
-		 src.rid >> 8, (src.rid >> 3) & 0x1f, src.rid & 7);
+		 src->rid >> 8, (src->rid >> 3) & 0x1f, src->rid & 7);
 	return 0;
+}
+
+void ioapic_virt_reset(void)
+{
+	n_ioapics = 0;
 }
 
 void *ioapic_virt_ctx(unsigned i)

@@ -18,9 +18,15 @@
 #define IOAPIC_VIRT_MAX 4
 #define IOAPIC_MAX_PINS 120	/* version register bits 23:16 + 1 at most */
 
-/* One IOAPIC at base with this id (MADT): every hardware entry masked in
- * remappable format, handles allocated. Needs interrupt remapping on. */
-int ioapic_virt_add(uint8_t id, paddr_t base);
+/* One IOAPIC at base with this id (MADT) whose requests carry the
+ * requester id in src (the DMAR's IOAPIC scope): every hardware entry
+ * masked in remappable format, handles allocated. Needs interrupt
+ * remapping on. */
+struct irq_source;
+int ioapic_virt_add(uint8_t id, paddr_t base, const struct irq_source *src);
+
+/* Forgets every IOAPIC (host unit tests start from nothing). */
+void ioapic_virt_reset(void);
 
 /* MMIO callbacks for the hole; ctx is what ioapic_virt_ctx() returns. */
 extern const struct mmio_ops ioapic_mmio_ops;
