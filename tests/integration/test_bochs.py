@@ -58,10 +58,29 @@ def test_bochs_bring_up_and_exit_status():
 
 
 def test_bochs_guest_start_on_intel(tmp_path):
-    """The guest kernel reaches the CPU back-end on an Intel CPU with VT-x."""
+    """The guest kernel reaches the CPU back-end on an Intel CPU with VT-x:
+    shoji detects VT-x, reads the capability MSRs and computes the controls
+    it would program (the same values tests/unit/test_vmx.c expects for
+    this CPU model); the back-end itself is not written yet."""
     log = tmp_path / "com1.log"
     b = run_bochs("--cmdline", "iommu=off", "--kernel", BZIMAGE, "--log", str(log), timeout=240)
     assert b.rc == 1, b
     assert b.has("svm: this CPU has no AMD SVM"), b
+    c = b.record("vmx controls")
+    assert (c["pin"], c["proc"], c["proc2"], c["exit"], c["entry"]) == \
+        ("0x0000003e", "0x96406172", "0x001010aa", "0x003f6ffb", "0x0000d1fb"), b
+    assert c["ept_2m"] == c["ept_1g"] == c["vpid"] == c["true_ctls"] == "yes", b
+    assert b.has("vmx: usable, but the VT-x back-end is not written yet"), b
     assert b.lines[-1] == STOP_FAIL, b
     assert log.read_text(errors="replace").rstrip().endswith(STOP_FAIL)
+
+
+def test_bochs_core2_refused():
+    """Bochs' Core 2 (the seed machine's generation) has VT-x without EPT:
+    a clear refusal naming the missing control."""
+    b = run_bochs("--cpu", "core2_penryn_t9600", "--cmdline", "iommu=off",
+                  "--kernel", BZIMAGE, timeout=240)
+    assert b.rc == 1, b
+    assert b.has("shoji: error: vmx: refused: secondary control 1 (EPT) is not supported"), b
+    assert not b.records("vmx controls"), b
+    assert b.lines[-1] == STOP_FAIL, b

@@ -8,6 +8,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/npt.h"
 #include "arch/x86/svm.h"
+#include "arch/x86/vmx.h"
 #include "arch/x86/svm_vcpu.h"
 #include "arch/x86/trap.h"
 #include "core/stop.h"
@@ -69,7 +70,13 @@ int svm_init(void)
 	paddr_t hsave;
 
 	if (!(ext.ecx & CPUID_80000001_ECX_SVM)) {
-		log_error("svm: this CPU has no AMD SVM (VT-x is not supported yet)");
+		struct vmx_config vmx;
+
+		/* Until the VT-x back-end exists (issue 16): say what this CPU's
+		 * VT-x offers and whether shoji could use it. */
+		log_error("svm: this CPU has no AMD SVM");
+		if (!vmx_probe(&vmx))
+			log_error("vmx: usable, but the VT-x back-end is not written yet (issue 16)");
 		return E_UNSUPPORTED;
 	}
 	if (!(cpuid(0x8000000A, 0).edx & CPUID_8000000A_EDX_NP)) {
