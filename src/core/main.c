@@ -139,7 +139,10 @@ static void discover_platform(void)
 	 * performs them (core/power.c). */
 	if (acpi_power_parse(&power))
 		log_warn("acpi: no usable FADT: only the legacy reset paths are recognised");
-	power_init(&power, opts.exit_mode == EXIT_QEMU ? QEMU_DEBUG_EXIT_PORT : 0);
+	/* The port that ends the emulator with shoji's status (exit=qemu) or
+	 * ends it at all (exit=bochs) is shoji's, not the guest's. */
+	power_init(&power, opts.exit_mode == EXIT_QEMU ? QEMU_DEBUG_EXIT_PORT :
+			   opts.exit_mode == EXIT_BOCHS ? BOCHS_SHUTDOWN_PORT : 0);
 	if (acpi_mcfg_parse(&mcfg) == 0) {
 		for (unsigned i = 0; i < mcfg.count; i++)
 			pci_add_ecam(mcfg.ecam[i].segment, mcfg.ecam[i].base,

@@ -72,7 +72,8 @@ struct power_policy {
 	struct acpi_power acpi;
 	bool kbd_outport_next;	/* 0xD1 seen: the next 0x60 byte is the output port */
 	bool fake_wake;		/* a refused sleep: WAK_STS reads set until cleared */
-	uint16_t debug_exit_port;	/* QEMU isa-debug-exit (4 ports), 0: none */
+	uint16_t debug_exit_port;	/* QEMU isa-debug-exit or Bochs' shutdown port
+					 * (4 ports guarded), 0: none */
 };
 
 void power_policy_init(struct power_policy *p, const struct acpi_power *acpi);
