@@ -48,7 +48,7 @@ AML_FILES := $(ASL_SRCS:tests/acpi/%.asl=$(BUILD)/acpi/%.aml)
 IMAGE := $(BUILD)/shoji.elf
 ISO := $(BUILD)/shoji.iso
 
-.PHONY: all image iso tools deps unit integration test run bench clean help guest
+.PHONY: all image iso tools deps unit integration test run bench clean help guest check-deps
 # Keep objects that pattern rules chain through (e.g. host/hal.o).
 .SECONDARY:
 all: image tools
@@ -58,6 +58,7 @@ help:
 	@echo "make run        boot shoji in QEMU (installs missing packages first)"
 	@echo "make test       unit tests (cmocka) then integration tests (pytest, QEMU)"
 	@echo "make unit       unit tests only;  make integration  QEMU tests only"
+	@echo "make check-deps layering check (src/arch never includes src/core; part of make test)"
 	@echo "make iso        GRUB (Multiboot2) bootable ISO: $(ISO)"
 	@echo "make deps       install the Debian packages the project needs"
 	@echo "make clean      remove $(BUILD)/"
@@ -119,7 +120,10 @@ unit: deps $(UNIT_BINS) $(TOOL_BINS) $(AML_FILES)
 integration: deps guest $(IMAGE) $(ISO) $(TOOL_BINS) $(AML_FILES)
 	$(PY) -m pytest -ra tests/integration
 
-test: unit integration
+check-deps:
+	@scripts/check-deps
+
+test: check-deps unit integration
 
 # Benchmarks (not tests), README "Performance": the IOMMU page-table tool on
 # the host, then the guest booted under every configuration in QEMU, interleaved

@@ -24,7 +24,8 @@
 #include "lib/string.h"
 #include "platform/palloc.h"
 #include "platform/pci.h"
-#include "vmm/pci_guard.h"
+#include "vmm/mmio_emul.h"
+#include "vmm/protect.h"
 
 #define AHCI_CLASS 0x010601	/* mass storage, SATA, AHCI 1.0 */
 #define AHCI_ABAR_BAR 5
@@ -206,14 +207,27 @@ static const struct pci_device *find_ahci(void)
 	return NULL;
 }
 
-int disk_setup(const struct shoji_options *o, struct boot_info *bi, struct npt_hole *hole)
+int disk_protect(void)
+{
+	const struct pci_device *d = find_ahci();
+	paddr_t abar;
+
+	if (!d)
+		return 0;
+	abar = ALIGN_DOWN(d->bars[AHCI_ABAR_BAR].addr, PAGE_SIZE);
+	return protect_add_emulated(abar, ALIGN_UP(d->bars[AHCI_ABAR_BAR].addr +
+						   MAX(d->bars[AHCI_ABAR_BAR].size, 1), PAGE_SIZE),
+				    PROTECT_ALL, "ahci-abar", &abar_ops, NULL,
+				    d->bdf, AHCI_ABAR_BAR);
+}
+
+int disk_setup(const struct shoji_options *o, struct boot_info *bi)
 {
 	const struct pci_device *d = find_ahci();
 	struct ahci_config cfg = { 0 };
 	struct domain_range r;
 	struct domain *dom;
 	paddr_t abar;
-	uint64_t abar_size;
 	int rc;
 
 	guest_mem = &bi->mem;
@@ -227,7 +241,6 @@ int disk_setup(const struct shoji_options *o, struct boot_info *bi, struct npt_h
 		return E_INVAL;
 	}
 	abar = d->bars[AHCI_ABAR_BAR].addr;
-	abar_size = ALIGN_UP(MAX(d->bars[AHCI_ABAR_BAR].size, PAGE_SIZE), PAGE_SIZE);
 	crypt_range = o->crypt;
 	if (o->intercept == INTERCEPT_AHCI && (rc = load_key(o, bi)))
 		return rc;
@@ -283,8 +296,11 @@ int disk_setup(const struct shoji_options *o, struct boot_info *bi, struct npt_h
 		log_error("disk: the AHCI controller could not be taken over (%s)", err_str(rc));
 		return rc;
 	}
-	pci_guard_pin_bar(d->bdf, AHCI_ABAR_BAR, "intercepted disk controller");
-	*hole = (struct npt_hole){ abar, abar + abar_size, "ahci-abar", &abar_ops, NULL, false };
+	if (!protect_at(abar) || protect_at(abar)->mmio != &abar_ops) {
+		log_error("disk: the controller's registers 0x%llx are not in the protected-range "
+			  "registry (disk_protect did not run)", (unsigned long long)abar);
+		return E_INVAL;
+	}
 	active = true;
 	return 0;
 }

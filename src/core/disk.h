@@ -5,16 +5,19 @@
 #ifndef SHOJI_CORE_DISK_H
 #define SHOJI_CORE_DISK_H
 
-#include "arch/x86/npt.h"
 #include "platform/bootinfo.h"
 #include "platform/options.h"
 
-/* Takes over the controller before the guest starts. On success *hole is
- * the controller's register window for the guest's nested page tables
- * (every access trapped and emulated). Any failure is an error: shoji then
- * refuses to expose the disk at all (the caller stops) rather than letting
- * the guest write it unencrypted or with a wrong key. */
-int disk_setup(const struct shoji_options *o, struct boot_info *bi, struct npt_hole *hole);
+/* Registers the controller's register window (ABAR) as protected, before
+ * the IOMMU domains are built: CPU accesses trap to shoji's emulation, no
+ * device may DMA there (peer to peer), no other BAR may cover it and the
+ * ABAR itself stays where it is. No controller: 0 (disk_setup reports it). */
+int disk_protect(void);
+
+/* Takes over the controller before the guest starts. Any failure is an
+ * error: shoji then refuses to expose the disk at all (the caller stops)
+ * rather than letting the guest write it unencrypted or with a wrong key. */
+int disk_setup(const struct shoji_options *o, struct boot_info *bi);
 
 /* Called on every VM exit: completions, deferred commands. */
 void disk_poll(void);

@@ -16,12 +16,12 @@
 #include "platform/memmap.h"
 #include "vmm/apic_guard.h"
 #include "vmm/chipset_guard.h"
-#include "vmm/guest_mem.h"
 #include "vmm/ioapic_virt.h"
 #include "vmm/msi_virt.h"
 #include "vmm/msix_virt.h"
-#include "vmm/pci_guard.h"
+#include "vmm/protect.h"
 #include "vmm/pvh.h"
+#include "vmm/vmmcall.h"
 
 #define PVH_INFO_PA 0x6000ULL	/* start info, memory map, command line */
 
@@ -92,8 +92,7 @@ static int prepare_acpi(void)
  * remapping entries: the MSI capabilities of the PCI functions and the
  * IOAPICs (their pages become emulated NPT holes). Without interrupt
  * remapping there is nothing to point them at: say so. */
-static int virtualise_interrupts(const struct guest_platform *p, struct npt_hole *holes,
-				 unsigned *nh)
+static int virtualise_interrupts(const struct guest_platform *p)
 {
 	int n, nx;
 
@@ -108,17 +107,8 @@ static int virtualise_interrupts(const struct guest_platform *p, struct npt_hole
 	nx = msix_virt_init();
 	if (nx < 0)
 		return nx;
-	for (unsigned i = 0; i < msix_virt_count(); i++) {
-		paddr_t s, e;
-
-		if (*nh == NPT_MAX_HOLES)
-			return E_NOMEM;
-		msix_virt_table_pages(i, &s, &e);
-		/* Reads exit too: the table reads back the guest's entries. */
-		holes[(*nh)++] = (struct npt_hole){ .start = s, .end = e, .what = "msix-table",
-						    .mmio = &msix_mmio_ops, .ctx = msix_virt_ctx(i),
-						    .reads_pass = false };
-	}
+	/* msix_virt_init registered each table's pages (reads exit too: the
+	 * table reads back the guest's entries) with the BAR pinned. */
 	for (unsigned i = 0; p->madt && i < p->madt->nioapics; i++) {
 		const struct acpi_ioapic *io = &p->madt->ioapics[i];
 		struct irq_source src;
@@ -135,14 +125,14 @@ static int virtualise_interrupts(const struct guest_platform *p, struct npt_hole
 		}
 	}
 	for (unsigned i = 0; i < ioapic_virt_count(); i++) {
-		if (*nh == NPT_MAX_HOLES)
-			return E_NOMEM;
 		/* Reads exit too: IOWIN means what the guest's IOREGSEL says, and
 		 * redirection entries read back as the guest wrote them. */
-		holes[(*nh)++] = (struct npt_hole){ .start = ioapic_virt_base(i),
-						    .end = ioapic_virt_base(i) + PAGE_SIZE,
-						    .what = "ioapic", .mmio = &ioapic_mmio_ops,
-						    .ctx = ioapic_virt_ctx(i), .reads_pass = false };
+		int rc = protect_add_emulated(ioapic_virt_base(i), ioapic_virt_base(i) + PAGE_SIZE,
+					      PROTECT_CPU | PROTECT_BAR, "ioapic", &ioapic_mmio_ops,
+					      ioapic_virt_ctx(i), PCI_BDF(0, 0, 0, 0), -1);
+
+		if (rc)
+			return rc;
 	}
 	log_info("guest interrupts: msi_functions=%d msix_functions=%d ioapics=%u remapped=yes", n,
 		 nx, ioapic_virt_count());
@@ -154,12 +144,10 @@ int guest_launch(const struct guest_platform *p)
 	struct boot_info *bi = p->bi;
 	struct module_args k, ird = { 0 };
 	struct pvh_image img;
-	struct npt_hole holes[NPT_MAX_HOLES];
 	struct mem_range excl[4];
 	const struct acpi_root_info *ai = acpi_root_info();
 	struct boot_module *km, *im = NULL;
 	paddr_t ncr3, rsdp = 0;
-	unsigned nh = 0;
 	int rc;
 
 	if (!find_module(bi, "kernel", &k))
@@ -206,18 +194,6 @@ int guest_launch(const struct guest_platform *p)
 		return rc;
 	}
 
-	holes[nh++] = (struct npt_hole){ p->hv_base, p->hv_end, "hypervisor-region", NULL, NULL,
-					 false };
-	guest_mem_forbid(p->hv_base, p->hv_end);
-	pci_guard_forbid(p->hv_base, p->hv_end, "hypervisor-region");
-	for (unsigned i = 0; i < p->n_mmio_holes && nh < NPT_MAX_HOLES; i++) {
-		paddr_t s = p->mmio_holes[2 * i], e = p->mmio_holes[2 * i + 1];
-
-		holes[nh++] = (struct npt_hole){ s, e, p->mmio_names[i], NULL, NULL, false };
-		pci_guard_forbid(s, e, p->mmio_names[i]);
-	}
-	for (unsigned i = 0; i < p->n_device_holes && nh < NPT_MAX_HOLES; i++)
-		holes[nh++] = p->device_holes[i];
 	/* The APIC window (the APIC page and QEMU's CPU-write MSI aliases):
 	 * its writes are emulated so that INIT/SIPI cannot wake the CPUs the
 	 * guest does not have; its reads go to the APIC without an exit
@@ -225,22 +201,25 @@ int guest_launch(const struct guest_platform *p)
 	{
 		paddr_t apic = rdmsr(MSR_IA32_APIC_BASE) & 0x000ffffffffff000ULL;
 
-		holes[nh++] = (struct npt_hole){ apic, apic + APIC_WINDOW_SIZE, "local-apic",
-						 &apic_mmio_ops, (void *)(uintptr_t)apic, true };
+		rc = protect_add_emulated(apic, apic + APIC_WINDOW_SIZE,
+					  PROTECT_CPU_WRITE | PROTECT_CPU_EXEC | PROTECT_BAR,
+					  "local-apic", &apic_mmio_ops, (void *)(uintptr_t)apic,
+					  PCI_BDF(0, 0, 0, 0), -1);
+		if (rc)
+			return rc;
 	}
-	rc = virtualise_interrupts(p, holes, &nh);
+	rc = virtualise_interrupts(p);
 	if (rc)
 		return rc;
 	/* The SMM handler's memory, when nothing else decodes it outside SMM. */
 	if (chipset_hide_aseg()) {
-		if (nh == NPT_MAX_HOLES) {
-			log_error("guest: no room in the nested page tables' hole list for smram-aseg");
-			return E_NOMEM;
-		}
-		holes[nh++] = (struct npt_hole){ ASEG_BASE, ASEG_END, "smram-aseg", NULL, NULL,
-						 false };
+		rc = protect_add(ASEG_BASE, ASEG_END, PROTECT_CPU, "smram-aseg");
+		if (rc)
+			return rc;
 	}
-	ncr3 = npt_build(MAX(memmap_top(&bi->mem), GiB(4)), holes, nh);
+	protect_seal(PROTECT_CPU);
+	protect_log();
+	ncr3 = npt_build(MAX(memmap_top(&bi->mem), GiB(4)));
 	if (!ncr3)
 		return E_NOMEM;
 	rc = svm_setup_guest(ncr3, &(struct svm_entry){ img.entry, (uint32_t)PVH_INFO_PA });
@@ -248,5 +227,6 @@ int guest_launch(const struct guest_platform *p)
 		return rc;
 	iommu_fault_events_to_nmi(cpuid(1, 0).ebx >> 24);
 	svm_set_exit_hook(p->on_exit);
+	svm_set_vmmcall_handler(vmmcall_dispatch);
 	svm_run();
 }

@@ -9,11 +9,6 @@
 struct guest_platform {
 	struct boot_info *bi;		/* modules and memory map (changed: moves, region) */
 	paddr_t hv_base, hv_end;
-	const paddr_t *mmio_holes;	/* pairs [start, end): IOMMU registers, ECAM */
-	unsigned n_mmio_holes;
-	const char *const *mmio_names;
-	const struct npt_hole *device_holes;	/* emulated devices (e.g. the AHCI ABAR) */
-	unsigned n_device_holes;
 	void (*on_exit)(void);			/* run after every VM exit */
 	const struct acpi_madt *madt;		/* IOAPICs (virtualised), or NULL */
 };
@@ -21,7 +16,9 @@ struct guest_platform {
 /* True when the boot loader gave a module with role=kernel. */
 bool guest_present(const struct boot_info *bi);
 
-/* Loads the guest and runs it; returns only on an error before the guest
+/* Loads the guest and runs it; what it may not reach comes from the
+ * protected-range registry (vmm/protect.h), complete by then except for
+ * the local APIC page, which this registers; returns only on an error before the guest
  * starts (logged; the caller stops). */
 int guest_launch(const struct guest_platform *p);
 

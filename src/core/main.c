@@ -16,7 +16,7 @@
 #include "core/power.h"
 #include "core/selftest_dma.h"
 #include "core/status.h"
-#include "core/stop.h"
+#include "arch/x86/stop.h"
 #include "iommu/iommu.h"
 #include "lib/error.h"
 #include "lib/log.h"
@@ -30,6 +30,7 @@
 #include "platform/pci.h"
 #include "vmm/chipset_guard.h"
 #include "vmm/power.h"
+#include "vmm/protect.h"
 
 #define SHOJI_VERSION "0.1.0"
 #define HV_REGION_ALIGN MiB(2)
@@ -87,6 +88,16 @@ static void setup_log_and_options(uint32_t magic, uint32_t info_pa)
 	options_log(&opts);
 }
 
+/* A registration that failed (full registry, bad range: logged by protect.c)
+ * stops the boot: a range that is not protected must not be trusted to be. */
+static void protect_or_stop(int rc)
+{
+	if (rc) {
+		log_error("stopping: a protected range could not be registered (%s)", err_str(rc));
+		shoji_stop(STOP_FAILURE);
+	}
+}
+
 /* The hypervisor region: top of usable RAM below 4 GiB, clear of the
  * loaded image, the boot modules and the loader's information. */
 static void reserve_region(void)
@@ -109,6 +120,8 @@ static void reserve_region(void)
 		      (unsigned long long)(opts.hv_mem >> 20));
 	}
 	memmap_set(&boot.mem, hv_base, hv_base + opts.hv_mem, MEM_HYPERVISOR);
+	protect_or_stop(protect_add(hv_base, hv_base + opts.hv_mem, PROTECT_ALL,
+				    "hypervisor-region"));
 
 	rc = palloc_init(hv_base, opts.hv_mem);
 	if (!rc)
@@ -118,6 +131,21 @@ static void reserve_region(void)
 	rc = paging_relocate(hv_base, opts.hv_mem, memmap_top(&boot.mem));
 	if (rc)
 		panic("cannot move into the hypervisor region (%s)", err_str(rc));
+}
+
+/* The ECAM windows: the guest's PCI config goes through ports 0xcf8/0xcfc,
+ * which shoji checks (MCFG is hidden from it). No CPU access, no device DMA
+ * (a peer-to-peer write there would rewrite config space past the guard),
+ * no BAR over them. */
+static void protect_ecam(void)
+{
+	for (unsigned i = 0; i < mcfg.count; i++) {
+		const struct acpi_ecam *e = &mcfg.ecam[i];
+
+		protect_or_stop(protect_add(e->base + ((paddr_t)e->bus_start << 20),
+					    e->base + (((paddr_t)e->bus_end + 1) << 20),
+					    PROTECT_ALL, "pci-ecam"));
+	}
 }
 
 static void discover_platform(void)
@@ -147,6 +175,7 @@ static void discover_platform(void)
 		for (unsigned i = 0; i < mcfg.count; i++)
 			pci_add_ecam(mcfg.ecam[i].segment, mcfg.ecam[i].base,
 				     mcfg.ecam[i].bus_start, mcfg.ecam[i].bus_end);
+		protect_ecam();
 	} else {
 		log_warn("acpi: no MCFG: PCI config space through CF8/CFC only");
 	}
@@ -209,49 +238,29 @@ static void protect_memory(void)
 	}
 }
 
-/* The guest may not touch the IOMMU's registers or the ECAM window (PCI
- * config goes through the ports shoji checks). */
+/* What the guest may not reach is in the registry by now (the region, the
+ * IOMMU's registers, ECAM, the disk's registers); guest_launch adds the
+ * local APIC page and derives the nested page tables from it. */
 static void run_guest(void)
 {
-	static paddr_t holes[2 * 8];
-	static const char *names[8];
-	unsigned n = 0;
 	struct guest_platform gp = { .bi = &boot, .hv_base = hv_base,
 				     .hv_end = hv_base + opts.hv_mem, .madt = &madt };
-
-	for (unsigned i = 0; i < iommu_unit_count() && n < 6; i++, n++) {
-		iommu_unit_regs(i, &holes[2 * n], &holes[2 * n + 1]);
-		names[n] = "iommu-registers";
-	}
-	for (unsigned i = 0; i < mcfg.count && n < 8; i++, n++) {
-		const struct acpi_ecam *e = &mcfg.ecam[i];
-
-		holes[2 * n] = e->base + ((paddr_t)e->bus_start << 20);
-		holes[2 * n + 1] = e->base + (((paddr_t)e->bus_end + 1) << 20);
-		names[n] = "pci-ecam";
-	}
-	gp.mmio_holes = holes;
-	gp.n_mmio_holes = n;
-	gp.mmio_names = names;
-	static struct npt_hole dev_holes[2];
 	paddr_t reset_page;
 
-	gp.device_holes = dev_holes;
 	if (opts.intercept != INTERCEPT_NONE) {
-		if (disk_setup(&opts, &boot, &dev_holes[gp.n_device_holes])) {
+		if (disk_setup(&opts, &boot)) {
 			log_error("stopping: the disk is not exposed to the guest (see above)");
 			shoji_stop(STOP_FAILURE);
 		}
-		gp.n_device_holes++;
 		gp.on_exit = disk_poll;
 	}
 	/* A memory-space RESET_REG: its page is trapped, writes of
 	 * RESET_VALUE there are the guest's reset request (core/power.c). */
 	if (power_reset_mmio_page(&reset_page))
-		dev_holes[gp.n_device_holes++] = (struct npt_hole){
-			.start = reset_page, .end = reset_page + PAGE_SIZE,
-			.what = "fadt-reset-reg", .mmio = &power_reset_mmio_ops,
-			.reads_pass = true };	/* reads need no decision */
+		protect_or_stop(protect_add_emulated(reset_page, reset_page + PAGE_SIZE,
+						     PROTECT_CPU_WRITE | PROTECT_CPU_EXEC,
+						     "fadt-reset-reg", &power_reset_mmio_ops, NULL,
+						     PCI_BDF(0, 0, 0, 0), -1));	/* reads need no decision */
 	guest_launch(&gp);
 	log_error("stopping: the guest could not be started");
 	shoji_stop(STOP_FAILURE);
@@ -293,6 +302,8 @@ void boot_main(uint32_t magic, uint32_t info_pa)
 	discover_platform();
 	pci_enumerate();
 	boot_report();
+	if (opts.intercept != INTERCEPT_NONE)
+		protect_or_stop(disk_protect());
 	protect_memory();
 	chipset_lock_smram();	/* logs; APMC SMIs are refused when it fails */
 	run_selftest();

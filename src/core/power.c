@@ -4,7 +4,7 @@
  * last resort is a stop (shoji_stop, secrets already wiped). */
 #include "arch/x86/cpu.h"
 #include "core/power.h"
-#include "core/stop.h"
+#include "arch/x86/stop.h"
 #include "lib/deadline.h"
 #include "lib/hal.h"
 #include "lib/log.h"

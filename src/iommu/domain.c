@@ -46,8 +46,11 @@ int domain_forbid(uint64_t start, uint64_t end, const char *why)
 		 (unsigned long long)end);
 	for (i = 0; i < n_forbidden && forbidden[i].start < start; i++)
 		;
-	if (n_forbidden == DOMAIN_MAX_FORBIDDEN)
+	if (n_forbidden == DOMAIN_MAX_FORBIDDEN) {
+		log_error("domain: no room to forbid %s (%u ranges already)", why,
+			  DOMAIN_MAX_FORBIDDEN);
 		return E_NOMEM;
+	}
 	memmove(&forbidden[i + 1], &forbidden[i], (n_forbidden - i) * sizeof(forbidden[0]));
 	forbidden[i] = (struct iopt_hole){ start, end };
 	n_forbidden++;
@@ -59,6 +62,22 @@ int domain_forbid(uint64_t start, uint64_t end, const char *why)
 			forbidden[j++] = forbidden[i];
 	}
 	n_forbidden = j;
+	return 0;
+}
+
+int domain_forbid_protected(void)
+{
+	for (unsigned i = 0; i < protect_count(); i++) {
+		const struct protected_range *r = protect_get(i);
+		int rc;
+
+		if (r->space != PROTECT_SPACE_MEM || !(r->forbids & PROTECT_DMA))
+			continue;
+		rc = domain_forbid(r->start, r->end, r->what);
+		if (rc)
+			return rc;
+	}
+	protect_seal(PROTECT_DMA);
 	return 0;
 }
 

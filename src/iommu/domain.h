@@ -2,8 +2,11 @@
  * that is decided.
  *
  * Policy:
- *  - Some ranges are forbidden to every device, always: the hypervisor
- *    region and the IOMMU's own register pages (domain_forbid).
+ *  - Some ranges are forbidden to every device, always: every range the
+ *    protected-range registry (vmm/protect.h) marks PROTECT_DMA (the
+ *    hypervisor region, the IOMMU's own register pages, ECAM, the
+ *    intercepted disk's registers), passed in by the IOMMU layer
+ *    (domain_forbid).
  *  - The default domain identity-maps [0, dma_limit) minus the forbidden
  *    ranges (guest-physical == host-physical, so a passthrough device's DMA
  *    address means the same to the guest and to the device), with the
@@ -18,10 +21,11 @@
 
 #include "iommu/iopt.h"
 #include "lib/types.h"
+#include "vmm/protect.h"
 
 #define DOMAIN_MAX 16
 #define DOMAIN_MAX_RANGES 16
-#define DOMAIN_MAX_FORBIDDEN 8
+#define DOMAIN_MAX_FORBIDDEN PROTECT_MAX_RANGES	/* every DMA range of the registry */
 #define DOMAIN_DEFAULT_ID 1	/* VT-d domain ids start at 1: 0 is reserved in caching mode */
 
 struct domain_range {
@@ -51,6 +55,9 @@ struct domain_config {
 int domain_policy_init(const struct domain_config *c);
 /* Forbids [start, end) to every device; `why` names it in the log. */
 int domain_forbid(uint64_t start, uint64_t end, const char *why);
+/* domain_forbid for every memory range the registry marks PROTECT_DMA,
+ * then protect_seal(PROTECT_DMA): a later DMA range is refused there. */
+int domain_forbid_protected(void);
 /* The shadow DMA window confined domains may map inside forbidden memory. */
 int domain_allow_shadow(uint64_t start, uint64_t end);
 

@@ -20,6 +20,7 @@
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "platform/pci.h"
+#include "vmm/protect.h"
 
 static struct vtd_unit units[VTD_MAX_UNITS];
 static struct vtd_unit *unit_ptrs[VTD_MAX_UNITS];	/* for the interrupt remapping layer */
@@ -150,20 +151,44 @@ static int probe_units(const struct iommu_config *c)
 	return 0;
 }
 
-static void pmr_on(const struct iommu_config *c)
+/* Protected memory regions guard the region while translation is off
+ * during bring-up. A unit that has them but fails to enable them stops the
+ * bring-up: its DMA would reach the region in that window. */
+static int pmr_on(const struct iommu_config *c)
 {
 	for (unsigned i = 0; i < n_units; i++) {
 		int rc = vtd_pmr_protect(&units[i], c->hv_base, c->hv_end);
 
-		if (rc == E_UNSUPPORTED)
+		if (rc == E_UNSUPPORTED) {
 			log_info("vtd unit=%u pmr=unsupported: the hypervisor region relies on "
 				 "translation alone (nothing runs DMA before it is on)", i);
-		else if (rc)
-			log_warn("vtd unit=%u pmr=failed (%s)", i, err_str(rc));
-		else
+		} else if (rc) {
+			log_error("vtd unit=%u pmr=failed (%s): the region would be open to DMA "
+				  "during bring-up", i, err_str(rc));
+			return rc;
+		} else {
 			log_info("vtd unit=%u pmr=on region=0x%llx-0x%llx", i,
 				 (unsigned long long)c->hv_base, (unsigned long long)c->hv_end);
+		}
 	}
+	return 0;
+}
+
+/* Every unit's register window, in the protected-range registry: no CPU
+ * access by the guest, no device DMA (a device must not reprogram its IOMMU
+ * peer to peer), no BAR over it. All DRHDs, however many. */
+static int protect_units(void)
+{
+	for (unsigned i = 0; i < dmar.nunits; i++) {
+		paddr_t base = dmar.units[i].base;
+		int rc = protect_add(base, base + ALIGN_UP(MAX(dmar.units[i].size, PAGE_SIZE),
+							   PAGE_SIZE),
+				     PROTECT_ALL, "iommu-registers");
+
+		if (rc)
+			return rc;
+	}
+	return 0;
 }
 
 /* The highest address a device may need to reach: RAM and ACPI memory in
@@ -230,12 +255,7 @@ static int build_domains(const struct iommu_config *c, const struct domain_confi
 	int rc = domain_policy_init(dc);
 
 	if (!rc)
-		rc = domain_forbid(c->hv_base, c->hv_end, "hypervisor-region");
-	/* The units' own registers: a device must not reprogram its IOMMU by
-	 * peer-to-peer DMA. */
-	for (unsigned i = 0; !rc && i < dmar.nunits; i++)
-		rc = domain_forbid(dmar.units[i].base, dmar.units[i].base + dmar.units[i].size,
-				   "iommu-registers");
+		rc = domain_forbid_protected();
 	/* RMRRs are identity-mapped in the default domain already, unless
 	 * they hit forbidden memory: that conflict is reported, and the
 	 * hypervisor region wins. */
@@ -326,11 +346,12 @@ int iommu_init(const struct iommu_config *c)
 		return rc;
 	}
 	rc = probe_units(c);
-	if (!rc) {
-		pmr_on(c);
-		for (unsigned i = 0; !rc && i < n_units; i++)
-			rc = vtd_disable(&units[i]);
-	}
+	if (!rc)
+		rc = protect_units();
+	if (!rc)
+		rc = pmr_on(c);
+	for (unsigned i = 0; !rc && i < n_units; i++)
+		rc = vtd_disable(&units[i]);
 	if (!rc)
 		rc = choose_geometry(c, &dc);
 	if (!rc)
@@ -341,8 +362,9 @@ int iommu_init(const struct iommu_config *c)
 		rc = attach_all();
 	for (unsigned i = 0; !rc && i < n_units; i++)
 		rc = vtd_enable_translation(&units[i]);
+	/* The shadow window lies in the region: the PMRs must be off. */
 	for (unsigned i = 0; !rc && i < n_units; i++)
-		vtd_pmr_disable(&units[i]);
+		rc = vtd_pmr_disable(&units[i]);
 	if (rc) {
 		log_error("iommu: bring-up failed (%s); DMA protection is not in place", err_str(rc));
 		return rc;

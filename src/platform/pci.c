@@ -191,6 +191,19 @@ static unsigned size_bar(struct pci_device *d, unsigned i)
 	return is64 ? 2 : 1;
 }
 
+/* PCI 3.0 6.2.5.2: address bits 31:11, bit 0 enables decode. Written with
+ * enable clear so the ROM never decodes at the sizing address. */
+static void size_rom(struct pci_device *d)
+{
+	uint16_t off = (d->header_type & 0x7f) == 1 ? PCI_ROM_BRIDGE : PCI_ROM;
+	uint32_t orig = rd32(d->bdf, off), m;
+
+	pci_cfg_write32(d->bdf, off, 0xfffff800u);
+	m = rd32(d->bdf, off) & 0xfffff800u;
+	pci_cfg_write32(d->bdf, off, orig);
+	d->rom_size = m ? (uint64_t)(~m + 1) : 0;
+}
+
 static void size_bars(struct pci_device *d)
 {
 	/* Host bridges keep decoding: some stop forwarding memory cycles
@@ -204,6 +217,8 @@ static void size_bars(struct pci_device *d)
 		pci_cfg_write16(d->bdf, PCI_COMMAND, (uint16_t)(cmd & ~decode));
 	for (unsigned i = 0; i < d->nr_bars; )
 		i += size_bar(d, i);
+	if ((d->header_type & 0x7f) <= 1)
+		size_rom(d);
 	if (off) {
 		pci_cfg_write16(d->bdf, PCI_COMMAND, cmd);
 		if ((rd16(d->bdf, PCI_COMMAND) & decode) != (cmd & decode)) {

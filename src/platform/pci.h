@@ -28,7 +28,8 @@
  *    is restored. 64-bit BARs take two slots. A BAR reading back 0 is
  *    unimplemented. A BAR whose read-back is inconsistent (type bits change,
  *    non-contiguous size mask, reserved type, 64-bit BAR in the last slot)
- *    keeps its address but no size (PCI_BAR_F_BAD, warned).
+ *    keeps its address but no size (PCI_BAR_F_BAD, warned). The expansion
+ *    ROM BAR is sized the same way (all-ones with its enable bit clear).
  *  - Capabilities (PCI 3.0, 6.7; status bit 4, pointer at 0x34, 0x14 for
  *    CardBus): the pointer's reserved low two bits are masked off as the
  *    spec requires; a pointer < 0x40 ends the list; a revisited pointer
@@ -69,12 +70,20 @@
 #define PCI_HEADER_TYPE 0x0e
 #define  PCI_HEADER_MULTIFUNCTION 0x80
 #define PCI_BAR0 0x10
+#define PCI_ROM 0x30			/* expansion ROM BAR, type 0 */
 #define PCI_CAP_PTR 0x34
 #define PCI_CB_CAP_PTR 0x14		/* CardBus (header type 2) */
 /* Type 1 (PCI-to-PCI bridge) header, PCI-to-PCI Bridge Arch. Spec 1.2, 3.2. */
 #define PCI_PRIMARY_BUS 0x18
 #define PCI_SECONDARY_BUS 0x19
 #define PCI_SUBORDINATE_BUS 0x1a
+#define PCI_IO_BASE 0x1c		/* then I/O limit 0x1d; upper halves 0x30/0x32 */
+#define PCI_MEM_BASE 0x20		/* then memory limit 0x22 */
+#define PCI_PREF_BASE 0x24		/* then limit 0x26; upper 32 bits 0x28/0x2c */
+#define PCI_PREF_BASE_UPPER 0x28
+#define PCI_PREF_LIMIT_UPPER 0x2c
+#define PCI_IO_BASE_UPPER 0x30
+#define PCI_ROM_BRIDGE 0x38		/* expansion ROM BAR, type 1 */
 
 #define PCI_CAP_ID_MSI 0x05
 #define PCI_CAP_ID_EXP 0x10
@@ -125,6 +134,9 @@ struct pci_device {
 	 * is in its first slot and the next slot is PCI_BAR_NONE. */
 	uint8_t nr_bars;	/* BAR registers in this header type */
 	struct pci_bar bars[PCI_MAX_BARS];
+	/* Expansion ROM BAR (0x30; 0x38 in a bridge): bytes it decodes when
+	 * enabled, 0 when there is none (sized like the BARs, PCI 3.0 6.2.5.2). */
+	uint64_t rom_size;
 	uint8_t nr_caps;
 	struct pci_cap caps[PCI_MAX_CAPS];
 	uint8_t nr_ext_caps;

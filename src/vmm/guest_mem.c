@@ -1,10 +1,12 @@
 /* Guest virtual memory access (see guest_mem.h). Paging structures: AMD
- * APM vol. 2 5.3 (long mode), Intel SDM 3A 4.5. Only long mode with paging
- * is supported: that is where a guest program calls shoji from. */
+ * APM vol. 2 5.3 (long mode), Intel SDM 3A 4.5. Long mode with paging, or
+ * paging off (APM 5.1: linear == physical); legacy 32-bit and PAE paging are
+ * refused (E_UNSUPPORTED), never guessed at. */
 #include "lib/error.h"
 #include "lib/hal.h"
 #include "lib/string.h"
 #include "vmm/guest_mem.h"
+#include "vmm/protect.h"
 
 #define PTE_P (1ULL << 0)
 #define PTE_W (1ULL << 1)
@@ -15,45 +17,41 @@
 #define CR0_WP (1ULL << 16)
 #define CR4_LA57 (1ULL << 12)
 #define EFER_LMA (1ULL << 10)
-#define MAX_FORBIDDEN 4
 
-static struct {
-	paddr_t start, end;
-} forbidden[MAX_FORBIDDEN];
-static unsigned n_forbidden;
-
-void guest_mem_forbid(paddr_t start, paddr_t end)
+bool guest_phys_ok(paddr_t pa, uint64_t len, unsigned access)
 {
-	if (n_forbidden < MAX_FORBIDDEN) {
-		forbidden[n_forbidden].start = start;
-		forbidden[n_forbidden].end = end;
-		n_forbidden++;
+	if (!len || pa + len < pa)
+		return false;
+	for (unsigned i = 0; i < protect_count(); i++) {
+		const struct protected_range *r = protect_get(i);
+
+		if (r->space == PROTECT_SPACE_MEM && pa < r->end && r->start < pa + len &&
+		    ((r->forbids & access) || r->mmio))
+			return false;
 	}
+	return true;
 }
 
-static bool is_forbidden(paddr_t a)
-{
-	for (unsigned i = 0; i < n_forbidden; i++)
-		if (a >= forbidden[i].start && a < forbidden[i].end)
-			return true;
-	return false;
-}
-
-int guest_virt_to_phys(const struct guest_paging *p, uint64_t va, bool write, paddr_t *pa)
+int guest_translate(const struct guest_paging *p, uint64_t va, bool write, paddr_t *pa)
 {
 	int levels = (p->cr4 & CR4_LA57) ? 5 : 4;
 	paddr_t table = p->cr3 & PTE_ADDR;
 	bool wp = p->cr0 & CR0_WP;
 
-	if (!(p->cr0 & CR0_PG) || !(p->efer & EFER_LMA))
+	if (!(p->cr0 & CR0_PG)) {
+		*pa = va;	/* paging off: linear == physical */
+		return 0;
+	}
+	if (!(p->efer & EFER_LMA))
 		return E_UNSUPPORTED;
 	for (int level = levels; level >= 1; level--) {
 		unsigned shift = 12 + 9 * (level - 1);
+		paddr_t ea = table + ((va >> shift) & 511) * 8;
 		uint64_t e;
 
-		if (is_forbidden(table))
+		if (!guest_phys_ok(ea, 8, PROTECT_CPU_READ))
 			return E_FAULT;
-		e = ((const uint64_t *)hal_phys_to_virt(table))[(va >> shift) & 511];
+		e = *(const uint64_t *)hal_phys_to_virt(ea);
 		if (!(e & PTE_P))
 			return E_FAULT;
 		if (p->user && !(e & PTE_U))
@@ -64,31 +62,63 @@ int guest_virt_to_phys(const struct guest_paging *p, uint64_t va, bool write, pa
 			uint64_t mask = (1ULL << shift) - 1;
 
 			*pa = ((e & PTE_ADDR) & ~mask) | (va & mask);
-			return is_forbidden(*pa) ? E_FAULT : 0;
+			return 0;
 		}
 		table = e & PTE_ADDR;
 	}
 	return E_FAULT;
 }
 
+int guest_virt_to_phys(const struct guest_paging *p, uint64_t va, bool write, paddr_t *pa)
+{
+	int rc = guest_translate(p, va, write, pa);
+
+	if (rc)
+		return rc;
+	return guest_phys_ok(*pa, 1, write ? PROTECT_CPU_WRITE : PROTECT_CPU_READ) ? 0 : E_FAULT;
+}
+
+size_t guest_fetch(const struct guest_paging *p, uint64_t lin, uint8_t *buf, size_t max)
+{
+	size_t n = 0;
+
+	while (n < max) {
+		size_t chunk = MIN(max - n, PAGE_SIZE - ((lin + n) & (PAGE_SIZE - 1)));
+		paddr_t pa;
+
+		if (guest_translate(p, lin + n, false, &pa) ||
+		    !guest_phys_ok(pa, chunk, PROTECT_CPU_EXEC))
+			break;
+		memcpy(buf + n, hal_phys_to_virt(pa), chunk);
+		n += chunk;
+	}
+	return n;
+}
+
+/* Every page is translated and checked before any byte moves: a refused
+ * copy changes nothing. */
 static int copy(const struct guest_paging *p, uint64_t va, void *buf, size_t n, bool to_guest)
 {
-	uint8_t *b = buf;
+	for (int pass = 0; pass < 2; pass++) {
+		uint8_t *b = buf;
+		uint64_t at = va;
+		size_t left = n;
 
-	while (n) {
-		size_t chunk = MIN(n, PAGE_SIZE - (va & (PAGE_SIZE - 1)));
-		paddr_t pa;
-		int rc = guest_virt_to_phys(p, va, to_guest, &pa);
+		while (left) {
+			size_t chunk = MIN(left, PAGE_SIZE - (at & (PAGE_SIZE - 1)));
+			paddr_t pa;
+			int rc = guest_virt_to_phys(p, at, to_guest, &pa);
 
-		if (rc)
-			return rc;
-		if (to_guest)
-			memcpy(hal_phys_to_virt(pa), b, chunk);
-		else
-			memcpy(b, hal_phys_to_virt(pa), chunk);
-		va += chunk;
-		b += chunk;
-		n -= chunk;
+			if (rc)
+				return rc;
+			if (pass && to_guest)
+				memcpy(hal_phys_to_virt(pa), b, chunk);
+			else if (pass)
+				memcpy(b, hal_phys_to_virt(pa), chunk);
+			at += chunk;
+			b += chunk;
+			left -= chunk;
+		}
 	}
 	return 0;
 }

@@ -1,9 +1,14 @@
 /* Copying to and from the guest by its virtual addresses: a software walk
  * of the guest's own page tables (4-level long mode; 5-level when CR4.LA57),
- * the way the CPU would do it for a user or supervisor access. Guest-
- * physical == host-physical, but a guest address inside forbidden memory
- * (the hypervisor region) is refused: the guest cannot make shoji copy
- * into or out of itself. Portable (hal_phys_to_virt), unit-tested. */
+ * the way the CPU would do it for a user or supervisor access; with paging
+ * off (CR0.PG clear) linear == physical. Guest-physical == host-physical,
+ * but every physical address shoji touches for the guest (page-table
+ * entries, operands, instruction bytes) is checked against the protected-
+ * range registry (vmm/protect.h) whatever the paging mode: a range that
+ * forbids that kind of CPU access, or that an emulator owns (device
+ * registers, not memory), is refused, so the guest cannot make shoji read,
+ * write or fetch from the hypervisor, the IOMMU's registers or an emulated
+ * device's page. Portable (hal_phys_to_virt), unit-tested. */
 #ifndef SHOJI_VMM_GUEST_MEM_H
 #define SHOJI_VMM_GUEST_MEM_H
 
@@ -14,12 +19,27 @@ struct guest_paging {
 	bool user;	/* the access is made for CPL 3 */
 };
 
-/* Ranges no guest address may resolve to (set once at launch). */
-void guest_mem_forbid(paddr_t start, paddr_t end);
+/* Whether shoji may touch guest-physical [pa, pa + len) for the guest with
+ * `access` (PROTECT_CPU_READ, _WRITE or _EXEC): false when a protected range
+ * forbids it or is emulated. */
+bool guest_phys_ok(paddr_t pa, uint64_t len, unsigned access);
 
-/* Translates one guest-virtual address; E_FAULT when not mapped, not
- * writable (write), not user-accessible (user), or forbidden. */
+/* Translates one guest-linear address without checking where it lands
+ * (the MMIO emulator needs the address of the emulated page it faulted on;
+ * it never dereferences it). Page-table entries are read only where
+ * guest_phys_ok allows. E_FAULT when not mapped, not writable (write), not
+ * user-accessible (user) or a table is protected; E_UNSUPPORTED for legacy
+ * 32-bit or PAE paging outside long mode. */
+int guest_translate(const struct guest_paging *p, uint64_t va, bool write, paddr_t *pa);
+
+/* guest_translate, and E_FAULT when the result is not guest_phys_ok for a
+ * read (or a write). */
 int guest_virt_to_phys(const struct guest_paging *p, uint64_t va, bool write, paddr_t *pa);
+
+/* Fetches up to max instruction bytes at linear address lin (the caller adds
+ * CS.base): stops at the first byte whose page is not mapped or not
+ * guest_phys_ok for execution. Returns how many were fetched. */
+size_t guest_fetch(const struct guest_paging *p, uint64_t lin, uint8_t *buf, size_t max);
 
 int copy_to_guest(const struct guest_paging *p, uint64_t va, const void *src, size_t n);
 int copy_from_guest(const struct guest_paging *p, void *dst, uint64_t va, size_t n);

@@ -13,7 +13,7 @@
 #include "vmm/irq_log.h"
 #include "vmm/irq_policy.h"
 #include "vmm/msix_virt.h"
-#include "vmm/pci_guard.h"
+#include "vmm/protect.h"
 
 #define MSIX_CTRL_SIZE(c) (((c) & 0x7ff) + 1u)
 #define MSIX_CTRL_MASKALL 0x4000
@@ -200,8 +200,13 @@ static int setup(const struct pci_device *d, uint8_t cap)
 	}
 	f->table = d->bars[bir].addr + (tbl & ~7u);
 	rc = irq_remap_alloc(f->n, &src, f->name, &f->handle);
-	if (!rc && pci_guard_pin_bar(d->bdf, bir, "the BAR holds an MSI-X table shoji traps"))
-		rc = E_NOMEM;
+	/* The table pages: every CPU access traps here, and the BAR that holds
+	 * them is pinned (vmm/protect.h: the owner BAR stays where it is). */
+	if (!rc)
+		rc = protect_add_emulated(f->table & ~(paddr_t)(PAGE_SIZE - 1),
+					  ALIGN_UP(f->table + (uint64_t)f->n * ENTRY_SIZE, PAGE_SIZE),
+					  PROTECT_CPU | PROTECT_BAR, "msix-table", &msix_mmio_ops, f,
+					  d->bdf, (int)bir);
 	if (rc)
 		return rc;
 	/* Program the table with memory decoding on; restore the command. */

@@ -1,75 +1,55 @@
-/* PCI configuration write policy (see pci_guard.h). Register offsets: PCI
- * Local Bus Spec 3.0 6.1/6.2.5 and PCI-to-PCI Bridge Spec 1.2 3.2. */
+/* PCI configuration write policy (see pci_guard.h). Register layouts: PCI
+ * Local Bus Spec 3.0 6.1/6.2.2/6.2.5 (BARs, command, expansion ROM) and
+ * PCI-to-PCI Bridge Architecture Spec 1.2 3.2.5 (windows). */
 #include "lib/log.h"
 #include "platform/pci.h"
 #include "vmm/chipset_guard.h"
 #include "vmm/pci_guard.h"
+#include "vmm/protect.h"
 
-struct range {
-	paddr_t start, end;
-	const char *what;
-};
-
-static struct range ranges[PCI_GUARD_MAX_RANGES];
-static unsigned n_ranges;
 static uint64_t refusals;
-
-#define MAX_PINS 4
-static struct {
-	struct pci_bdf bdf;
-	unsigned bar;
-	uint32_t addr;		/* the address bits the BAR must keep */
-	const char *what;
-} pins[MAX_PINS];
-static unsigned n_pins;
 
 void pci_guard_reset(void)
 {
-	n_ranges = 0;
-	n_pins = 0;
 	refusals = 0;
-}
-
-int pci_guard_pin_bar(struct pci_bdf bdf, unsigned bar, const char *what)
-{
-	const struct pci_device *d = pci_find(bdf);
-
-	if (n_pins == MAX_PINS || bar > 5 || !d)
-		return -1;
-	pins[n_pins].bdf = bdf;
-	pins[n_pins].bar = bar;
-	pins[n_pins].addr = (uint32_t)d->bars[bar].addr & ~0xfu;
-	pins[n_pins].what = what;
-	n_pins++;
-	return 0;
-}
-
-/* A pinned BAR may be sized (all-ones) and written back to where it is;
- * nothing else. The register reads as the size mask between the two, so
- * the check is against the pinned address, not the current value. */
-static const char *pin_refuses(struct pci_bdf bdf, uint16_t reg, uint32_t nv)
-{
-	for (unsigned i = 0; i < n_pins; i++) {
-		if (!pci_bdf_eq(pins[i].bdf, bdf) || reg != PCI_BAR0 + 4 * pins[i].bar)
-			continue;
-		if ((nv | 0xf) == ~0u || (nv & ~0xfu) == pins[i].addr)
-			return NULL;
-		return pins[i].what;
-	}
-	return NULL;
-}
-
-int pci_guard_forbid(paddr_t start, paddr_t end, const char *what)
-{
-	if (n_ranges == PCI_GUARD_MAX_RANGES || end <= start)
-		return -1;
-	ranges[n_ranges++] = (struct range){ start, end, what };
-	return 0;
 }
 
 uint64_t pci_guard_refusals(void)
 {
 	return refusals;
+}
+
+/* The function's configuration as it will be after the write: the dword
+ * being written holds nv, every other dword is read live. A read that
+ * fails marks the view bad (the write is then refused: fail closed). */
+struct cfg_view {
+	struct pci_bdf bdf;
+	uint16_t reg;
+	uint32_t nv;
+	bool bad;
+};
+
+static uint32_t cfg32(struct cfg_view *v, uint16_t off)
+{
+	uint32_t x;
+
+	if (off == v->reg)
+		return v->nv;
+	if (pci_cfg_read32(v->bdf, off, &x)) {
+		v->bad = true;
+		return ~0u;
+	}
+	return x;
+}
+
+static uint16_t cfg16(struct cfg_view *v, uint16_t off)
+{
+	return (uint16_t)(cfg32(v, off & ~3u) >> ((off & 2) * 8));
+}
+
+static uint8_t cfg8(struct cfg_view *v, uint16_t off)
+{
+	return (uint8_t)(cfg32(v, off & ~3u) >> ((off & 3) * 8));
 }
 
 /* The dword after the write. */
@@ -81,14 +61,6 @@ static uint32_t merged(uint16_t off, int size, uint32_t value, uint32_t current)
 	return (current & ~mask) | ((value << shift) & mask);
 }
 
-static const struct range *forbidden(uint64_t base, uint64_t size)
-{
-	for (unsigned i = 0; i < n_ranges; i++)
-		if (base < ranges[i].end && ranges[i].start < base + size)
-			return &ranges[i];
-	return NULL;
-}
-
 static bool refuse(struct pci_bdf bdf, uint16_t off, uint32_t value, const char *why)
 {
 	refusals++;
@@ -97,40 +69,183 @@ static bool refuse(struct pci_bdf bdf, uint16_t off, uint32_t value, const char 
 	return false;
 }
 
-/* Checks a memory BAR register `reg` (or the expansion ROM) whose dword
- * is about to become nv: where would the device decode after the write? */
-static bool bar_allowed(const struct pci_device *d, struct pci_bdf bdf, uint16_t reg,
-			uint32_t nv, uint16_t off, uint32_t value, bool rom)
+/* The protected range [base, end) would decode over, or NULL. The BAR that
+ * owns an emulated range (bar = its index, -1 for ROMs and windows) does
+ * not collide with that range. */
+static const struct protected_range *collides(struct pci_bdf bdf, enum protect_space space,
+					      uint64_t base, uint64_t end, int bar)
 {
-	uint64_t base, size = PAGE_SIZE;
-	const struct range *r;
+	if (end <= base)
+		end = ~0ULL;	/* wrapped past the top: decodes up to it */
+	for (unsigned i = 0; i < protect_count(); i++) {
+		const struct protected_range *r = protect_get(i);
 
-	if (nv == ~0u || (!rom && (nv | 0xf) == ~0u))
-		return true;	/* sizing: the device answers with its size mask */
-	if (rom) {
-		/* Address in bits 31:11, bit 0 enables decode (PCI 3.0 6.2.5.2). */
-		if (!(nv & 1))
-			return true;
-		base = nv & ~0x7ffu;
-	} else {
-		unsigned i = (reg - PCI_BAR0) / 4;
-		const struct pci_bar *b = &d->bars[i];
-
-		if (i > 0 && d->bars[i - 1].type == PCI_BAR_MEM64) {	/* upper half */
-			b = &d->bars[i - 1];
-			base = ((uint64_t)nv << 32) | (b->addr & 0xfffffff0u);
-		} else if (b->type == PCI_BAR_MEM32 || b->type == PCI_BAR_MEM64) {
-			base = (b->addr & ~0xffffffffULL) | (nv & ~0xfu);
-		} else {
-			return true;	/* I/O space or unimplemented */
-		}
-		if (b->size)
-			size = b->size;
+		if (r->space != space || !(r->forbids & PROTECT_BAR) || base >= r->end ||
+		    r->start >= end)
+			continue;
+		if (bar >= 0 && r->owner_bar == bar && pci_bdf_eq(r->owner, bdf))
+			continue;
+		return r;
 	}
-	r = forbidden(base, size);
-	if (r)
-		return refuse(bdf, off, value, r->what);
-	return true;
+	return NULL;
+}
+
+/* ---- BARs ---- */
+
+/* The BAR owning an emulated range stays where it is: writing its own
+ * address back, or sizing it, is all the guest may do. */
+static const char *pin_refuses(struct pci_bdf bdf, const struct pci_device *d, uint16_t reg,
+			       uint32_t nv)
+{
+	for (unsigned i = 0; i < protect_count(); i++) {
+		const struct protected_range *r = protect_get(i);
+		uint16_t lo;
+
+		if (r->owner_bar < 0 || !pci_bdf_eq(r->owner, bdf))
+			continue;
+		lo = (uint16_t)(PCI_BAR0 + 4 * r->owner_bar);
+		if (reg == lo && (nv | 0xf) != ~0u && (nv & ~0xfu) != (uint32_t)r->owner_addr)
+			return r->what;
+		if (reg == lo + 4 && d->bars[r->owner_bar].type == PCI_BAR_MEM64 && nv != ~0u &&
+		    nv != (uint32_t)(r->owner_addr >> 32))
+			return r->what;
+	}
+	return NULL;
+}
+
+/* BAR i as the view has it: where it decodes, in which space. */
+static void bar_range(struct cfg_view *v, const struct pci_device *d, unsigned i,
+		      enum protect_space *space, uint64_t *base, uint64_t *end)
+{
+	const struct pci_bar *b = &d->bars[i];
+	uint16_t off = (uint16_t)(PCI_BAR0 + 4 * i);
+	uint64_t a = cfg32(v, off), size;
+
+	if (b->type == PCI_BAR_IO) {
+		size = b->size ? b->size : 4;
+		*space = PROTECT_SPACE_IO;
+		a &= ~3ULL;
+	} else {
+		size = b->size ? b->size : PAGE_SIZE;
+		*space = PROTECT_SPACE_MEM;
+		if (b->type == PCI_BAR_MEM64)
+			a |= (uint64_t)cfg32(v, (uint16_t)(off + 4)) << 32;
+		a &= ~0xfULL;
+	}
+	*base = a & ~(size - 1);	/* the bits below the size are read-only zero */
+	*end = *base + size;
+}
+
+/* A sizing write: the written half is all-ones (but for the type bits). */
+static bool sizing(const struct pci_bar *b, uint16_t reg, uint16_t lo, uint32_t nv)
+{
+	if (reg != lo)
+		return nv == ~0u;	/* upper half of a 64-bit BAR */
+	return (nv | (b->type == PCI_BAR_IO ? 3u : 0xfu)) == ~0u;
+}
+
+/* BARs touched by the write (all of them for a command write that enables
+ * their space). A BAR is checked whether or not it decodes now, except
+ * that sizing with decoding off passes: the register then holds its size
+ * mask, and the command write that turns decoding on checks it again. */
+static const char *bars_refuse(struct cfg_view *v, const struct pci_device *d, uint16_t reg)
+{
+	uint16_t cmd = cfg16(v, PCI_COMMAND);
+
+	for (unsigned i = 0; i < d->nr_bars; i++) {
+		const struct pci_bar *b = &d->bars[i];
+		uint16_t lo = (uint16_t)(PCI_BAR0 + 4 * i);
+		uint16_t hi = b->type == PCI_BAR_MEM64 ? (uint16_t)(lo + 4) : lo;
+		uint16_t enable = b->type == PCI_BAR_IO ? PCI_COMMAND_IO : PCI_COMMAND_MEMORY;
+		const struct protected_range *r;
+		enum protect_space space;
+		uint64_t base, end;
+
+		if (b->type == PCI_BAR_NONE)
+			continue;
+		if (reg == PCI_COMMAND ? !(cmd & enable) : (reg != lo && reg != hi))
+			continue;
+		if (reg != PCI_COMMAND && !(cmd & enable) && sizing(b, reg, lo, v->nv))
+			continue;
+		bar_range(v, d, i, &space, &base, &end);
+		r = collides(v->bdf, space, base, end, (int)i);
+		if (r)
+			return r->what;
+	}
+	return NULL;
+}
+
+/* ---- expansion ROM ---- */
+
+static const char *rom_refuses(struct cfg_view *v, const struct pci_device *d, uint16_t reg,
+			       uint16_t rom_off)
+{
+	uint32_t rom;
+	const struct protected_range *r;
+
+	if (reg != PCI_COMMAND && reg != rom_off)
+		return NULL;
+	rom = cfg32(v, rom_off);
+	if (!(rom & 1) || !d->rom_size)
+		return NULL;	/* not enabled (6.2.5.2: bit 0), or no ROM */
+	r = collides(v->bdf, PROTECT_SPACE_MEM, (rom & ~0x7ffu) & ~(d->rom_size - 1),
+		     ((rom & ~0x7ffu) & ~(d->rom_size - 1)) + d->rom_size, -1);
+	return r ? r->what : NULL;
+}
+
+/* ---- bridge windows (PCI-to-PCI Bridge 1.2, 3.2.5.6/3.2.5.8/3.2.5.9) ---- */
+
+static const char *window(struct cfg_view *v, enum protect_space space, uint64_t base,
+			  uint64_t limit)
+{
+	const struct protected_range *r;
+
+	if (base > limit)
+		return NULL;	/* base above limit: the window is closed */
+	r = collides(v->bdf, space, base, limit + 1, -1);
+	return r ? r->what : NULL;
+}
+
+static const char *windows_refuse(struct cfg_view *v, uint16_t reg)
+{
+	bool cmd = reg == PCI_COMMAND;
+	const char *why = NULL;
+
+	/* I/O: bits 7:4 are address 15:12; low nibble 1 = 32-bit, upper 16 bits
+	 * at 0x30 (base) and 0x32 (limit). */
+	if (cmd || reg == PCI_IO_BASE || reg == PCI_IO_BASE_UPPER) {
+		uint8_t b = cfg8(v, PCI_IO_BASE), l = cfg8(v, PCI_IO_BASE + 1);
+		bool io32 = (b & 0xf) == 1;
+		uint64_t base = (uint64_t)(b & 0xf0) << 8, limit = ((uint64_t)(l & 0xf0) << 8) | 0xfff;
+
+		if (io32) {
+			base |= (uint64_t)cfg16(v, PCI_IO_BASE_UPPER) << 16;
+			limit |= (uint64_t)cfg16(v, PCI_IO_BASE_UPPER + 2) << 16;
+		}
+		why = window(v, PROTECT_SPACE_IO, base, limit);
+	}
+	/* Memory: bits 15:4 are address 31:20, 1 MiB granular. */
+	if (!why && (cmd || reg == PCI_MEM_BASE)) {
+		uint32_t w = cfg32(v, PCI_MEM_BASE);
+
+		why = window(v, PROTECT_SPACE_MEM, (uint64_t)(w & 0xfff0) << 16,
+			     ((uint64_t)(w >> 16 & 0xfff0) << 16) | 0xfffff);
+	}
+	/* Prefetchable: the same, low nibble 1 = 64-bit with the upper halves
+	 * at 0x28 (base) and 0x2c (limit). */
+	if (!why && (cmd || reg == PCI_PREF_BASE || reg == PCI_PREF_BASE_UPPER ||
+		     reg == PCI_PREF_LIMIT_UPPER)) {
+		uint32_t w = cfg32(v, PCI_PREF_BASE);
+		uint64_t base = (uint64_t)(w & 0xfff0) << 16;
+		uint64_t limit = ((uint64_t)(w >> 16 & 0xfff0) << 16) | 0xfffff;
+
+		if ((w & 0xf) == 1) {
+			base |= (uint64_t)cfg32(v, PCI_PREF_BASE_UPPER) << 32;
+			limit |= (uint64_t)cfg32(v, PCI_PREF_LIMIT_UPPER) << 32;
+		}
+		why = window(v, PROTECT_SPACE_MEM, base, limit);
+	}
+	return why;
 }
 
 bool pci_guard_allows(struct pci_bdf bdf, uint16_t off, int size, uint32_t value,
@@ -138,7 +253,8 @@ bool pci_guard_allows(struct pci_bdf bdf, uint16_t off, int size, uint32_t value
 {
 	const struct pci_device *d = pci_find(bdf);
 	uint16_t reg = off & ~3u;
-	uint32_t nv = merged(off, size, value, current);
+	struct cfg_view v = { bdf, reg, merged(off, size, value, current), false };
+	const char *why;
 	uint8_t layout;
 
 	if (!d)
@@ -150,14 +266,17 @@ bool pci_guard_allows(struct pci_bdf bdf, uint16_t off, int size, uint32_t value
 	}
 	layout = d->header_type & 0x7f;
 	if (layout == 1 && reg == PCI_PRIMARY_BUS &&
-	    (nv & 0xffffff) != (current & 0xffffff))
+	    (v.nv & 0xffffff) != (current & 0xffffff))
 		return refuse(bdf, off, value,
 			      "bridge bus numbers are fixed (they key the IOMMU's context entries)");
-	if (pin_refuses(bdf, reg, nv))
-		return refuse(bdf, off, value, pin_refuses(bdf, reg, nv));
-	if (reg >= PCI_BAR0 && reg < PCI_BAR0 + 4u * d->nr_bars)
-		return bar_allowed(d, bdf, reg, nv, off, value, false);
-	if ((layout == 0 && reg == 0x30) || (layout == 1 && reg == 0x38))
-		return bar_allowed(d, bdf, reg, nv, off, value, true);
-	return true;
+	why = pin_refuses(bdf, d, reg, v.nv);
+	if (!why)
+		why = bars_refuse(&v, d, reg);
+	if (!why && layout <= 1)
+		why = rom_refuses(&v, d, reg, layout == 1 ? PCI_ROM_BRIDGE : PCI_ROM);
+	if (!why && layout == 1)
+		why = windows_refuse(&v, reg);
+	if (!why && v.bad)
+		why = "the function's configuration could not be read";
+	return why ? refuse(bdf, off, value, why) : true;
 }

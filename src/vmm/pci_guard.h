@@ -1,22 +1,33 @@
 /* The guest's writes to PCI configuration space: passed through, except
- * those that would defeat the IOMMU (one place decides):
+ * those that would defeat the IOMMU or the protected-range registry:
  *  - a bridge's primary/secondary/subordinate bus numbers: they define the
  *    requester ids the IOMMU's context entries are keyed by;
- *  - a memory BAR (or expansion ROM) placed over forbidden memory (the
- *    hypervisor region, the IOMMU's registers);
+ *  - any write after which an address decoder of the function would decode
+ *    over a range the registry marks PROTECT_BAR (vmm/protect.h): a memory
+ *    or I/O BAR (32- or 64-bit, either half written first, sizing writes of
+ *    all-ones included: the BAR then holds its size mask, an address too),
+ *    the expansion ROM BAR, a bridge's I/O, memory and prefetchable (64-bit)
+ *    windows. A decoder counts when it is enabled after the write: memory
+ *    or I/O space enable in the command register (PCI 3.0 6.2.2), the ROM's
+ *    own enable bit (6.2.5.2), a window's base <= limit (PCI-to-PCI Bridge
+ *    1.2, 3.2.5). So BARs may be moved and sized freely with decoding off
+ *    (as Linux does); the command write that turns decoding on is checked
+ *    against every BAR, ROM and window as they are then;
+ *  - a write that moves the BAR owning an emulated range (the intercepted
+ *    disk's registers): it is pinned where it is (sizing passes);
  *  - a chipset register that shapes the memory map or SMM (PCIEXBAR, PAM,
- *    SMRAM, RCBA, ...: the table in vmm/chipset_guard.c).
- * A refused write is dropped and logged; the guest reads the register back
- * unchanged, as if the device ignored it. BAR sizing (all-ones) passes. */
+ *    SMRAM, RCBA, ...: the table in vmm/chipset_guard.c), asked first.
+ * Everything is judged on the function's live configuration, read through
+ * platform/pci_cfg.h at the time of the write (never a boot-time copy);
+ * only BAR types and sizes, which the hardware fixes, come from
+ * enumeration. A refused write is dropped and logged; the guest reads the
+ * register back unchanged, as if the device ignored it. */
 #ifndef SHOJI_VMM_PCI_GUARD_H
 #define SHOJI_VMM_PCI_GUARD_H
 
 #include "platform/pci_cfg.h"
 
-#define PCI_GUARD_MAX_RANGES 8
-
 void pci_guard_reset(void);
-int pci_guard_forbid(paddr_t start, paddr_t end, const char *what);
 
 /* Whether the guest may write `size` bytes (1, 2, 4) of `value` at config
  * offset `off` of bdf; `current` is the dword at (off & ~3) as it is now. */
@@ -24,9 +35,5 @@ bool pci_guard_allows(struct pci_bdf bdf, uint16_t off, int size, uint32_t value
 		      uint32_t current);
 
 uint64_t pci_guard_refusals(void);
-
-/* The BAR (index 0-5) of a device shoji emulates stays where it is: any
- * write that would move it is refused (sizing passes). */
-int pci_guard_pin_bar(struct pci_bdf bdf, unsigned bar, const char *what);
 
 #endif

@@ -16,6 +16,7 @@
 #include "vmm/cpu_state_check.h"
 #include "vmm/guest_mem.h"
 #include "vmm/pci_guard.h"
+#include "vmm/protect.h"
 #include "vmm/pvh.h"
 #include "vmm/vcpu.h"
 
@@ -296,14 +297,16 @@ static int pci_setup(void **state)
 	assert_int_equal(pci_add_ecam(0, ECAM_BASE, 0, 0), 0);
 	assert_true(pci_enumerate() >= 2);
 	pci_guard_reset();
-	assert_int_equal(pci_guard_forbid(0x3be00000, 0x3fe00000, "hypervisor-region"), 0);
-	assert_int_equal(pci_guard_forbid(0xfed90000, 0xfed91000, "iommu-registers"), 0);
+	protect_reset();
+	assert_int_equal(protect_add(0x3be00000, 0x3fe00000, PROTECT_ALL, "hypervisor-region"), 0);
+	assert_int_equal(protect_add(0xfed90000, 0xfed91000, PROTECT_ALL, "iommu-registers"), 0);
 	host_log_clear();
 	return 0;
 }
 
 static int pci_teardown(void **state)
 {
+	protect_reset();
 	host_mmio = NULL;
 	pci_cfg_reset();
 	return 0;
@@ -394,10 +397,19 @@ static void test_guest_walk_and_copy(void **state)
 	assert_int_equal(guest_virt_to_phys(&pg, va + 4096, true, &pa), E_FAULT); /* CR0.WP */
 	assert_int_equal(guest_virt_to_phys(&pg, va + 3 * 4096, false, &pa), E_FAULT); /* absent */
 	/* The hypervisor's memory is never a target, whatever the tables say. */
-	guest_mem_forbid((uintptr_t)data + 4096, (uintptr_t)data + 8192);
+	assert_int_equal(protect_add((uintptr_t)data + 4096, (uintptr_t)data + 8192, PROTECT_ALL,
+				     "hypervisor-region"), 0);
 	assert_int_equal(guest_virt_to_phys(&pg, va + 4096, false, &pa), E_FAULT);
+	/* Paging off: linear == physical, and still checked (vmm/protect.h). */
 	pg.cr0 = 0;
+	assert_int_equal(guest_virt_to_phys(&pg, (uintptr_t)data + 8, false, &pa), 0);
+	assert_int_equal(pa, (uintptr_t)data + 8);
+	assert_int_equal(guest_virt_to_phys(&pg, (uintptr_t)data + 4096, false, &pa), E_FAULT);
+	/* Legacy (non-long-mode) paging is not walked. */
+	pg.cr0 = 1ULL << 31;
+	pg.efer = 0;
 	assert_int_equal(guest_virt_to_phys(&pg, va, false, &pa), E_UNSUPPORTED);
+	protect_reset();
 }
 
 int main(void)

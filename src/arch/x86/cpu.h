@@ -120,9 +120,11 @@ static inline bool cpu_rdrand64(uint64_t *out)
 }
 
 #define MSR_EFER 0xC0000080
+#define EFER_NXE (1ULL << 11)	/* APM 2 3.1.7: no-execute enable */
 
 /* CPUID feature bits shoji checks (Intel SDM 2A CPUID; AMD APM 3 E.3). */
 #define CPUID_80000001_EDX_PDPE1GB (1u << 26)
+#define CPUID_80000001_EDX_NX (1u << 20)
 #define CPUID_1_EDX_TSC (1u << 4)
 #define CPUID_1_EDX_CLFLUSH (1u << 19)
 

@@ -17,10 +17,9 @@
 #define NPT_TABLE (PTE_P | PTE_W | PTE_U)
 #define NPT_LEAF_RW (PTE_P | PTE_W | PTE_U)
 #define NPT_LEAF_RO (PTE_P | PTE_U)
+#define PTE_NX (1ULL << 63)
 
 static paddr_t root;
-static struct npt_hole holes[NPT_MAX_HOLES];
-static unsigned n_holes;
 static paddr_t zero_page, sink_page;
 static uint64_t touches, tables;
 static bool big_pages;
@@ -40,38 +39,77 @@ static paddr_t new_table(void)
 	return hal_virt_to_phys(p);
 }
 
+/* A range the nested tables must not map plainly: an emulator's, or one
+ * that forbids any CPU access. */
+static bool shapes_npt(const struct protected_range *r)
+{
+	return r->space == PROTECT_SPACE_MEM && (r->mmio || (r->forbids & PROTECT_CPU));
+}
+
 static bool hits_hole(uint64_t start, uint64_t end)
 {
-	for (unsigned i = 0; i < n_holes; i++)
-		if (start < holes[i].end && holes[i].start < end)
+	for (unsigned i = 0; i < protect_count(); i++) {
+		const struct protected_range *r = protect_get(i);
+
+		if (shapes_npt(r) && start < r->end && r->start < end)
 			return true;
+	}
 	return false;
 }
 
-/* A span that lies wholly inside one read-only passthrough hole and meets
- * no other hole can be one read-only leaf (a large page when it is 2 MiB
- * or 1 GiB, e.g. an ECAM window). */
-static bool all_read_only(uint64_t start, uint64_t end)
+static const struct protected_range *hole_at(paddr_t a)
 {
-	bool inside = false;
+	for (unsigned i = 0; i < protect_count(); i++) {
+		const struct protected_range *r = protect_get(i);
 
-	for (unsigned i = 0; i < n_holes; i++) {
-		if (!(start < holes[i].end && holes[i].start < end))
-			continue;
-		if (!holes[i].mmio || !holes[i].reads_pass || start < holes[i].start ||
-		    end > holes[i].end)
-			return false;
-		inside = true;
+		if (shapes_npt(r) && a >= r->start && a < r->end)
+			return r;
 	}
-	return inside;
+	return NULL;
 }
 
-static const struct npt_hole *hole_at(paddr_t a)
+/* The leaf bits for what range r allows the CPU (r may be NULL): not
+ * present when reads are forbidden (stand-ins or the emulator take over),
+ * otherwise the real page, read-only and/or NX as r says. Emulated ranges
+ * always forbid writes (they would reach the device unchecked). */
+static uint64_t leaf_bits(const struct protected_range *r)
 {
-	for (unsigned i = 0; i < n_holes; i++)
-		if (a >= holes[i].start && a < holes[i].end)
-			return &holes[i];
-	return NULL;
+	unsigned f;
+
+	if (!r)
+		return NPT_LEAF_RW;
+	f = r->forbids | (r->mmio ? PROTECT_CPU_WRITE : 0);
+	if (f & PROTECT_CPU_READ)
+		return 0;
+	return ((f & PROTECT_CPU_WRITE) ? NPT_LEAF_RO : NPT_LEAF_RW) |
+	       ((f & PROTECT_CPU_EXEC) ? PTE_NX : 0);
+}
+
+/* Whether [start, end) lies wholly inside one range that maps the real
+ * pages (reads allowed) and meets no other: it can then be one large leaf
+ * with that range's bits (e.g. a read-only ECAM window). */
+static const struct protected_range *sole_mapped_range(uint64_t start, uint64_t end)
+{
+	const struct protected_range *only = NULL;
+
+	for (unsigned i = 0; i < protect_count(); i++) {
+		const struct protected_range *r = protect_get(i);
+
+		if (!shapes_npt(r) || !(start < r->end && r->start < end))
+			continue;
+		if (only || start < r->start || end > r->end || !leaf_bits(r))
+			return NULL;
+		only = r;
+	}
+	return only;
+}
+
+/* The 4 KiB leaf for page a. */
+static uint64_t leaf(paddr_t a)
+{
+	uint64_t bits = leaf_bits(hole_at(a));
+
+	return bits ? a | bits : 0;
 }
 
 /* Fills one table at `level` (4 = PML4 .. 1 = PT) covering [base, ...). */
@@ -87,17 +125,18 @@ static int fill(paddr_t t, int level, uint64_t base, uint64_t top)
 		if (a >= top)
 			break;
 		if (level == 1) {
-			*e = !hits_hole(a, a + span) ? (a | NPT_LEAF_RW)
-			     : all_read_only(a, a + span) ? (a | NPT_LEAF_RO) : 0;
+			*e = leaf(a);
 			continue;
 		}
 		if ((level == 2 || (level == 3 && big_pages)) && a + span <= top) {
+			const struct protected_range *r = sole_mapped_range(a, a + span);
+
 			if (!hits_hole(a, a + span)) {
 				*e = a | NPT_LEAF_RW | PTE_PS;
 				continue;
 			}
-			if (all_read_only(a, a + span)) {
-				*e = a | NPT_LEAF_RO | PTE_PS;
+			if (r) {
+				*e = a | leaf_bits(r) | PTE_PS;
 				continue;
 			}
 		}
@@ -111,24 +150,27 @@ static int fill(paddr_t t, int level, uint64_t base, uint64_t top)
 	return 0;
 }
 
-paddr_t npt_build(uint64_t top, const struct npt_hole *h, unsigned n)
+paddr_t npt_build(uint64_t top)
 {
 	void *z = hal_page_alloc(), *s = hal_page_alloc();
 
-	if (n > NPT_MAX_HOLES || !z || !s)
+	if (!z || !s)
 		return 0;
-	memcpy(holes, h, n * sizeof(*h));
-	n_holes = n;
 	zero_page = hal_virt_to_phys(z);
 	sink_page = hal_virt_to_phys(s);
 	big_pages = cpuid(0x80000001, 0).edx & CPUID_80000001_EDX_PDPE1GB;
 	root = new_table();
 	if (!root || fill(root, 4, 0, top))
 		return 0;
-	for (unsigned i = 0; i < n; i++)
-		log_info("npt hole %s 0x%llx-0x%llx traps=%s", h[i].what,
-			 (unsigned long long)h[i].start, (unsigned long long)h[i].end,
-			 !h[i].mmio ? "none(forbidden)" : h[i].reads_pass ? "writes" : "reads,writes");
+	for (unsigned i = 0; i < protect_count(); i++) {
+		const struct protected_range *r = protect_get(i);
+
+		if (shapes_npt(r))
+			log_info("npt hole %s 0x%llx-0x%llx traps=%s", r->what,
+				 (unsigned long long)r->start, (unsigned long long)r->end,
+				 !r->mmio ? "none(forbidden)"
+				 : (r->forbids & PROTECT_CPU_READ) ? "reads,writes" : "writes");
+	}
 	log_info("npt root=0x%llx top=0x%llx table_pages=%llu page=%s", (unsigned long long)root,
 		 (unsigned long long)top, (unsigned long long)tables, big_pages ? "1G" : "2M");
 	return root;
@@ -149,31 +191,36 @@ static uint64_t *pte_of(paddr_t gpa)
 	return &tbl(t)[(gpa >> 12) & 511];
 }
 
-const struct npt_hole *npt_mmio_hole(paddr_t gpa)
+const struct protected_range *npt_mmio_hole(paddr_t gpa)
 {
-	const struct npt_hole *h = hole_at(gpa);
+	const struct protected_range *h = hole_at(gpa);
 
 	return h && h->mmio ? h : NULL;
 }
 
-bool npt_handle_fault(paddr_t gpa, uint64_t error_code)
+enum npt_fault npt_handle_fault(paddr_t gpa, uint64_t error_code)
 {
-	const struct npt_hole *h = hole_at(gpa);
+	const struct protected_range *h = hole_at(gpa);
 	uint64_t *pte = pte_of(gpa);
-	bool write = error_code & 2;
+	bool write = error_code & NPF_WRITE;
 
 	if (!h || !pte || h->mmio)
-		return false;
+		return NPT_FAULT_UNEXPECTED;
+	if (error_code & NPF_FETCH) {
+		log_error("npt guest instruction fetch from %s at gpa=0x%llx: refused (stand-in "
+			  "pages are not executable)", h->what, (unsigned long long)gpa);
+		return NPT_FAULT_EXEC;
+	}
 	touches++;
 	log_warn("npt guest %s of %s at gpa=0x%llx: %s", write ? "write" : "read", h->what,
 		 (unsigned long long)gpa,
 		 write ? "sent to a sink page" : "reads as zeros");
 	/* Writes go to the sink (readable too: the guest reads back its own
 	 * bytes, never the hypervisor's); reads get the read-only zero page
-	 * until the first write. Only whole-TLB flushes exist on TCG's SVM
-	 * (no flush-by-ASID): the caller sets TLB_CONTROL. */
-	*pte = write ? (sink_page | NPT_LEAF_RW) : (zero_page | NPT_LEAF_RO);
-	return true;
+	 * until the first write. Neither is executable. Only whole-TLB flushes
+	 * exist on TCG's SVM (no flush-by-ASID): the caller sets TLB_CONTROL. */
+	*pte = write ? (sink_page | NPT_LEAF_RW | PTE_NX) : (zero_page | NPT_LEAF_RO | PTE_NX);
+	return NPT_FAULT_HANDLED;
 }
 
 uint64_t npt_hole_touches(void)

@@ -11,7 +11,7 @@
 #include "arch/x86/vmx.h"
 #include "arch/x86/svm_vcpu.h"
 #include "arch/x86/trap.h"
-#include "core/stop.h"
+#include "arch/x86/stop.h"
 #include "iommu/iommu.h"
 #include "lib/error.h"
 #include "lib/hal.h"
@@ -27,7 +27,6 @@
 #include "vmm/cpu_state_check.h"
 #include "vmm/mmio_emul.h"
 #include "vmm/power.h"
-#include "vmm/vmmcall.h"
 #include "vmm/x86_decode.h"
 
 #define IOPM_PAGES 3
@@ -43,10 +42,16 @@ static bool flush_tlb;
 static struct svm_stats stats;
 static uint32_t pci_cf8;	/* the guest's CONFIG_ADDRESS */
 static void (*exit_hook)(void);
+static vmmcall_handler vmmcall_hook;
 
 void svm_set_exit_hook(void (*hook)(void))
 {
 	exit_hook = hook;
+}
+
+void svm_set_vmmcall_handler(vmmcall_handler h)
+{
+	vmmcall_hook = h;
 }
 
 const struct svm_stats *svm_stats(void)
@@ -83,6 +88,11 @@ int svm_init(void)
 		log_error("svm: this CPU has no nested paging");
 		return E_UNSUPPORTED;
 	}
+	if (!(ext.edx & CPUID_80000001_EDX_NX)) {
+		log_error("svm: this CPU has no NX: stand-in pages for protected memory could "
+			  "not be made non-executable");
+		return E_UNSUPPORTED;
+	}
 	if (rdmsr(MSR_VM_CR) & VM_CR_SVMDIS) {
 		log_error("svm: SVM is disabled by firmware (VM_CR.SVMDIS)");
 		return E_UNSUPPORTED;
@@ -90,7 +100,9 @@ int svm_init(void)
 	if (!zalloc_pages(1, &hsave) || !(vmcb = zalloc_pages(1, &vmcb_pa)) ||
 	    !zalloc_pages(1, &host_save_pa))
 		return E_NOMEM;
-	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
+	/* NXE: nested walks use the host's paging mode, so NX in the nested
+	 * tables counts only with it (APM 15.25.5). */
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME | EFER_NXE);
 	wrmsr(MSR_VM_HSAVE_PA, hsave);
 	log_info("svm enabled asid=%u vmcb=0x%llx", GUEST_ASID, (unsigned long long)vmcb_pa);
 	return 0;
@@ -264,6 +276,11 @@ static const char *check_vmcb(void)
 static void inject_gp(void)
 {
 	vmcb->ctl.event_inj = SVM_EVTINJ_VALID | SVM_EVTINJ_TYPE_EXCP | SVM_EVTINJ_ERR_VALID | 13;
+}
+
+static void inject_ud(void)
+{
+	vmcb->ctl.event_inj = SVM_EVTINJ_VALID | SVM_EVTINJ_TYPE_EXCP | 6;
 }
 
 static void skip(unsigned len)
@@ -490,8 +507,12 @@ static void handle_vmmcall(void)
 	struct vcpu_regs r;
 	struct guest_paging pg = paging();
 
+	if (!vmmcall_hook) {
+		inject_ud();	/* nobody answers: as on a CPU without it */
+		return;
+	}
 	regs_out(&r);
-	vmmcall_dispatch(&r, &pg);
+	vmmcall_hook(&r, &pg);
 	regs_in(&r);
 	skip(3);	/* 0f 01 d9 */
 }
@@ -522,31 +543,19 @@ static void handle_nmi(void)
 }
 
 /* Fetches up to 15 instruction bytes at CS:RIP (fewer when the next page
- * is not mapped). Returns how many. */
+ * is not mapped, or is protected: vmm/guest_mem.h checks every byte against
+ * the registry, paging on or off). Returns how many. */
 static size_t fetch_insn(uint8_t *buf)
 {
 	struct guest_paging pg = paging();
-	uint64_t lin = vmcb->save.cs.base + vmcb->save.rip;
-	size_t n = 0;
 
-	while (n < X86_MAX_INSN_LEN) {
-		size_t chunk = MIN(X86_MAX_INSN_LEN - n, PAGE_SIZE - ((lin + n) & (PAGE_SIZE - 1)));
-		paddr_t pa;
-
-		if (!(pg.cr0 & (1ULL << 31)))
-			pa = lin + n;	/* paging off: linear == physical */
-		else if (guest_virt_to_phys(&pg, lin + n, false, &pa))
-			break;
-		memcpy(buf + n, hal_phys_to_virt(pa), chunk);
-		n += chunk;
-	}
-	return n;
+	return guest_fetch(&pg, vmcb->save.cs.base + vmcb->save.rip, buf, X86_MAX_INSN_LEN);
 }
 
 /* An access to a device shoji emulates (e.g. the intercepted AHCI
  * controller): decode the instruction (no decode assists on TCG), check it
  * is the access that faulted, emulate it through the device's callbacks. */
-static void handle_mmio(const struct npt_hole *h, paddr_t gpa)
+static void handle_mmio(const struct protected_range *h, paddr_t gpa)
 {
 	struct x86_insn insn;
 	struct vcpu_regs r;
@@ -570,7 +579,7 @@ static void handle_mmio(const struct npt_hole *h, paddr_t gpa)
 	else if (insn.mem.seg == X86_SEG_GS)
 		seg_base = s->gs.base;
 	lin = x86_linear_addr(&insn, &r, rip, seg_base);
-	if (((pg.cr0 & (1ULL << 31)) ? guest_virt_to_phys(&pg, lin, false, &pa) : (pa = lin, 0)) ||
+	if (guest_translate(&pg, lin, insn.access != X86_ACCESS_READ, &pa) ||
 	    (pa >> 12) != (gpa >> 12)) {
 		mmio_explain(&insn, "the instruction's operand is not the faulting address", why,
 			     sizeof(why));
@@ -618,9 +627,15 @@ static void handle_npf(void)
 {
 	paddr_t gpa = vmcb->ctl.exit_info2;
 	bool write = vmcb->ctl.exit_info1 & 2;	/* #PF error code W (APM 15.25.6) */
-	const struct npt_hole *h = npt_mmio_hole(gpa);
+	const struct protected_range *h = npt_mmio_hole(gpa);
 
 	stats.npf++;
+	if (h && (vmcb->ctl.exit_info1 & NPF_FETCH)) {
+		log_error("npt guest instruction fetch from %s at gpa=0x%llx: refused (device "
+			  "registers are not executable)", h->what, (unsigned long long)gpa);
+		log_guest_state("instruction fetch from an emulated device");
+		shoji_stop(STOP_FAILURE);
+	}
 	if (h) {
 		stats.mmio++;
 		if (!write)
@@ -643,11 +658,17 @@ static void handle_npf(void)
 		return;
 	}
 	stats.npf_forbidden++;
-	if (!npt_handle_fault(gpa, vmcb->ctl.exit_info1)) {
+	switch (npt_handle_fault(gpa, vmcb->ctl.exit_info1)) {
+	case NPT_FAULT_HANDLED:
+		flush_tlb = true;
+		break;
+	case NPT_FAULT_EXEC:
+		log_guest_state("instruction fetch from protected memory");
+		shoji_stop(STOP_FAILURE);
+	case NPT_FAULT_UNEXPECTED:
 		log_guest_state("nested page fault outside the guest's memory");
 		shoji_stop(STOP_FAILURE);
 	}
-	flush_tlb = true;
 }
 
 static void handle_exit(void)
@@ -689,7 +710,7 @@ static void handle_exit(void)
 	case SVM_EXIT_CLGI:
 	case SVM_EXIT_SKINIT:
 		/* SVM does not exist for the guest (CPUID says so): #UD. */
-		vmcb->ctl.event_inj = SVM_EVTINJ_VALID | SVM_EVTINJ_TYPE_EXCP | 6;
+		inject_ud();
 		break;
 	case SVM_EXIT_INVD:
 		__asm__ volatile("wbinvd");	/* never drop dirty lines the hypervisor owns */

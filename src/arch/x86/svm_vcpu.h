@@ -5,6 +5,8 @@
 #include "lib/types.h"
 #include "platform/palloc.h"
 #include "vmm/apic_guard.h"
+#include "vmm/guest_mem.h"
+#include "vmm/vcpu.h"
 
 struct svm_entry {
 	uint32_t rip;	/* 32-bit protected-mode entry */
@@ -33,5 +35,10 @@ NORETURN void svm_run(void);
 const struct svm_stats *svm_stats(void);
 /* Called after every exit has been handled (device polling). */
 void svm_set_exit_hook(void (*hook)(void));
+/* Answers the guest's VMMCALLs (registers in and out, its paging for
+ * buffers); without one VMMCALL raises #UD. Set by core, so that the
+ * back-end calls no core code directly. */
+typedef void (*vmmcall_handler)(struct vcpu_regs *r, const struct guest_paging *pg);
+void svm_set_vmmcall_handler(vmmcall_handler h);
 
 #endif

@@ -6,7 +6,7 @@
 
 #include "arch/x86/cpu.h"
 #include "arch/x86/trap.h"
-#include "core/stop.h"
+#include "arch/x86/stop.h"
 #include "lib/log.h"
 
 struct idt_entry {

@@ -1,5 +1,5 @@
 #include "arch/x86/cpu.h"
-#include "core/stop.h"
+#include "arch/x86/stop.h"
 #include "crypto/secrets.h"
 #include "lib/log.h"
 

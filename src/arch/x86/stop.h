@@ -1,6 +1,6 @@
 /* How shoji stops when it has nothing more to run or hit a fatal error. */
-#ifndef SHOJI_CORE_STOP_H
-#define SHOJI_CORE_STOP_H
+#ifndef SHOJI_ARCH_X86_STOP_H
+#define SHOJI_ARCH_X86_STOP_H
 
 #include "lib/types.h"
 #include "platform/options.h"
