@@ -139,6 +139,9 @@ static int virtualise_interrupts(const struct guest_platform *p)
 	return 0;
 }
 
+/* The CPU back-end: SVM is the only one so far (VT-x: issue 16). */
+static const struct vcpu_backend *const cpu = &svm_backend;
+
 int guest_launch(const struct guest_platform *p)
 {
 	struct boot_info *bi = p->bi;
@@ -155,7 +158,7 @@ int guest_launch(const struct guest_platform *p)
 	km = (struct boot_module *)k.m;
 	if (find_module(bi, "initrd", &ird))
 		im = (struct boot_module *)ird.m;
-	rc = svm_init();
+	rc = cpu->init();
 	if (rc)
 		return rc;
 	rc = pvh_parse(hal_phys_to_virt(km->start), km->end - km->start, &img);
@@ -219,14 +222,14 @@ int guest_launch(const struct guest_platform *p)
 	}
 	protect_seal(PROTECT_CPU);
 	protect_log();
-	ncr3 = npt_build(MAX(memmap_top(&bi->mem), GiB(4)));
+	ncr3 = cpu->build_nested(MAX(memmap_top(&bi->mem), GiB(4)));
 	if (!ncr3)
 		return E_NOMEM;
-	rc = svm_setup_guest(ncr3, &(struct svm_entry){ img.entry, (uint32_t)PVH_INFO_PA });
+	rc = cpu->setup(ncr3, &(struct vcpu_entry){ img.entry, (uint32_t)PVH_INFO_PA });
 	if (rc)
 		return rc;
 	iommu_fault_events_to_nmi(cpuid(1, 0).ebx >> 24);
-	svm_set_exit_hook(p->on_exit);
-	svm_set_vmmcall_handler(vmmcall_dispatch);
-	svm_run();
+	cpu->set_exit_hook(p->on_exit);
+	cpu->set_vmmcall_handler(vmmcall_dispatch);
+	cpu->run();
 }

@@ -11,7 +11,7 @@
  * never from the fault log alone; the fault is checked separately. */
 #include "core/selftest_dma.h"
 #include "iommu/iommu.h"
-#include "iommu/vtd_fault.h"
+#include "iommu/fault.h"
 #include "lib/deadline.h"
 #include "lib/error.h"
 #include "lib/hal.h"

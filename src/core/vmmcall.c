@@ -5,9 +5,9 @@
 #include "core/disk.h"
 #include "core/status.h"
 #include "iommu/iommu.h"
+#include "iommu/fault.h"
 #include "iommu/irq_remap.h"
 #include "vmm/irq_log.h"
-#include "iommu/vtd_fault.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "vmm/apic_guard.h"
@@ -98,7 +98,7 @@ static size_t faults_text(void)
 			"seq=%llu unit=%u sid=%02x:%02x.%x addr=0x%llx type=%s reason=0x%02x (%s)\n",
 			(unsigned long long)e.seq, e.unit, e.f.sid >> 8, (e.f.sid >> 3) & 0x1f,
 			e.f.sid & 7, (unsigned long long)e.f.addr, e.f.is_read ? "read" : "write",
-			e.f.reason, vtd_fault_reason_str(e.f.reason));
+			e.f.reason, e.f.why);
 	}
 	return MIN(n, TEXT_MAX - 1);
 }

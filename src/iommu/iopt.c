@@ -14,29 +14,79 @@
 #include "lib/hal.h"
 #include "lib/string.h"
 
-/* Second-level paging entry bits (VT-d 9.8). */
+#define ENTRIES		512u
+#define LEVEL_SHIFT(l)	(PAGE_SHIFT + 9u * ((l) - 1u))
+#define LEVEL_SIZE(l)	(1ULL << LEVEL_SHIFT(l))
+
+/* ---- the VT-d second-level entry format (VT-d 9.8) ---- */
+
 #define SL_R		(1ULL << 0)
 #define SL_W		(1ULL << 1)
 #define SL_PS		(1ULL << 7)	/* level 2/3: the entry is a 2 MiB/1 GiB leaf */
 #define SL_ADDR		0x000ffffffffff000ULL	/* bits 51:12 */
 
-#define ENTRIES		512u
-#define LEVEL_SHIFT(l)	(PAGE_SHIFT + 9u * ((l) - 1u))
-#define LEVEL_SIZE(l)	(1ULL << LEVEL_SHIFT(l))
+static uint64_t sl_perm_bits(unsigned perm)
+{
+	return ((perm & IOPT_READ) ? SL_R : 0) | ((perm & IOPT_WRITE) ? SL_W : 0);
+}
 
-static inline bool present(uint64_t e)
+static uint64_t sl_leaf(paddr_t pa, unsigned level, unsigned perm)
+{
+	return pa | sl_perm_bits(perm) | (level > 1 ? SL_PS : 0);
+}
+
+/* Non-leaf entries carry R|W: the leaf alone decides. */
+static uint64_t sl_table(paddr_t pa, unsigned level)
+{
+	(void)level;
+	return pa | SL_R | SL_W;
+}
+
+static bool sl_present(uint64_t e)
 {
 	return (e & (SL_R | SL_W)) != 0;
 }
 
-static inline bool is_leaf(uint64_t e, unsigned level)
+static bool sl_is_leaf(uint64_t e, unsigned level)
 {
 	return level == 1 || (e & SL_PS);
 }
 
-static inline uint64_t *table_at(uint64_t e)
+static paddr_t sl_addr(uint64_t e)
 {
-	return hal_phys_to_virt(e & SL_ADDR);
+	return e & SL_ADDR;
+}
+
+static unsigned sl_perm(uint64_t e)
+{
+	return ((e & SL_R) ? IOPT_READ : 0) | ((e & SL_W) ? IOPT_WRITE : 0);
+}
+
+const struct iopt_format iopt_format_vtd = {
+	.name = "vtd-second-level",
+	.leaf = sl_leaf,
+	.table = sl_table,
+	.present = sl_present,
+	.is_leaf = sl_is_leaf,
+	.addr = sl_addr,
+	.perm = sl_perm,
+};
+
+/* ---- entries, through the table's format ---- */
+
+static inline bool present(const struct iopt_format *f, uint64_t e)
+{
+	return f->present(e);
+}
+
+static inline bool is_leaf(const struct iopt_format *f, uint64_t e, unsigned level)
+{
+	return f->is_leaf(e, level);
+}
+
+static inline uint64_t *table_at(const struct iopt_format *f, uint64_t e)
+{
+	return hal_phys_to_virt(f->addr(e));
 }
 
 static inline uint64_t *root_table(const struct iopt *pt)
@@ -57,7 +107,8 @@ static inline void set_entry(uint64_t *slot, uint64_t v)
 struct req {
 	uint64_t start, end;		/* IOVA range [start, end) */
 	uint64_t delta;			/* pa = iova + delta (mod 2^64) */
-	uint64_t bits;			/* R/W bits of the leaves */
+	unsigned perm;			/* IOPT_READ/IOPT_WRITE of the leaves */
+	const struct iopt_format *fmt;	/* the tables' entry format */
 	const struct iopt_hole *holes;	/* sorted, non-overlapping, non-empty */
 	unsigned n_holes;
 };
@@ -105,9 +156,10 @@ static inline bool leaf_ok(const struct iopt *pt, unsigned level, uint64_t s,
 	return level <= pt->max_page_level && IS_ALIGNED(s + r->delta, LEVEL_SIZE(level));
 }
 
-static inline uint64_t leaf_entry(uint64_t pa, unsigned level, uint64_t bits)
+static inline uint64_t leaf_entry(const struct iopt_format *f, uint64_t pa, unsigned level,
+				  unsigned perm)
 {
-	return pa | bits | (level > 1 ? SL_PS : 0);
+	return f->leaf(pa, level, perm);
 }
 
 /* ---- the stash: pages allocated before any write ---- */
@@ -203,9 +255,11 @@ static void flush_table(const struct iopt *pt, const uint64_t *table)
 		hal_cache_flush(table, PAGE_SIZE);
 }
 
-static inline uint64_t table_entry(const uint64_t *table)
+/* The entry at `level` pointing to the table one level down. */
+static inline uint64_t table_entry(const struct iopt_format *f, const uint64_t *table,
+				   unsigned level)
 {
-	return hal_virt_to_phys(table) | SL_R | SL_W;
+	return f->table(hal_virt_to_phys(table), level);
 }
 
 /* ---- map ---- */
@@ -222,10 +276,10 @@ static int plan_map(const struct iopt *pt, const uint64_t *table, unsigned level
 
 		if (c == COVER_NONE)
 			continue;
-		if (present(e)) {
-			if (is_leaf(e, level))
+		if (present(r->fmt, e)) {
+			if (is_leaf(r->fmt, e, level))
 				return E_BUSY;
-			rc = plan_map(pt, table_at(e), level - 1, s, r, c == COVER_FULL, need);
+			rc = plan_map(pt, table_at(r->fmt, e), level - 1, s, r, c == COVER_FULL, need);
 			if (rc)
 				return rc;
 		} else if (c != COVER_FULL || !leaf_ok(pt, level, s, r)) {
@@ -247,7 +301,7 @@ static void fill_map(struct iopt *pt, uint64_t *table, unsigned level, uint64_t 
 	if (full && level == 1) {
 		/* Fast path (most of a 4 KiB-only map): no coverage checks. */
 		FOR_EACH_SLOT(r, level, base, i, s) {
-			set_entry(&table[i], leaf_entry(s + r->delta, 1, r->bits));
+			set_entry(&table[i], leaf_entry(r->fmt, s + r->delta, 1, r->perm));
 			mark(&d, i);
 		}
 		if (linked)
@@ -261,19 +315,19 @@ static void fill_map(struct iopt *pt, uint64_t *table, unsigned level, uint64_t 
 
 		if (c == COVER_NONE)
 			continue;
-		if (present(e)) {
+		if (present(r->fmt, e)) {
 			/* A table (plan_map found no leaf in the way). */
-			if (!is_leaf(e, level))
-				fill_map(pt, table_at(e), level - 1, s, r, c == COVER_FULL, true, st);
+			if (!is_leaf(r->fmt, e, level))
+				fill_map(pt, table_at(r->fmt, e), level - 1, s, r, c == COVER_FULL, true, st);
 			continue;
 		}
 		if (c == COVER_FULL && leaf_ok(pt, level, s, r)) {
-			e = leaf_entry(s + r->delta, level, r->bits);
+			e = leaf_entry(r->fmt, s + r->delta, level, r->perm);
 		} else {
 			child = stash_take(pt, st);
 			fill_map(pt, child, level - 1, s, r, c == COVER_FULL, false, st);
 			flush_table(pt, child);
-			e = table_entry(child);
+			e = table_entry(r->fmt, child, level);
 		}
 		set_entry(&table[i], e);
 		mark(&d, i);
@@ -330,12 +384,12 @@ static void plan_unmap(const uint64_t *table, unsigned level, uint64_t base,
 	FOR_EACH_SLOT(r, level, base, i, s) {
 		uint64_t e = table[i];
 
-		if (!present(e) || cover(r, s, s + LEVEL_SIZE(level)) == COVER_FULL)
+		if (!present(r->fmt, e) || cover(r, s, s + LEVEL_SIZE(level)) == COVER_FULL)
 			continue;
-		if (is_leaf(e, level))
+		if (is_leaf(r->fmt, e, level))
 			*need += split_need(level, s, r);
 		else
-			plan_unmap(table_at(e), level - 1, s, r, need);
+			plan_unmap(table_at(r->fmt, e), level - 1, s, r, need);
 	}
 }
 
@@ -346,8 +400,8 @@ static void release_tree(struct iopt *pt, uint64_t *table, unsigned level)
 		for (unsigned i = 0; i < ENTRIES; i++) {
 			uint64_t e = table[i];
 
-			if (present(e) && !is_leaf(e, level))
-				release_tree(pt, table_at(e), level - 1);
+			if (present(pt->fmt, e) && !is_leaf(pt->fmt, e, level))
+				release_tree(pt, table_at(pt->fmt, e), level - 1);
 		}
 	}
 	push_page(&pt->pending, table);
@@ -355,10 +409,10 @@ static void release_tree(struct iopt *pt, uint64_t *table, unsigned level)
 	pt->pending_pages++;
 }
 
-static bool table_empty(const uint64_t *table)
+static bool table_empty(const struct iopt_format *f, const uint64_t *table)
 {
 	for (unsigned i = 0; i < ENTRIES; i++)
-		if (present(table[i]))
+		if (present(f, table[i]))
 			return false;
 	return true;
 }
@@ -375,30 +429,31 @@ static bool fill_unmap(struct iopt *pt, uint64_t *table, unsigned level, uint64_
 		enum cover c;
 		uint64_t *child;
 
-		if (!present(e))
+		if (!present(r->fmt, e))
 			continue;
 		c = cover(r, s, s + LEVEL_SIZE(level));
 		if (c == COVER_FULL) {
 			set_entry(&table[i], 0);
 			mark(&d, i);
 			cleared = true;
-			if (!is_leaf(e, level))
-				release_tree(pt, table_at(e), level - 1);
-		} else if (is_leaf(e, level)) {
+			if (!is_leaf(r->fmt, e, level))
+				release_tree(pt, table_at(r->fmt, e), level - 1);
+		} else if (is_leaf(r->fmt, e, level)) {
 			/* A superpage partly unmapped: replace it by a table of
 			 * the same mapping one level down, minus the range. */
-			uint64_t pa = e & SL_ADDR, bits = e & (SL_R | SL_W);
+			uint64_t pa = r->fmt->addr(e);
+			unsigned perm = r->fmt->perm(e);
 			uint64_t csize = LEVEL_SIZE(level - 1);
 
 			child = stash_take(pt, st);
 			for (unsigned j = 0; j < ENTRIES; j++)
-				child[j] = leaf_entry(pa + j * csize, level - 1, bits);
+				child[j] = leaf_entry(r->fmt, pa + j * csize, level - 1, perm);
 			fill_unmap(pt, child, level - 1, s, r, false, st);
 			flush_table(pt, child);
-			set_entry(&table[i], table_entry(child));
+			set_entry(&table[i], table_entry(r->fmt, child, level));
 			mark(&d, i);
 		} else {
-			child = table_at(e);
+			child = table_at(r->fmt, e);
 			if (fill_unmap(pt, child, level - 1, s, r, linked, st)) {
 				set_entry(&table[i], 0);
 				mark(&d, i);
@@ -409,20 +464,27 @@ static bool fill_unmap(struct iopt *pt, uint64_t *table, unsigned level, uint64_
 	}
 	if (linked)
 		flush_dirty(pt, table, &d);
-	return cleared && table_empty(table);
+	return cleared && table_empty(pt->fmt, table);
 }
 
 /* ---- public ---- */
 
 int iopt_init(struct iopt *pt, unsigned levels, unsigned max_page_level, bool coherent)
 {
+	return iopt_init_format(pt, &iopt_format_vtd, levels, max_page_level, coherent);
+}
+
+int iopt_init_format(struct iopt *pt, const struct iopt_format *fmt, unsigned levels,
+		     unsigned max_page_level, bool coherent)
+{
 	void *root;
 
 	if (!pt)
 		return E_INVAL;
 	memset(pt, 0, sizeof(*pt));
-	if (levels < 3 || levels > 5 || max_page_level < 1 || max_page_level > 3)
+	if (!fmt || levels < 3 || levels > 5 || max_page_level < 1 || max_page_level > 3)
 		return E_INVAL;
+	pt->fmt = fmt;
 	root = hal_page_alloc();
 	if (!root)
 		return E_NOMEM;
@@ -438,18 +500,13 @@ int iopt_init(struct iopt *pt, unsigned levels, unsigned max_page_level, bool co
 
 static bool usable(const struct iopt *pt)
 {
-	return pt && pt->root && pt->levels >= 3 && pt->levels <= 5 &&
+	return pt && pt->fmt && pt->root && pt->levels >= 3 && pt->levels <= 5 &&
 	       pt->haw >= 12 && pt->haw <= IOPT_MAX_HAW;
 }
 
 static bool perm_ok(unsigned perm)
 {
 	return perm && !(perm & ~(IOPT_READ | IOPT_WRITE));
-}
-
-static uint64_t perm_bits(unsigned perm)
-{
-	return ((perm & IOPT_READ) ? SL_R : 0) | ((perm & IOPT_WRITE) ? SL_W : 0);
 }
 
 /* [a, a+len) within [0, limit)? (len > 0) */
@@ -469,7 +526,7 @@ int iopt_map(struct iopt *pt, uint64_t iova, paddr_t pa, uint64_t len, unsigned 
 	if (!within(iova, len, 1ULL << iopt_addr_bits(pt)) || !within(pa, len, 1ULL << pt->haw))
 		return E_RANGE;
 	r = (struct req){ .start = iova, .end = iova + len, .delta = pa - iova,
-			  .bits = perm_bits(perm) };
+			  .perm = perm, .fmt = pt->fmt };
 	return run_map(pt, &r);
 }
 
@@ -492,7 +549,7 @@ int iopt_map_identity_except(struct iopt *pt, uint64_t start, uint64_t end,
 	if (!within(start, end - start, 1ULL << iopt_addr_bits(pt)) ||
 	    !within(start, end - start, 1ULL << pt->haw))
 		return E_RANGE;
-	r = (struct req){ .start = start, .end = end, .delta = 0, .bits = perm_bits(perm),
+	r = (struct req){ .start = start, .end = end, .delta = 0, .perm = perm, .fmt = pt->fmt,
 			  .holes = holes, .n_holes = n_holes };
 	return run_map(pt, &r);
 }
@@ -510,7 +567,7 @@ int iopt_unmap(struct iopt *pt, uint64_t iova, uint64_t len)
 		return 0;
 	if (!within(iova, len, 1ULL << iopt_addr_bits(pt)))
 		return E_RANGE;
-	r = (struct req){ .start = iova, .end = iova + len };
+	r = (struct req){ .start = iova, .end = iova + len, .fmt = pt->fmt };
 	plan_unmap(root_table(pt), pt->levels, 0, &r, &need);
 	rc = stash_fill(pt, &st, need);
 	if (rc) {
@@ -533,8 +590,9 @@ void iopt_reclaim(struct iopt *pt)
 int iopt_translate(const struct iopt *pt, uint64_t iova, paddr_t *pa, unsigned *perm,
 		   uint64_t *page_size)
 {
+	const struct iopt_format *f = pt->fmt;
 	const uint64_t *table;
-	uint64_t bits = SL_R | SL_W;
+	unsigned p = IOPT_READ | IOPT_WRITE;
 
 	if (!usable(pt) || iova >= (1ULL << iopt_addr_bits(pt)))
 		return E_NOENT;
@@ -542,21 +600,21 @@ int iopt_translate(const struct iopt *pt, uint64_t iova, paddr_t *pa, unsigned *
 	for (unsigned level = pt->levels; level >= 1; level--) {
 		uint64_t e = table[(iova >> LEVEL_SHIFT(level)) & (ENTRIES - 1)];
 
-		if (!present(e))
+		if (!present(f, e))
 			return E_NOENT;
-		bits &= e;
-		if (is_leaf(e, level)) {
+		p &= f->perm(e);
+		if (is_leaf(f, e, level)) {
 			uint64_t size = LEVEL_SIZE(level);
 
 			if (pa)
-				*pa = (e & SL_ADDR & ~(size - 1)) | (iova & (size - 1));
+				*pa = (f->addr(e) & ~(size - 1)) | (iova & (size - 1));
 			if (perm)
-				*perm = ((bits & SL_R) ? IOPT_READ : 0) | ((bits & SL_W) ? IOPT_WRITE : 0);
+				*perm = p;
 			if (page_size)
 				*page_size = size;
-			return bits ? 0 : E_NOENT;
+			return p ? 0 : E_NOENT;
 		}
-		table = table_at(e);
+		table = table_at(f, e);
 	}
 	return E_NOENT;
 }
@@ -572,21 +630,22 @@ void iopt_destroy(struct iopt *pt)
 	pt->table_pages = 0;
 }
 
-static void stats_walk(const uint64_t *table, unsigned level, struct iopt_stats *st)
+static void stats_walk(const struct iopt_format *f, const uint64_t *table, unsigned level,
+		       struct iopt_stats *st)
 {
 	st->tables++;
 	for (unsigned i = 0; i < ENTRIES; i++) {
 		uint64_t e = table[i];
 
-		if (!present(e))
+		if (!present(f, e))
 			continue;
-		if (is_leaf(e, level)) {
+		if (is_leaf(f, e, level)) {
 			st->leaves[level - 1]++;
 			st->mapped_bytes += LEVEL_SIZE(level);
-			if (!(e & SL_W))
+			if (!(f->perm(e) & IOPT_WRITE))
 				st->read_only_bytes += LEVEL_SIZE(level);
 		} else {
-			stats_walk(table_at(e), level - 1, st);
+			stats_walk(f, table_at(f, e), level - 1, st);
 		}
 	}
 }
@@ -595,5 +654,5 @@ void iopt_stats(const struct iopt *pt, struct iopt_stats *st)
 {
 	memset(st, 0, sizeof(*st));
 	if (usable(pt))
-		stats_walk(root_table(pt), pt->levels, st);
+		stats_walk(pt->fmt, root_table(pt), pt->levels, st);
 }

@@ -1,4 +1,11 @@
-/* VT-d second-level I/O page tables (portable; no hardware access).
+/* I/O page tables (portable; no hardware access): the builder is generic,
+ * the entry format a parameter (struct iopt_format). The VT-d second-level
+ * format is iopt_format_vtd (iopt_init uses it); another IOMMU (AMD-Vi's
+ * page tables, AMD IOMMU spec 2.2.3) plugs in its own entry encoding with
+ * iopt_init_format and reuses everything else: planning, all-or-nothing
+ * maps, superpage splits, the write ordering below, reclaim, walks.
+ *
+ * What follows describes the VT-d format:
  *
  * Builds the tables a VT-d unit walks for a domain in legacy mode: the
  * context entry's SLPTPTR points at `root`, and the unit translates a DMA
@@ -71,7 +78,23 @@
 
 #define IOPT_MAX_HAW 52u	/* the entry address field ends at bit 51 (9.8) */
 
+/* How one 64-bit entry is encoded. Levels as above (1 = 4 KiB leaves). */
+struct iopt_format {
+	const char *name;
+	/* A leaf at `level` mapping pa (aligned to the level's size). */
+	uint64_t (*leaf)(paddr_t pa, unsigned level, unsigned perm);
+	/* An entry at `level` pointing to the table at pa (one level down). */
+	uint64_t (*table)(paddr_t pa, unsigned level);
+	bool (*present)(uint64_t e);
+	bool (*is_leaf)(uint64_t e, unsigned level);	/* level 1: always */
+	paddr_t (*addr)(uint64_t e);			/* the page or table it points to */
+	unsigned (*perm)(uint64_t e);			/* IOPT_READ | IOPT_WRITE it grants */
+};
+
+extern const struct iopt_format iopt_format_vtd;
+
 struct iopt {
+	const struct iopt_format *fmt;	/* the entries' encoding */
 	paddr_t root;		/* physical address of the top-level table (goes into
 				 * the context entry's SLPTPTR); 0 after destroy */
 	unsigned levels;	/* 3 (39-bit, AGAW 1), 4 (48-bit, AGAW 2) or 5 (57-bit, AGAW 3) */
@@ -91,9 +114,12 @@ struct iopt {
 	void *pending;		/* their list (internal) */
 };
 
-/* Allocates the (empty) root table. E_INVAL for levels outside 3..5 or
- * max_page_level outside 1..3, E_NOMEM. */
+/* Allocates the (empty) root table, VT-d format. E_INVAL for levels outside
+ * 3..5 or max_page_level outside 1..3, E_NOMEM. */
 int iopt_init(struct iopt *pt, unsigned levels, unsigned max_page_level, bool coherent);
+/* The same with another entry format (E_INVAL if fmt is NULL). */
+int iopt_init_format(struct iopt *pt, const struct iopt_format *fmt, unsigned levels,
+		     unsigned max_page_level, bool coherent);
 
 /* Map [iova, iova+len) -> [pa, pa+len) with permissions perm (IOPT_READ,
  * IOPT_WRITE or both); iova, pa, len 4 KiB aligned, iova+len within the

@@ -484,7 +484,7 @@ int vtd_ir_enable(struct vtd_unit *u, paddr_t table, unsigned entries_log2)
 
 static void handle_record(struct vtd_unit *u, uint64_t lo, uint64_t hi)
 {
-	struct vtd_fault f;
+	struct iommu_fault f;
 	uint32_t suppressed;
 	enum fault_action a;
 

@@ -1,15 +1,17 @@
-/* VT-d fault decoding and fault policy (see vtd_fault.h). */
+/* VT-d fault decoding (see vtd_fault.h). */
 #include "iommu/vtd_fault.h"
 #include "iommu/vtd_regs.h"
 #include "lib/log.h"
 #include "lib/string.h"
 
-void vtd_fault_decode(uint64_t lo, uint64_t hi, struct vtd_fault *f)
+void vtd_fault_decode(uint64_t lo, uint64_t hi, struct iommu_fault *f)
 {
 	f->sid = (uint16_t)VTD_FRCD_HI_SID(hi);
 	f->reason = (uint8_t)VTD_FRCD_HI_FR(hi);
 	f->is_read = (hi & VTD_FRCD_HI_T) != 0;
 	f->addr = VTD_FRCD_LO_FI(lo);
+	f->why = vtd_fault_reason_str(f->reason);
+	f->backend = "vtd";
 }
 
 /* VT-d spec Appendix A "Non-Recoverable Fault Reason Encodings" (legacy
@@ -46,7 +48,7 @@ const char *vtd_fault_reason_str(uint8_t reason)
  * the interrupt index in bits 63:48 (bits 47:12 reserved). */
 #define VTD_FR_IR_FIRST 0x20
 
-void vtd_fault_log(unsigned unit, const struct vtd_fault *f)
+void vtd_fault_log(unsigned unit, const struct iommu_fault *f)
 {
 	if (f->reason >= VTD_FR_IR_FIRST) {
 		log_warn("vtd fault unit=%u sid=%02x:%02x.%x irq_index=%u type=interrupt "
@@ -56,84 +58,5 @@ void vtd_fault_log(unsigned unit, const struct vtd_fault *f)
 	}
 	log_warn("vtd fault unit=%u sid=%02x:%02x.%x addr=0x%llx type=%s reason=0x%02x (%s)",
 		 unit, f->sid >> 8, (f->sid >> 3) & 0x1f, f->sid & 7,
-		 (unsigned long long)f->addr, f->is_read ? "read" : "write", f->reason,
-		 vtd_fault_reason_str(f->reason));
-}
-
-static struct fault_source *source(struct fault_policy *p, uint16_t sid)
-{
-	for (unsigned i = 0; i < p->n_sources; i++)
-		if (p->sources[i].sid == sid)
-			return &p->sources[i];
-	if (p->n_sources == FAULT_TRACKED_SOURCES)
-		return NULL;
-	p->sources[p->n_sources] = (struct fault_source){ .sid = sid };
-	return &p->sources[p->n_sources++];
-}
-
-enum fault_action fault_policy_note(struct fault_policy *p, uint16_t sid, uint64_t now_us,
-				    uint32_t *report_suppressed)
-{
-	struct fault_source *s = source(p, sid);
-
-	*report_suppressed = 0;
-	p->total++;
-	if (now_us - p->window_start_us >= FAULT_LOG_WINDOW_US) {
-		*report_suppressed = p->suppressed;
-		p->window_start_us = now_us;
-		p->logged_in_window = 0;
-		p->suppressed = 0;
-	}
-	if (s) {
-		s->count++;
-		if (!s->stopped && s->count >= FAULT_STOP_THRESHOLD) {
-			s->stopped = true;
-			return FAULT_STOP_DEVICE;
-		}
-	} else {
-		p->untracked++;
-	}
-	if (p->logged_in_window < FAULT_LOG_BURST) {
-		p->logged_in_window++;
-		return FAULT_LOG;
-	}
-	p->suppressed++;
-	return FAULT_SUPPRESS;
-}
-
-uint32_t fault_policy_count(const struct fault_policy *p, uint16_t sid)
-{
-	for (unsigned i = 0; i < p->n_sources; i++)
-		if (p->sources[i].sid == sid)
-			return p->sources[i].count;
-	return 0;
-}
-
-static struct fault_event ring[FAULT_RING_SIZE];
-static uint64_t ring_seq;
-
-void fault_ring_push(unsigned unit, const struct vtd_fault *f, uint64_t now_us)
-{
-	struct fault_event *e = &ring[ring_seq % FAULT_RING_SIZE];
-
-	e->seq = ++ring_seq;
-	e->time_us = now_us;
-	e->unit = unit;
-	e->f = *f;
-}
-
-uint64_t fault_ring_seq(void)
-{
-	return ring_seq;
-}
-
-bool fault_ring_get(uint64_t seq, struct fault_event *out)
-{
-	const struct fault_event *e;
-
-	if (seq == 0 || seq > ring_seq || ring_seq - seq >= FAULT_RING_SIZE)
-		return false;
-	e = &ring[(seq - 1) % FAULT_RING_SIZE];
-	*out = *e;
-	return true;
+		 (unsigned long long)f->addr, f->is_read ? "read" : "write", f->reason, f->why);
 }

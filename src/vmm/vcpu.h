@@ -1,7 +1,8 @@
 /* What a CPU-virtualization back-end (AMD SVM now; Intel VT-x later) shares
- * with the rest of shoji: the guest's registers and the policies that do
- * not depend on the back-end. The back-end owns entry/exit and instruction
- * lengths; these functions decide what the guest sees. */
+ * with the rest of shoji: the back-end interface core drives (struct
+ * vcpu_backend), the guest's registers, and the policies that do not depend
+ * on the back-end. The back-end owns entry/exit, its control block and
+ * instruction lengths; these functions decide what the guest sees. */
 #ifndef SHOJI_VMM_VCPU_H
 #define SHOJI_VMM_VCPU_H
 
@@ -10,6 +11,41 @@
 struct vcpu_regs {
 	uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp, rsp;
 	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+};
+
+struct guest_paging;
+
+/* Where the guest starts: 32-bit protected mode, paging off, flat
+ * segments (the PVH entry state, Xen docs/misc/pvh.pandoc). */
+struct vcpu_entry {
+	uint32_t rip;
+	uint32_t rbx;	/* EBX at entry (PVH: start info) */
+};
+
+/* Answers the guest's VMMCALLs: registers in and out, the guest's paging
+ * for its buffers. */
+typedef void (*vmmcall_handler)(struct vcpu_regs *r, const struct guest_paging *pg);
+
+/* The CPU back-end interface: one instance per back-end (arch/x86/svm.c:
+ * svm_backend; VT-x later), driven by core/guest.c in this order:
+ * init, build_nested, setup, set_exit_hook, set_vmmcall_handler, run.
+ * The nested tables (NPT or EPT) are built from the protected-range
+ * registry (vmm/protect.h) by the back-end's own format. */
+struct vcpu_backend {
+	const char *name;
+	/* Checks the CPU has what the back-end needs and turns it on; logs and
+	 * returns E_UNSUPPORTED when it does not. */
+	int (*init)(void);
+	/* The nested page tables for [0, top): their root, 0 when out of memory. */
+	paddr_t (*build_nested)(uint64_t top);
+	/* Control block, intercepts, entry state. */
+	int (*setup)(paddr_t nested_root, const struct vcpu_entry *e);
+	/* Called after every exit (device polling), may be NULL. */
+	void (*set_exit_hook)(void (*hook)(void));
+	/* Without a handler VMMCALL raises #UD. */
+	void (*set_vmmcall_handler)(vmmcall_handler h);
+	/* Runs the guest until shoji stops. */
+	NORETURN void (*run)(void);
 };
 
 /* CPUID as the guest sees it: the host's answer, with virtualization

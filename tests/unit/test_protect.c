@@ -19,6 +19,7 @@
 #include "vmm/guest_mem.h"
 #include "vmm/mmio_emul.h"
 #include "vmm/pci_guard.h"
+#include "vmm/pci_ports.h"
 #include "vmm/protect.h"
 
 #define HV_BASE 0x3be00000ULL
@@ -427,6 +428,81 @@ static void test_bridge_numbers_still_fixed(void **state)
 	assert_int_equal(host_log_count("bridge bus numbers are fixed"), 1);
 }
 
+/* ---------------- the guest's config ports (vmm/pci_ports.c) ---------------- */
+
+/* The hardware's CONFIG_ADDRESS/CONFIG_DATA over the same modelled bus, and
+ * a byte register at 0xcf9 (the reset control) that must see the guest's
+ * write unchanged. */
+static uint32_t hw_cf8, hw_cf9_writes;
+
+static uint32_t ports_in(uint16_t port, int width)
+{
+	if (port == 0xcf8 && width == 4)
+		return hw_cf8;
+	if (port >= 0xcfc && (hw_cf8 & 0x80000000u))
+		return (uint32_t)ecam_read(&ecam, pci_ecam_offset(hw_cf8 >> 16 & 0xff,
+								  hw_cf8 >> 11 & 0x1f,
+								  hw_cf8 >> 8 & 7,
+								  (hw_cf8 & 0xfc) | (port & 3)),
+					   width);
+	return width == 4 ? ~0u : (1u << (width * 8)) - 1;
+}
+
+static void ports_out(uint16_t port, int width, uint32_t v)
+{
+	if (port == 0xcf8 && width == 4)
+		hw_cf8 = v;
+	else if (port == 0xcf9 && width == 1)
+		hw_cf9_writes = hw_cf9_writes << 8 | v;
+	else if (port >= 0xcfc && (hw_cf8 & 0x80000000u))
+		ecam_write(&ecam, pci_ecam_offset(hw_cf8 >> 16 & 0xff, hw_cf8 >> 11 & 0x1f,
+						  hw_cf8 >> 8 & 7, (hw_cf8 & 0xfc) | (port & 3)),
+			   width, v);
+}
+
+static const struct host_io_ops ports = { ports_in, ports_out };
+
+static void test_config_ports(void **state)
+{
+	struct pci_ports p = { 0 };
+
+	host_io = &ports;
+	hw_cf8 = 0x8000ff00;	/* shoji's own last address: the guest's latch is apart */
+	/* The latch is the guest's: set and read back, the hardware untouched. */
+	pci_ports_out(&p, 0xcf8, 4, 0x80000810);	/* 00:01.0 offset 0x10 */
+	assert_int_equal(pci_ports_in(&p, 0xcf8, 4), 0x80000810);
+	assert_int_equal(hw_cf8, 0x8000ff00);
+	/* Reads are replayed: the vendor/device dword, a byte and a word. */
+	pci_ports_out(&p, 0xcf8, 4, 0x80000800);
+	assert_int_equal(pci_ports_in(&p, 0xcfc, 4), 0x11e81234);
+	assert_int_equal(pci_ports_in(&p, 0xcfe, 2), 0x11e8);
+	assert_int_equal(pci_ports_in(&p, 0xcfd, 1), 0x12);
+	/* Writes go through the guard: the 64-bit BAR's high half to 0 puts
+	 * it at 0x0 (fine); then the low half onto the region: dropped. */
+	pci_ports_out(&p, 0xcf8, 4, 0x80000814);
+	pci_ports_out(&p, 0xcfc, 4, 0);
+	assert_int_equal(fns[0].v[5], 0);
+	pci_ports_out(&p, 0xcf8, 4, 0x80000810);
+	pci_ports_out(&p, 0xcfc, 4, (uint32_t)HV_BASE | 4);
+	assert_int_equal(fns[0].v[4], 4);
+	pci_ports_out(&p, 0xcfe, 2, (uint32_t)(HV_BASE >> 16));	/* word write, upper half */
+	assert_int_equal(fns[0].v[4], 4);
+	assert_int_equal(pci_guard_refusals(), 2);
+	pci_ports_out(&p, 0xcfe, 2, 0x0030);				/* 0x300000: fine */
+	assert_int_equal(fns[0].v[4], 0x00300004);
+	/* Latch disabled: reads all-ones, writes nothing. */
+	pci_ports_out(&p, 0xcf8, 4, 0x00000810);
+	assert_int_equal(pci_ports_in(&p, 0xcfc, 4), 0xffffffffu);
+	assert_int_equal(pci_ports_in(&p, 0xcfd, 1), 0xff);
+	pci_ports_out(&p, 0xcfc, 4, 0);
+	assert_int_equal(fns[0].v[4], 0x00300004);
+	/* A byte at 0xcf9 is not CONFIG_ADDRESS: it reaches the hardware. */
+	pci_ports_out(&p, 0xcf9, 1, 0x06);
+	assert_int_equal(hw_cf9_writes, 0x06);
+	assert_int_equal(pci_ports_in(&p, 0xcf8, 4), 0x00000810);
+	host_io = NULL;
+}
+
 /* ---------------- every consumer sees every range ---------------- */
 
 static uint8_t *mem;	/* pages standing in for physical memory */
@@ -572,6 +648,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pinned_bar_range_inside, pci_setup, pci_teardown),
 		cmocka_unit_test_setup_teardown(test_bridge_numbers_still_fixed, pci_setup,
 						pci_teardown),
+		cmocka_unit_test_setup_teardown(test_config_ports, pci_setup, pci_teardown),
 		cmocka_unit_test(test_every_consumer_sees_every_range),
 		cmocka_unit_test(test_accessors_paging_off),
 		cmocka_unit_test(test_accessors_tables_protected),

@@ -376,6 +376,9 @@ static void test_fault_record_read_and_cleared(void **state)
 	assert_int_equal(ev.f.sid, 0x18);
 	assert_int_equal(ev.f.reason, 5);
 	assert_false(ev.f.is_read);
+	/* The neutral record carries the decoded reason and the back-end. */
+	assert_string_equal(ev.f.why, "PTE write access not set");
+	assert_string_equal(ev.f.backend, "vtd");
 	/* Nothing pending: nothing read, nothing written. */
 	M.fsts_writes = 0;
 	assert_int_equal(vtd_poll_faults(&U), 0);
@@ -500,7 +503,7 @@ static void test_interrupt_remapping_timeout(void **state)
  * FI bits 63:48 carry the interrupt index (11.4.14). */
 static void test_ir_fault_record_logged(void **state)
 {
-	struct vtd_fault f;
+	struct iommu_fault f;
 
 	vtd_fault_decode(0x0025000000000000ULL, (1ULL << 63) | (0x26ULL << 32) | 0x0010, &f);
 	vtd_fault_log(0, &f);

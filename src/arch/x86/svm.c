@@ -17,10 +17,7 @@
 #include "lib/hal.h"
 #include "lib/log.h"
 #include "lib/string.h"
-#include "platform/pci_cfg.h"
-#include "vmm/msi_virt.h"
-#include "vmm/msix_virt.h"
-#include "vmm/pci_guard.h"
+#include "vmm/pci_ports.h"
 #include "vmm/vcpu.h"
 #include "vmm/apic_guard.h"
 #include "vmm/chipset_guard.h"
@@ -34,29 +31,41 @@
 #define GUEST_ASID 1
 #define MAX_MSR_INTERCEPTS 64
 
-static struct vmcb *vmcb;
-static paddr_t vmcb_pa, host_save_pa;
-static uint8_t *iopm, *msrpm;
-static struct guest_regs regs;
-static bool flush_tlb;
-static struct svm_stats stats;
-static uint32_t pci_cf8;	/* the guest's CONFIG_ADDRESS */
+/* Everything one virtual CPU owns (docs/architecture.md: per-CPU vs global
+ * state), reached only through cpu(): an SMP guest adds entries and makes
+ * cpu() pick this CPU's, nothing else changes. */
+struct svm_cpu {
+	struct vmcb *vmcb;		/* the control block, and its physical address */
+	paddr_t vmcb_pa, host_save_pa;
+	uint8_t *iopm, *msrpm;		/* I/O and MSR permission maps */
+	struct guest_regs regs;		/* GPRs the VMCB does not hold */
+	bool flush_tlb;			/* flush the guest's TLB at the next VMRUN */
+	struct svm_stats stats;		/* exits by reason */
+	struct pci_ports pci;		/* the guest's CONFIG_ADDRESS latch */
+};
+
+static struct svm_cpu boot_cpu;	/* the guest runs on the boot CPU only */
+
+static inline struct svm_cpu *cpu(void)
+{
+	return &boot_cpu;
+}
 static void (*exit_hook)(void);
 static vmmcall_handler vmmcall_hook;
 
-void svm_set_exit_hook(void (*hook)(void))
+static void svm_set_exit_hook(void (*hook)(void))
 {
 	exit_hook = hook;
 }
 
-void svm_set_vmmcall_handler(vmmcall_handler h)
+static void svm_set_vmmcall_handler(vmmcall_handler h)
 {
 	vmmcall_hook = h;
 }
 
 const struct svm_stats *svm_stats(void)
 {
-	return &stats;
+	return &cpu()->stats;
 }
 
 static void *zalloc_pages(unsigned n, paddr_t *pa)
@@ -69,7 +78,7 @@ static void *zalloc_pages(unsigned n, paddr_t *pa)
 	return hal_phys_to_virt(p);
 }
 
-int svm_init(void)
+static int svm_init(void)
 {
 	struct cpuid_regs ext = cpuid(0x80000001, 0);
 	paddr_t hsave;
@@ -97,20 +106,20 @@ int svm_init(void)
 		log_error("svm: SVM is disabled by firmware (VM_CR.SVMDIS)");
 		return E_UNSUPPORTED;
 	}
-	if (!zalloc_pages(1, &hsave) || !(vmcb = zalloc_pages(1, &vmcb_pa)) ||
-	    !zalloc_pages(1, &host_save_pa))
+	if (!zalloc_pages(1, &hsave) || !(cpu()->vmcb = zalloc_pages(1, &cpu()->vmcb_pa)) ||
+	    !zalloc_pages(1, &cpu()->host_save_pa))
 		return E_NOMEM;
 	/* NXE: nested walks use the host's paging mode, so NX in the nested
 	 * tables counts only with it (APM 15.25.5). */
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME | EFER_NXE);
 	wrmsr(MSR_VM_HSAVE_PA, hsave);
-	log_info("svm enabled asid=%u vmcb=0x%llx", GUEST_ASID, (unsigned long long)vmcb_pa);
+	log_info("svm enabled asid=%u vmcb=0x%llx", GUEST_ASID, (unsigned long long)cpu()->vmcb_pa);
 	return 0;
 }
 
 static void intercept_io(uint16_t port)
 {
-	iopm[port / 8] |= (uint8_t)(1u << (port % 8));
+	cpu()->iopm[port / 8] |= (uint8_t)(1u << (port % 8));
 }
 
 /* MSR permission map (APM 15.11): 2 bits per MSR, read then write, in
@@ -126,7 +135,7 @@ static void intercept_msr_bits(uint32_t msr, unsigned bits)
 	else
 		block = 0x1000, msr -= 0xC0010000u;
 	bit = msr * 2;
-	msrpm[block + bit / 8] |= (uint8_t)(bits << (bit % 8));
+	cpu()->msrpm[block + bit / 8] |= (uint8_t)(bits << (bit % 8));
 }
 
 static void intercept_msr(uint32_t msr)
@@ -176,15 +185,15 @@ static struct vmcb_seg seg(uint16_t sel, uint16_t attrib, uint32_t limit)
 	return (struct vmcb_seg){ sel, attrib, limit, 0 };
 }
 
-int svm_setup_guest(paddr_t ncr3, const struct svm_entry *e)
+static int svm_setup_guest(paddr_t ncr3, const struct vcpu_entry *e)
 {
 	paddr_t iopm_pa = 0, msrpm_pa = 0;
-	struct vmcb_control *c = &vmcb->ctl;
-	struct vmcb_save *s = &vmcb->save;
+	struct vmcb_control *c = &cpu()->vmcb->ctl;
+	struct vmcb_save *s = &cpu()->vmcb->save;
 
-	iopm = zalloc_pages(IOPM_PAGES, &iopm_pa);
-	msrpm = zalloc_pages(MSRPM_PAGES, &msrpm_pa);
-	if (!iopm || !msrpm)
+	cpu()->iopm = zalloc_pages(IOPM_PAGES, &iopm_pa);
+	cpu()->msrpm = zalloc_pages(MSRPM_PAGES, &msrpm_pa);
+	if (!cpu()->iopm || !cpu()->msrpm)
 		return E_NOMEM;
 	/* PCI configuration mechanism #1: address and data ports. */
 	intercept_io(0xcf8);
@@ -213,7 +222,7 @@ int svm_setup_guest(paddr_t ncr3, const struct svm_entry *e)
 	host_features = features_of_this_cpu();
 	setup_msr_policy();
 
-	memset(vmcb, 0, sizeof(*vmcb));
+	memset(cpu()->vmcb, 0, sizeof(*cpu()->vmcb));
 	/* INIT: a guest-caused INIT (a forged interrupt message, an IPI
 	 * that got through) becomes an exit, the guest's reset request,
 	 * instead of silently resetting the CPU under shoji (APM 15.13.3). */
@@ -248,8 +257,8 @@ int svm_setup_guest(paddr_t ncr3, const struct svm_entry *e)
 	s->dr6 = 0xffff0ff0;
 	s->dr7 = 0x400;
 	s->g_pat = 0x0007040600070406ULL;	/* the reset value */
-	memset(&regs, 0, sizeof(regs));
-	regs.rbx = e->rbx;
+	memset(&cpu()->regs, 0, sizeof(cpu()->regs));
+	cpu()->regs.rbx = e->rbx;
 	return 0;
 }
 
@@ -257,7 +266,7 @@ int svm_setup_guest(paddr_t ncr3, const struct svm_entry *e)
  * TCG skips some, so an invalid state could run instead of failing. */
 static const char *check_vmcb(void)
 {
-	const struct vmcb_save *s = &vmcb->save;
+	const struct vmcb_save *s = &cpu()->vmcb->save;
 	struct x86_guest_state g = {
 		.efer = s->efer, .cr0 = s->cr0, .cr3 = s->cr3, .cr4 = s->cr4,
 		.dr6 = s->dr6, .dr7 = s->dr7, .cs_attrib = s->cs.attrib,
@@ -266,44 +275,44 @@ static const char *check_vmcb(void)
 
 	if (why)
 		return why;
-	if (!(vmcb->ctl.intercept_misc2 & SVM_INTERCEPT_VMRUN))
+	if (!(cpu()->vmcb->ctl.intercept_misc2 & SVM_INTERCEPT_VMRUN))
 		return "VMRUN not intercepted";
-	if (vmcb->ctl.guest_asid == 0)
+	if (cpu()->vmcb->ctl.guest_asid == 0)
 		return "ASID 0";
 	return NULL;
 }
 
 static void inject_gp(void)
 {
-	vmcb->ctl.event_inj = SVM_EVTINJ_VALID | SVM_EVTINJ_TYPE_EXCP | SVM_EVTINJ_ERR_VALID | 13;
+	cpu()->vmcb->ctl.event_inj = SVM_EVTINJ_VALID | SVM_EVTINJ_TYPE_EXCP | SVM_EVTINJ_ERR_VALID | 13;
 }
 
 static void inject_ud(void)
 {
-	vmcb->ctl.event_inj = SVM_EVTINJ_VALID | SVM_EVTINJ_TYPE_EXCP | 6;
+	cpu()->vmcb->ctl.event_inj = SVM_EVTINJ_VALID | SVM_EVTINJ_TYPE_EXCP | 6;
 }
 
 static void skip(unsigned len)
 {
-	vmcb->save.rip += len;
+	cpu()->vmcb->save.rip += len;
 }
 
 /* The full register file, as the back-end-neutral code sees it. */
 static void regs_out(struct vcpu_regs *r)
 {
 	*r = (struct vcpu_regs){
-		.rax = vmcb->save.rax, .rbx = regs.rbx, .rcx = regs.rcx, .rdx = regs.rdx,
-		.rsi = regs.rsi, .rdi = regs.rdi, .rbp = regs.rbp, .rsp = vmcb->save.rsp,
-		.r8 = regs.r8, .r9 = regs.r9, .r10 = regs.r10, .r11 = regs.r11,
-		.r12 = regs.r12, .r13 = regs.r13, .r14 = regs.r14, .r15 = regs.r15,
+		.rax = cpu()->vmcb->save.rax, .rbx = cpu()->regs.rbx, .rcx = cpu()->regs.rcx, .rdx = cpu()->regs.rdx,
+		.rsi = cpu()->regs.rsi, .rdi = cpu()->regs.rdi, .rbp = cpu()->regs.rbp, .rsp = cpu()->vmcb->save.rsp,
+		.r8 = cpu()->regs.r8, .r9 = cpu()->regs.r9, .r10 = cpu()->regs.r10, .r11 = cpu()->regs.r11,
+		.r12 = cpu()->regs.r12, .r13 = cpu()->regs.r13, .r14 = cpu()->regs.r14, .r15 = cpu()->regs.r15,
 	};
 }
 
 static void regs_in(const struct vcpu_regs *r)
 {
-	vmcb->save.rax = r->rax;
-	vmcb->save.rsp = r->rsp;
-	regs = (struct guest_regs){
+	cpu()->vmcb->save.rax = r->rax;
+	cpu()->vmcb->save.rsp = r->rsp;
+	cpu()->regs = (struct guest_regs){
 		.rbx = r->rbx, .rcx = r->rcx, .rdx = r->rdx, .rsi = r->rsi, .rdi = r->rdi,
 		.rbp = r->rbp, .r8 = r->r8, .r9 = r->r9, .r10 = r->r10, .r11 = r->r11,
 		.r12 = r->r12, .r13 = r->r13, .r14 = r->r14, .r15 = r->r15,
@@ -313,8 +322,8 @@ static void regs_in(const struct vcpu_regs *r)
 static struct guest_paging paging(void)
 {
 	struct guest_paging pg = {
-		.cr0 = vmcb->save.cr0, .cr3 = vmcb->save.cr3, .cr4 = vmcb->save.cr4,
-		.efer = vmcb->save.efer, .user = vmcb->save.cpl == 3,
+		.cr0 = cpu()->vmcb->save.cr0, .cr3 = cpu()->vmcb->save.cr3, .cr4 = cpu()->vmcb->save.cr4,
+		.efer = cpu()->vmcb->save.efer, .user = cpu()->vmcb->save.cpl == 3,
 	};
 
 	return pg;
@@ -322,7 +331,7 @@ static struct guest_paging paging(void)
 
 static void log_guest_state(const char *why)
 {
-	const struct vmcb_save *s = &vmcb->save;
+	const struct vmcb_save *s = &cpu()->vmcb->save;
 
 	log_error("guest stopped: %s", why);
 	log_error("guest rip=0x%llx rsp=0x%llx rflags=0x%llx cs=0x%x cpl=%u",
@@ -334,16 +343,16 @@ static void log_guest_state(const char *why)
 		  (unsigned long long)(s->efer & ~EFER_SVME));
 	log_error("guest rax=0x%llx rbx=0x%llx rcx=0x%llx rdx=0x%llx exitcode=0x%llx "
 		  "info1=0x%llx info2=0x%llx intinfo=0x%llx",
-		  (unsigned long long)s->rax, (unsigned long long)regs.rbx,
-		  (unsigned long long)regs.rcx, (unsigned long long)regs.rdx,
-		  (unsigned long long)vmcb->ctl.exit_code, (unsigned long long)vmcb->ctl.exit_info1,
-		  (unsigned long long)vmcb->ctl.exit_info2, (unsigned long long)vmcb->ctl.exit_int_info);
+		  (unsigned long long)s->rax, (unsigned long long)cpu()->regs.rbx,
+		  (unsigned long long)cpu()->regs.rcx, (unsigned long long)cpu()->regs.rdx,
+		  (unsigned long long)cpu()->vmcb->ctl.exit_code, (unsigned long long)cpu()->vmcb->ctl.exit_info1,
+		  (unsigned long long)cpu()->vmcb->ctl.exit_info2, (unsigned long long)cpu()->vmcb->ctl.exit_int_info);
 }
 
 /* Not a stop: one line that says where the guest was. */
 static void log_reset_request(const char *what)
 {
-	const struct vmcb_save *s = &vmcb->save;
+	const struct vmcb_save *s = &cpu()->vmcb->save;
 
 	log_info("guest %s rip=0x%llx cs=0x%x cr0=0x%llx: the guest's reset request", what,
 		 (unsigned long long)s->rip, s->cs.selector, (unsigned long long)s->cr0);
@@ -351,45 +360,45 @@ static void log_reset_request(const char *what)
 
 static void handle_cpuid(void)
 {
-	uint32_t leaf = (uint32_t)vmcb->save.rax, sub = (uint32_t)regs.rcx, r[4];
+	uint32_t leaf = (uint32_t)cpu()->vmcb->save.rax, sub = (uint32_t)cpu()->regs.rcx, r[4];
 	struct cpuid_regs h = cpuid(leaf, sub);
 
 	r[0] = h.eax, r[1] = h.ebx, r[2] = h.ecx, r[3] = h.edx;
 	cpu_policy_cpuid(leaf, sub, r);
-	vmcb->save.rax = r[0];
-	regs.rbx = r[1];
-	regs.rcx = r[2];
-	regs.rdx = r[3];
+	cpu()->vmcb->save.rax = r[0];
+	cpu()->regs.rbx = r[1];
+	cpu()->regs.rcx = r[2];
+	cpu()->regs.rdx = r[3];
 	skip(2);	/* 0f a2 */
 }
 
 static void handle_msr(void)
 {
-	uint32_t msr = (uint32_t)regs.rcx;
+	uint32_t msr = (uint32_t)cpu()->regs.rcx;
 	uint64_t v = 0;
 	enum msr_verdict verdict;
 	const char *why = NULL;
 
-	if (vmcb->ctl.exit_info1 == 0) {
-		verdict = cpu_policy_rdmsr(msr, vmcb->save.efer, &v);
+	if (cpu()->vmcb->ctl.exit_info1 == 0) {
+		verdict = cpu_policy_rdmsr(msr, cpu()->vmcb->save.efer, &v);
 		if (verdict == MSR_PASSTHROUGH)
 			v = rdmsr(msr);
 		if (verdict != MSR_FAULT) {
-			vmcb->save.rax = (uint32_t)v;
-			regs.rdx = v >> 32;
+			cpu()->vmcb->save.rax = (uint32_t)v;
+			cpu()->regs.rdx = v >> 32;
 		}
 	} else {
-		uint64_t efer = vmcb->save.efer;
+		uint64_t efer = cpu()->vmcb->save.efer;
 
-		v = (vmcb->save.rax & 0xffffffffu) | (regs.rdx << 32);
-		verdict = cpu_policy_wrmsr(msr, v, vmcb->save.cr0, &efer, &why);
-		vmcb->save.efer = efer;
+		v = (cpu()->vmcb->save.rax & 0xffffffffu) | (cpu()->regs.rdx << 32);
+		verdict = cpu_policy_wrmsr(msr, v, cpu()->vmcb->save.cr0, &efer, &why);
+		cpu()->vmcb->save.efer = efer;
 		if (msr == MSR_IA32_APIC_BASE && !apic_base_write_allowed(rdmsr(msr), v)) {
 			verdict = MSR_FAULT;
 			why = "the APIC base may not move";
 		}
 		if (msr == X2APIC_MSR_ICR)
-			stats.msr_icr++;
+			cpu()->stats.msr_icr++;
 		if (msr == X2APIC_MSR_ICR && !apic_icr_allowed(v))
 			verdict = MSR_HANDLED;	/* dropped, as the xAPIC path does */
 		if (verdict == MSR_PASSTHROUGH)
@@ -397,23 +406,12 @@ static void handle_msr(void)
 	}
 	if (verdict == MSR_FAULT) {
 		log_warn("guest msr 0x%x %s refused (#GP) value=0x%llx: %s", msr,
-			 vmcb->ctl.exit_info1 ? "write" : "read",
-			 (unsigned long long)(vmcb->ctl.exit_info1 ? v : 0), why ? why : "not readable");
+			 cpu()->vmcb->ctl.exit_info1 ? "write" : "read",
+			 (unsigned long long)(cpu()->vmcb->ctl.exit_info1 ? v : 0), why ? why : "not readable");
 		inject_gp();
 		return;
 	}
 	skip(2);	/* 0f 32 / 0f 30 */
-}
-
-/* CONFIG_ADDRESS (PCI Local Bus 3.0, 3.2.2.3.2): bit 31 enable, 23:16 bus,
- * 15:11 device, 10:8 function, 7:2 register. */
-static bool cf8_target(uint16_t port, struct pci_bdf *bdf, uint16_t *off)
-{
-	if (!(pci_cf8 & 0x80000000u))
-		return false;
-	*bdf = PCI_BDF(0, (pci_cf8 >> 16) & 0xff, (pci_cf8 >> 11) & 0x1f, (pci_cf8 >> 8) & 7);
-	*off = (uint16_t)((pci_cf8 & 0xfc) | (port & 3));
-	return true;
 }
 
 static uint32_t io_in(uint16_t port, unsigned size)
@@ -432,17 +430,17 @@ static void io_out(uint16_t port, unsigned size, uint32_t v)
 }
 
 /* The reset and power ports go to vmm/power.h (it decides, may reset or
- * power off). Ports 0xcf8 (dword) and 0xcfc-0xcff: shoji replays the access
- * on the hardware itself, through the guard for writes. APMC (0xb2) writes
- * raise an SMI: the chipset guard decides. */
+ * power off). APMC (0xb2) writes raise an SMI: the chipset guard decides.
+ * Ports 0xcf8 and 0xcfc-0xcff: the guest's PCI configuration accesses,
+ * emulated by vmm/pci_ports.c (its CF8 latch is per CPU, writes go through
+ * the PCI guard). */
 static void handle_io(void)
 {
-	uint64_t info = vmcb->ctl.exit_info1;
-	uint16_t port = SVM_IOIO_PORT(info), off;
+	uint64_t info = cpu()->vmcb->ctl.exit_info1;
+	uint16_t port = SVM_IOIO_PORT(info);
 	unsigned size = SVM_IOIO_SIZE(info);
 	bool in = info & SVM_IOIO_IN;
 	uint32_t mask = size == 4 ? ~0u : (1u << (size * 8)) - 1;
-	struct pci_bdf bdf;
 
 	if (info & SVM_IOIO_STR) {
 		log_guest_state("string I/O to an intercepted port (PCI configuration, reset, "
@@ -450,56 +448,34 @@ static void handle_io(void)
 		shoji_stop(STOP_FAILURE);
 	}
 	if (power_io_claims(port, size)) {
-		uint32_t v = (uint32_t)vmcb->save.rax & mask;
+		uint32_t v = (uint32_t)cpu()->vmcb->save.rax & mask;
 
 		power_io(port, size, in, &v);	/* may reset or power off */
 		if (in)
-			vmcb->save.rax = (vmcb->save.rax & ~(uint64_t)mask) | (v & mask);
-		vmcb->save.rip = vmcb->ctl.exit_info2;
+			cpu()->vmcb->save.rax = (cpu()->vmcb->save.rax & ~(uint64_t)mask) | (v & mask);
+		cpu()->vmcb->save.rip = cpu()->vmcb->ctl.exit_info2;
 		return;
 	}
 	if (port == 0xcf8 || port >= 0xcfc)
-		stats.io_pci_cfg++;
+		cpu()->stats.io_pci_cfg++;
 	if (!in && port <= APMC_PORT && port + size > APMC_PORT) {
 		/* Any width: the IOPM exits for every byte an access covers. */
-		uint32_t v = (uint32_t)vmcb->save.rax & mask;
+		uint32_t v = (uint32_t)cpu()->vmcb->save.rax & mask;
 
 		if (chipset_apmc_write_allowed((uint8_t)(v >> ((APMC_PORT - port) * 8))))
 			io_out(port, size, v);
-	} else if (port == 0xcf8 && size == 4) {
-		if (in)
-			vmcb->save.rax = pci_cf8;
+	} else if (port < PCI_PORTS_FIRST) {
+		if (in)	/* an APMC read: no decision */
+			cpu()->vmcb->save.rax = (cpu()->vmcb->save.rax & ~(uint64_t)mask) | (io_in(port, size) & mask);
 		else
-			pci_cf8 = (uint32_t)vmcb->save.rax;
-	} else if (port >= 0xcfc && cf8_target(port, &bdf, &off)) {
-		if (in) {
-			uint32_t v = 0;
-
-			outl(0xcf8, pci_cf8);
-			v = msi_virt_read_fixup(bdf, off, (int)size, io_in(port, size));
-			vmcb->save.rax = (vmcb->save.rax & ~(uint64_t)mask) | (v & mask);
-		} else {
-			uint32_t cur, v = (uint32_t)vmcb->save.rax & mask;
-
-			outl(0xcf8, pci_cf8 & ~3u);
-			cur = inl(0xcfc);
-			if (msi_virt_owns(bdf, off)) {
-				msi_virt_write(bdf, off, (int)size, v);
-			} else if (pci_guard_allows(bdf, off, (int)size, v, cur)) {
-				outl(0xcf8, pci_cf8);
-				io_out(port, size, v);
-				msi_virt_after_write(bdf, off, (int)size);
-				msix_virt_after_write(bdf, off, (int)size);
-			}
-		}
+			io_out(port, size, (uint32_t)cpu()->vmcb->save.rax & mask);
 	} else if (in) {
-		uint32_t v = port >= 0xcfc ? mask : io_in(port, size);	/* disabled: all-ones */
-
-		vmcb->save.rax = (vmcb->save.rax & ~(uint64_t)mask) | (v & mask);
-	} else if (port < 0xcfc) {
-		io_out(port, size, (uint32_t)vmcb->save.rax & mask);
+		cpu()->vmcb->save.rax = (cpu()->vmcb->save.rax & ~(uint64_t)mask) |
+				 pci_ports_in(&cpu()->pci, port, size);
+	} else {
+		pci_ports_out(&cpu()->pci, port, size, (uint32_t)cpu()->vmcb->save.rax & mask);
 	}
-	vmcb->save.rip = vmcb->ctl.exit_info2;	/* the next instruction (APM 15.10.2) */
+	cpu()->vmcb->save.rip = cpu()->vmcb->ctl.exit_info2;	/* the next instruction (APM 15.10.2) */
 }
 
 static void handle_vmmcall(void)
@@ -537,9 +513,9 @@ static void handle_nmi(void)
 	__asm__ volatile("stgi\n\tclgi" ::: "memory");
 	ours = iommu_fault_pending();
 	if (ours)
-		stats.fault_nmis += iommu_poll_faults() ? 1 : 0;
+		cpu()->stats.fault_nmis += iommu_poll_faults() ? 1 : 0;
 	else
-		vmcb->ctl.event_inj = SVM_EVTINJ_VALID | SVM_EVTINJ_TYPE_NMI | 2;
+		cpu()->vmcb->ctl.event_inj = SVM_EVTINJ_VALID | SVM_EVTINJ_TYPE_NMI | 2;
 }
 
 /* Fetches up to 15 instruction bytes at CS:RIP (fewer when the next page
@@ -549,7 +525,7 @@ static size_t fetch_insn(uint8_t *buf)
 {
 	struct guest_paging pg = paging();
 
-	return guest_fetch(&pg, vmcb->save.cs.base + vmcb->save.rip, buf, X86_MAX_INSN_LEN);
+	return guest_fetch(&pg, cpu()->vmcb->save.cs.base + cpu()->vmcb->save.rip, buf, X86_MAX_INSN_LEN);
 }
 
 /* An access to a device shoji emulates (e.g. the intercepted AHCI
@@ -561,7 +537,7 @@ static void handle_mmio(const struct protected_range *h, paddr_t gpa)
 	struct vcpu_regs r;
 	uint8_t bytes[X86_MAX_INSN_LEN];
 	size_t n = fetch_insn(bytes);
-	const struct vmcb_save *s = &vmcb->save;
+	const struct vmcb_save *s = &cpu()->vmcb->save;
 	enum x86_mode mode = x86_mode_of(s->efer & EFER_LMA, s->cs.attrib & 0x200,
 					 s->cs.attrib & 0x400);
 	uint64_t rip = s->rip, rflags = s->rflags, seg_base = 0, lin;
@@ -588,8 +564,8 @@ static void handle_mmio(const struct protected_range *h, paddr_t gpa)
 	if (mmio_emulate(&insn, pa, &r, &rip, &rflags, h->mmio, h->ctx, why, sizeof(why)))
 		goto refuse;
 	regs_in(&r);
-	vmcb->save.rip = rip;
-	vmcb->save.rflags = rflags;
+	cpu()->vmcb->save.rip = rip;
+	cpu()->vmcb->save.rflags = rflags;
 	return;
 refuse:
 	log_error("mmio refused %s gpa=0x%llx %s", h->what, (unsigned long long)gpa, why);
@@ -602,7 +578,7 @@ refuse:
  * the APIC at the faulting address without the general decoder. */
 static bool apic_fast_write(paddr_t gpa, uint64_t off)
 {
-	const struct vmcb_save *s = &vmcb->save;
+	const struct vmcb_save *s = &cpu()->vmcb->save;
 	uint8_t bytes[X86_MAX_INSN_LEN];
 	struct vcpu_regs r;
 	uint32_t v;
@@ -617,50 +593,50 @@ static bool apic_fast_write(paddr_t gpa, uint64_t off)
 	if (!len)
 		return false;
 	hal_mmio_write32(gpa, v);
-	vmcb->save.rip += len;
-	vmcb->save.rflags &= ~X86_FLAG_RF;	/* the instruction completed */
-	stats.apic_fast++;
+	cpu()->vmcb->save.rip += len;
+	cpu()->vmcb->save.rflags &= ~X86_FLAG_RF;	/* the instruction completed */
+	cpu()->stats.apic_fast++;
 	return true;
 }
 
 static void handle_npf(void)
 {
-	paddr_t gpa = vmcb->ctl.exit_info2;
-	bool write = vmcb->ctl.exit_info1 & 2;	/* #PF error code W (APM 15.25.6) */
+	paddr_t gpa = cpu()->vmcb->ctl.exit_info2;
+	bool write = cpu()->vmcb->ctl.exit_info1 & 2;	/* #PF error code W (APM 15.25.6) */
 	const struct protected_range *h = npt_mmio_hole(gpa);
 
-	stats.npf++;
-	if (h && (vmcb->ctl.exit_info1 & NPF_FETCH)) {
+	cpu()->stats.npf++;
+	if (h && (cpu()->vmcb->ctl.exit_info1 & NPF_FETCH)) {
 		log_error("npt guest instruction fetch from %s at gpa=0x%llx: refused (device "
 			  "registers are not executable)", h->what, (unsigned long long)gpa);
 		log_guest_state("instruction fetch from an emulated device");
 		shoji_stop(STOP_FAILURE);
 	}
 	if (h) {
-		stats.mmio++;
+		cpu()->stats.mmio++;
 		if (!write)
-			stats.mmio_read++;
+			cpu()->stats.mmio_read++;
 		else
-			stats.mmio_write++;
+			cpu()->stats.mmio_write++;
 		if (h->mmio == &apic_mmio_ops) {
 			uint64_t off = gpa - h->start;
 
 			if (!write)
-				stats.apic_read++;
+				cpu()->stats.apic_read++;
 			else if (off >= PAGE_SIZE)
-				stats.apic_write[APIC_CLASS_OTHER]++;
+				cpu()->stats.apic_write[APIC_CLASS_OTHER]++;
 			else
-				stats.apic_write[apic_reg_class((uint32_t)off)]++;
+				cpu()->stats.apic_write[apic_reg_class((uint32_t)off)]++;
 			if (write && apic_fast_write(gpa, off))
 				return;
 		}
 		handle_mmio(h, gpa);
 		return;
 	}
-	stats.npf_forbidden++;
-	switch (npt_handle_fault(gpa, vmcb->ctl.exit_info1)) {
+	cpu()->stats.npf_forbidden++;
+	switch (npt_handle_fault(gpa, cpu()->vmcb->ctl.exit_info1)) {
 	case NPT_FAULT_HANDLED:
-		flush_tlb = true;
+		cpu()->flush_tlb = true;
 		break;
 	case NPT_FAULT_EXEC:
 		log_guest_state("instruction fetch from protected memory");
@@ -673,34 +649,34 @@ static void handle_npf(void)
 
 static void handle_exit(void)
 {
-	uint64_t code = vmcb->ctl.exit_code;
+	uint64_t code = cpu()->vmcb->ctl.exit_code;
 
-	stats.exits++;
+	cpu()->stats.exits++;
 	switch (code) {
 	case SVM_EXIT_NMI:
-		stats.nmi++;
+		cpu()->stats.nmi++;
 		handle_nmi();
 		break;
 	case SVM_EXIT_SMI:
 		handle_smi();
 		break;
 	case SVM_EXIT_CPUID:
-		stats.cpuid++;
+		cpu()->stats.cpuid++;
 		handle_cpuid();
 		break;
 	case SVM_EXIT_MSR:
-		stats.msr++;
+		cpu()->stats.msr++;
 		handle_msr();
 		break;
 	case SVM_EXIT_IOIO:
-		stats.io++;
+		cpu()->stats.io++;
 		handle_io();
 		break;
 	case SVM_EXIT_NPF:
 		handle_npf();
 		break;
 	case SVM_EXIT_VMMCALL:
-		stats.vmmcall++;
+		cpu()->stats.vmmcall++;
 		handle_vmmcall();
 		break;
 	case SVM_EXIT_VMRUN:
@@ -733,7 +709,7 @@ static void handle_exit(void)
 	}
 }
 
-void svm_run(void)
+static NORETURN void svm_run(void)
 {
 	const char *bad = check_vmcb();
 
@@ -741,25 +717,35 @@ void svm_run(void)
 		log_guest_state(bad);
 		shoji_stop(STOP_FAILURE);
 	}
-	log_info("guest start rip=0x%llx", (unsigned long long)vmcb->save.rip);
+	log_info("guest start rip=0x%llx", (unsigned long long)cpu()->vmcb->save.rip);
 	for (;;) {
 		/* Clean bits are not honoured by TCG: everything is reloaded. */
-		vmcb->ctl.clean_bits = 0;
+		cpu()->vmcb->ctl.clean_bits = 0;
 		if ((bad = check_vmcb())) {
 			/* Every guest write that lands in the VMCB is validated
 			 * when it is made; this catches what slipped through. */
 			log_guest_state(bad);
 			shoji_stop(STOP_FAILURE);
 		}
-		vmcb->ctl.tlb_control = flush_tlb ? 1 : 0;
-		flush_tlb = false;
+		cpu()->vmcb->ctl.tlb_control = cpu()->flush_tlb ? 1 : 0;
+		cpu()->flush_tlb = false;
 		uint64_t t0;
 
-		svm_vmrun(vmcb_pa, &regs, host_save_pa);
+		svm_vmrun(cpu()->vmcb_pa, &cpu()->regs, cpu()->host_save_pa);
 		t0 = rdtsc();
 		handle_exit();
 		if (exit_hook)
 			exit_hook();
-		stats.tsc += rdtsc() - t0;
+		cpu()->stats.tsc += rdtsc() - t0;
 	}
 }
+
+const struct vcpu_backend svm_backend = {
+	.name = "svm",
+	.init = svm_init,
+	.build_nested = npt_build,
+	.setup = svm_setup_guest,
+	.set_exit_hook = svm_set_exit_hook,
+	.set_vmmcall_handler = svm_set_vmmcall_handler,
+	.run = svm_run,
+};

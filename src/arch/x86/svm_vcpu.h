@@ -8,11 +8,6 @@
 #include "vmm/guest_mem.h"
 #include "vmm/vcpu.h"
 
-struct svm_entry {
-	uint32_t rip;	/* 32-bit protected-mode entry */
-	uint32_t rbx;	/* EBX at entry (PVH: start info) */
-};
-
 /* VM exits by reason (the VMMCALL status and the bench's histogram). */
 struct svm_stats {
 	uint64_t exits, cpuid, msr, io, npf, mmio, vmmcall, nmi, fault_nmis;
@@ -26,19 +21,11 @@ struct svm_stats {
 	uint64_t tsc;			/* TSC ticks in shoji's exit handling */
 };
 
-/* Checks SVM and nested paging, turns EFER.SVME on. */
-int svm_init(void);
-/* VMCB, I/O and MSR permission maps, entry state; ncr3 = nested root. */
-int svm_setup_guest(paddr_t ncr3, const struct svm_entry *e);
-/* Runs the guest until it stops (never returns). */
-NORETURN void svm_run(void);
+/* The back-end (vmm/vcpu.h): init checks SVM, nested paging and NX and
+ * turns EFER.SVME and NXE on; build_nested builds the NPT (npt.h); setup
+ * fills the VMCB, I/O and MSR permission maps and the entry state. */
+extern const struct vcpu_backend svm_backend;
+
 const struct svm_stats *svm_stats(void);
-/* Called after every exit has been handled (device polling). */
-void svm_set_exit_hook(void (*hook)(void));
-/* Answers the guest's VMMCALLs (registers in and out, its paging for
- * buffers); without one VMMCALL raises #UD. Set by core, so that the
- * back-end calls no core code directly. */
-typedef void (*vmmcall_handler)(struct vcpu_regs *r, const struct guest_paging *pg);
-void svm_set_vmmcall_handler(vmmcall_handler h);
 
 #endif

@@ -1,0 +1,88 @@
+/* PCI configuration ports as the guest sees them (see pci_ports.h). */
+#include "lib/hal.h"
+#include "platform/pci_cfg.h"
+#include "vmm/msi_virt.h"
+#include "vmm/msix_virt.h"
+#include "vmm/pci_guard.h"
+#include "vmm/pci_ports.h"
+
+static uint32_t mask_of(unsigned size)
+{
+	return size == 4 ? ~0u : (1u << (size * 8)) - 1;
+}
+
+static uint32_t port_in(uint16_t port, unsigned size)
+{
+	return size == 1 ? hal_inb(port) : size == 2 ? hal_inw(port) : hal_inl(port);
+}
+
+static void port_out(uint16_t port, unsigned size, uint32_t v)
+{
+	if (size == 1)
+		hal_outb(port, (uint8_t)v);
+	else if (size == 2)
+		hal_outw(port, (uint16_t)v);
+	else
+		hal_outl(port, v);
+}
+
+/* CONFIG_ADDRESS: bit 31 enable, 23:16 bus, 15:11 device, 10:8 function,
+ * 7:2 register; the data port's low bits give the byte. */
+static bool target(const struct pci_ports *p, uint16_t port, struct pci_bdf *bdf,
+		   uint16_t *off)
+{
+	if (port < PCI_CF8_DATA_PORT || !(p->cf8 & PCI_CF8_ENABLE))
+		return false;
+	*bdf = PCI_BDF(0, (p->cf8 >> 16) & 0xff, (p->cf8 >> 11) & 0x1f, (p->cf8 >> 8) & 7);
+	*off = (uint16_t)((p->cf8 & 0xfc) | (port & 3));
+	return true;
+}
+
+uint32_t pci_ports_in(struct pci_ports *p, uint16_t port, unsigned size)
+{
+	struct pci_bdf bdf;
+	uint16_t off;
+
+	if (port == PCI_CF8_ADDR_PORT && size == 4)
+		return p->cf8;
+	if (target(p, port, &bdf, &off)) {
+		hal_outl(PCI_CF8_ADDR_PORT, p->cf8);
+		return msi_virt_read_fixup(bdf, off, (int)size, port_in(port, size)) & mask_of(size);
+	}
+	if (port >= PCI_CF8_DATA_PORT)
+		return mask_of(size);	/* disabled: nothing answers */
+	return port_in(port, size) & mask_of(size);
+}
+
+void pci_ports_out(struct pci_ports *p, uint16_t port, unsigned size, uint32_t v)
+{
+	struct pci_bdf bdf;
+	uint16_t off;
+
+	v &= mask_of(size);
+	if (port == PCI_CF8_ADDR_PORT && size == 4) {
+		p->cf8 = v;
+		return;
+	}
+	if (target(p, port, &bdf, &off)) {
+		uint32_t cur;
+
+		/* The guard may use CF8 itself (no ECAM): the address is written
+		 * again before the data access. */
+		hal_outl(PCI_CF8_ADDR_PORT, p->cf8 & ~3u);
+		cur = hal_inl(PCI_CF8_DATA_PORT);
+		if (msi_virt_owns(bdf, off)) {
+			msi_virt_write(bdf, off, (int)size, v);	/* shoji keeps the guest's MSI */
+			return;
+		}
+		if (!pci_guard_allows(bdf, off, (int)size, v, cur))
+			return;
+		hal_outl(PCI_CF8_ADDR_PORT, p->cf8);
+		port_out(port, size, v);
+		msi_virt_after_write(bdf, off, (int)size);
+		msix_virt_after_write(bdf, off, (int)size);
+		return;
+	}
+	if (port < PCI_CF8_DATA_PORT)
+		port_out(port, size, v);
+}
