@@ -195,15 +195,28 @@ static const char *rom_refuses(struct cfg_view *v, const struct pci_device *d, u
 
 /* ---- bridge windows (PCI-to-PCI Bridge 1.2, 3.2.5.6/3.2.5.8/3.2.5.9) ---- */
 
+/* A window may cover a range that a BAR of a device behind the bridge owns
+ * (an emulated device's pinned BAR sits inside its bridges' windows); any
+ * other protected range is refused. The bus numbers are fixed (see above). */
 static const char *window(struct cfg_view *v, enum protect_space space, uint64_t base,
 			  uint64_t limit)
 {
-	const struct protected_range *r;
+	uint8_t sec = cfg8(v, PCI_SECONDARY_BUS), sub = cfg8(v, PCI_SUBORDINATE_BUS);
 
 	if (base > limit)
 		return NULL;	/* base above limit: the window is closed */
-	r = collides(v->bdf, space, base, limit + 1, -1);
-	return r ? r->what : NULL;
+	for (unsigned i = 0; i < protect_count(); i++) {
+		const struct protected_range *r = protect_get(i);
+
+		if (r->space != space || !(r->forbids & PROTECT_BAR) || base >= r->end ||
+		    r->start > limit)
+			continue;
+		if (r->owner_bar >= 0 && r->owner.seg == v->bdf.seg && r->owner.bus >= sec &&
+		    r->owner.bus <= sub)
+			continue;
+		return r->what;
+	}
+	return NULL;
 }
 
 static const char *windows_refuse(struct cfg_view *v, uint16_t reg)

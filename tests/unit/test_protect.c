@@ -122,7 +122,7 @@ struct fn_model {
 	uint32_t v[64];
 	uint32_t wmask[64];
 };
-static struct fn_model fns[2];
+static struct fn_model fns[3];	/* 00:01.0, 00:02.0, and 01:00.0 behind the bridge */
 
 static struct fn_model *fn_of(uint64_t off)
 {
@@ -130,6 +130,8 @@ static struct fn_model *fn_of(uint64_t off)
 
 	if (bus == 0 && (off >> 12 & 7) == 0 && (dev == 1 || dev == 2))
 		return &fns[dev - 1];
+	if (bus == 1 && (off >> 12 & 7) == 0 && dev == 0)
+		return &fns[2];
 	return NULL;
 }
 
@@ -158,9 +160,9 @@ static void ecam_write(struct host_mmio_model *m, uint64_t off, int width, uint6
 	f->v[r] = (f->v[r] & ~w) | (((uint32_t)val << sh) & w);
 }
 
-static struct host_mmio_model ecam = { ECAM_BASE, 1 << 20, ecam_read, ecam_write };
+static struct host_mmio_model ecam = { ECAM_BASE, 2 << 20, ecam_read, ecam_write };
 
-static const struct pci_bdf EP = { 0, 0, 1, 0 }, BR = { 0, 0, 2, 0 };
+static const struct pci_bdf EP = { 0, 0, 1, 0 }, BR = { 0, 0, 2, 0 }, EP1 = { 0, 1, 0, 0 };
 
 static void model_init(void)
 {
@@ -193,6 +195,9 @@ static void model_init(void)
 	b->wmask[9] = 0xfff0fff0;
 	b->wmask[10] = b->wmask[11] = b->wmask[12] = 0xffffffff;
 	b->wmask[14] = 0xfffff801;			/* ROM: 2 KiB */
+
+	fns[2] = fns[0];				/* 01:00.0: like 00:01.0, BAR0 at 2 GiB << 3 */
+	fns[2].v[5] = 0x00000002;
 }
 
 static uint32_t live(struct pci_bdf a, uint16_t off)
@@ -229,8 +234,8 @@ static int pci_setup(void **state)
 	model_init();
 	host_mmio = &ecam;
 	pci_cfg_reset();
-	assert_int_equal(pci_add_ecam(0, ECAM_BASE, 0, 0), 0);
-	assert_int_equal(pci_enumerate(), 2);
+	assert_int_equal(pci_add_ecam(0, ECAM_BASE, 0, 1), 0);
+	assert_int_equal(pci_enumerate(), 3);
 	protect_reset();
 	pci_guard_reset();
 	assert_int_equal(protect_add(HV_BASE, HV_END, PROTECT_ALL, "hypervisor-region"), 0);
@@ -394,11 +399,24 @@ static void test_pinned_bar(void **state)
 	assert_true(guest_write(EP, 0x10, 4, 0xffffffff));	/* sized */
 	assert_true(guest_write(EP, 0x10, 4, 0x00000004));
 	assert_int_equal(bar0(), 0x100000000ULL);
-	/* The bridge's prefetchable window over it: refused. */
+	/* The bridge's prefetchable window over it: refused (the device is not
+	 * behind that bridge: bus 0, the bridge forwards to bus 1). */
 	assert_true(guest_write(BR, 0x28, 4, 1));
 	assert_true(guest_write(BR, 0x2c, 4, 1));
 	assert_false(guest_write(BR, 0x24, 4, 0x00010001));
 	assert_int_equal(host_log_count(": emulated-device"), 3);
+	/* A device behind the bridge (bus 1) owning a pinned range: the window
+	 * that routes to it may cover it; the region still may not be. */
+	protect_reset();
+	assert_int_equal(protect_add(HV_BASE, HV_END, PROTECT_ALL, "hypervisor-region"), 0);
+	assert_int_equal(protect_add_emulated(0x200000000ULL, 0x200100000ULL,
+					      PROTECT_CPU | PROTECT_BAR, "behind-bridge", &dummy_ops,
+					      NULL, EP1, 0),
+			 0);
+	assert_true(guest_write(BR, 0x28, 4, 2));
+	assert_true(guest_write(BR, 0x2c, 4, 2));
+	assert_true(guest_write(BR, 0x24, 4, 0x00010001));	/* 0x2_0000_0000-0x2_001f_ffff */
+	assert_false(guest_write(BR, 0x28, 4, 0));	/* 0x0_0000_0000-0x2_001f_ffff: the region */
 }
 
 /* An emulated range inside a BAR (an MSI-X table's page): the BAR is pinned
