@@ -58,7 +58,7 @@ help:
 	@echo "make run        boot shoji in QEMU (installs missing packages first)"
 	@echo "make test       unit tests (cmocka) then integration tests (pytest, QEMU)"
 	@echo "make unit       unit tests only;  make integration  QEMU tests only"
-	@echo "make check-deps layering check (src/arch never includes src/core; part of make test)"
+	@echo "make check-deps layering check (src/arch never includes or calls src/core; part of make test)"
 	@echo "make iso        GRUB (Multiboot2) bootable ISO: $(ISO)"
 	@echo "make deps       install the Debian packages the project needs"
 	@echo "make clean      remove $(BUILD)/"
@@ -120,8 +120,8 @@ unit: deps $(UNIT_BINS) $(TOOL_BINS) $(AML_FILES)
 integration: deps guest $(IMAGE) $(ISO) $(TOOL_BINS) $(AML_FILES)
 	$(PY) -m pytest -ra tests/integration
 
-check-deps:
-	@scripts/check-deps
+check-deps: $(IMAGE)
+	@BUILD=$(BUILD) scripts/check-deps
 
 test: check-deps unit integration
 

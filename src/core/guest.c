@@ -6,6 +6,7 @@
 #include "arch/x86/npt.h"
 #include "arch/x86/svm_vcpu.h"
 #include "core/guest.h"
+#include "core/power.h"
 #include "iommu/iommu.h"
 #include "iommu/irq_remap.h"
 #include "lib/error.h"
@@ -161,6 +162,7 @@ int guest_launch(const struct guest_platform *p)
 	rc = cpu->init();
 	if (rc)
 		return rc;
+	cpu->set_power_ops(&power_guest_ops);
 	rc = pvh_parse(hal_phys_to_virt(km->start), km->end - km->start, &img);
 	if (rc)
 		return rc;

@@ -29,7 +29,6 @@
 #include "platform/palloc.h"
 #include "platform/pci.h"
 #include "vmm/chipset_guard.h"
-#include "vmm/power.h"
 #include "vmm/protect.h"
 
 #define SHOJI_VERSION "0.1.0"

@@ -45,29 +45,14 @@ void power_init(const struct acpi_power *acpi, uint16_t debug_exit_port)
 	power_policy_guard_debug_exit(&policy, debug_exit_port);
 }
 
-unsigned power_io_ports(uint16_t *ports, unsigned max)
+static unsigned power_io_ports(uint16_t *ports, unsigned max)
 {
 	return power_policy_ports(&policy, ports, max);
 }
 
-bool power_io_claims(uint16_t port, unsigned size)
+static bool power_io_claims(uint16_t port, unsigned size)
 {
 	return power_policy_claims(&policy, port, size);
-}
-
-static uint32_t hw_in(uint16_t port, unsigned size)
-{
-	return size == 1 ? hal_inb(port) : size == 2 ? hal_inw(port) : hal_inl(port);
-}
-
-static void hw_out(uint16_t port, unsigned size, uint32_t v)
-{
-	if (size == 1)
-		hal_outb(port, (uint8_t)v);
-	else if (size == 2)
-		hal_outw(port, (uint16_t)v);
-	else
-		hal_outl(port, v);
 }
 
 static void wait_us(uint64_t us)
@@ -147,24 +132,24 @@ void shoji_power_off(const char *path)
 	do_power_off();
 }
 
-void power_guest_reset(const char *path)
+static NORETURN void power_guest_reset(const char *path)
 {
 	log_info("guest reset request path=%s", path);
 	shoji_reset(path);
 }
 
-void power_io(uint16_t port, unsigned size, bool in, uint32_t *val)
+static void power_io(uint16_t port, unsigned size, bool in, uint32_t *val)
 {
 	struct power_decision d;
 
 	if (in) {
-		*val = power_policy_io_read(&policy, port, size, hw_in(port, size));
+		*val = power_policy_io_read(&policy, port, size, hal_in(port, size));
 		return;
 	}
 	d = power_policy_io_write(&policy, port, size, *val);
 	switch (d.action) {
 	case POWER_PASS:
-		hw_out(port, size, d.value);
+		hal_out(port, size, d.value);
 		return;
 	case POWER_RESET:
 		log_info("guest reset request path=%s port=0x%x size=%u value=0x%x", d.path,
@@ -190,7 +175,7 @@ void power_io(uint16_t port, unsigned size, bool in, uint32_t *val)
 				 "would hand the machine to the firmware's wake path without "
 				 "shoji, with the disk key in RAM", d.path, d.slp_typ,
 				 d.sleep_state);
-		hw_out(port, size, d.value);	/* the rest of the write, without SLP_EN */
+		hal_out(port, size, d.value);	/* the rest of the write, without SLP_EN */
 		return;
 	}
 }
@@ -235,3 +220,10 @@ bool power_reset_mmio_page(paddr_t *page)
 	*page = a->reset_reg.addr & ~(paddr_t)(PAGE_SIZE - 1);
 	return true;
 }
+
+const struct power_ops power_guest_ops = {
+	.io_ports = power_io_ports,
+	.io_claims = power_io_claims,
+	.io = power_io,
+	.guest_reset = power_guest_reset,
+};

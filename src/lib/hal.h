@@ -34,6 +34,23 @@ void hal_outb(uint16_t port, uint8_t v);
 void hal_outw(uint16_t port, uint16_t v);
 void hal_outl(uint16_t port, uint32_t v);
 
+/* Port I/O of a size the caller learnt at run time (an intercepted
+ * instruction's operand): 1, 2 or 4 bytes. */
+static inline uint32_t hal_in(uint16_t port, unsigned size)
+{
+	return size == 1 ? hal_inb(port) : size == 2 ? hal_inw(port) : hal_inl(port);
+}
+
+static inline void hal_out(uint16_t port, unsigned size, uint32_t v)
+{
+	if (size == 1)
+		hal_outb(port, (uint8_t)v);
+	else if (size == 2)
+		hal_outw(port, (uint16_t)v);
+	else
+		hal_outl(port, v);
+}
+
 /* Zeroed 4 KiB pages of hypervisor memory (never guest-reachable).
  * Returns the virtual address, NULL when the pool is exhausted. */
 void *hal_page_alloc(void);

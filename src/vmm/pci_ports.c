@@ -11,21 +11,6 @@ static uint32_t mask_of(unsigned size)
 	return size == 4 ? ~0u : (1u << (size * 8)) - 1;
 }
 
-static uint32_t port_in(uint16_t port, unsigned size)
-{
-	return size == 1 ? hal_inb(port) : size == 2 ? hal_inw(port) : hal_inl(port);
-}
-
-static void port_out(uint16_t port, unsigned size, uint32_t v)
-{
-	if (size == 1)
-		hal_outb(port, (uint8_t)v);
-	else if (size == 2)
-		hal_outw(port, (uint16_t)v);
-	else
-		hal_outl(port, v);
-}
-
 /* CONFIG_ADDRESS: bit 31 enable, 23:16 bus, 15:11 device, 10:8 function,
  * 7:2 register; the data port's low bits give the byte. */
 static bool target(const struct pci_ports *p, uint16_t port, struct pci_bdf *bdf,
@@ -47,11 +32,11 @@ uint32_t pci_ports_in(struct pci_ports *p, uint16_t port, unsigned size)
 		return p->cf8;
 	if (target(p, port, &bdf, &off)) {
 		hal_outl(PCI_CF8_ADDR_PORT, p->cf8);
-		return msi_virt_read_fixup(bdf, off, (int)size, port_in(port, size)) & mask_of(size);
+		return msi_virt_read_fixup(bdf, off, (int)size, hal_in(port, size)) & mask_of(size);
 	}
 	if (port >= PCI_CF8_DATA_PORT)
 		return mask_of(size);	/* disabled: nothing answers */
-	return port_in(port, size) & mask_of(size);
+	return hal_in(port, size) & mask_of(size);
 }
 
 void pci_ports_out(struct pci_ports *p, uint16_t port, unsigned size, uint32_t v)
@@ -78,11 +63,11 @@ void pci_ports_out(struct pci_ports *p, uint16_t port, unsigned size, uint32_t v
 		if (!pci_guard_allows(bdf, off, (int)size, v, cur))
 			return;
 		hal_outl(PCI_CF8_ADDR_PORT, p->cf8);
-		port_out(port, size, v);
+		hal_out(port, size, v);
 		msi_virt_after_write(bdf, off, (int)size);
 		msix_virt_after_write(bdf, off, (int)size);
 		return;
 	}
 	if (port < PCI_CF8_DATA_PORT)
-		port_out(port, size, v);
+		hal_out(port, size, v);
 }

@@ -1,5 +1,7 @@
-/* The guest's reset and power requests, as the CPU back-end reports them
- * (implemented in core/power.c on top of vmm/power_policy.h). Everything
+/* The guest's reset and power requests, as the CPU back-end reports them:
+ * the operations core hands the back-end (struct power_ops; core/power.c
+ * implements them on top of vmm/power_policy.h, so the dependency runs
+ * core -> arch, never back). Everything
  * that leaves the guest's control of the machine goes through here: shoji
  * wipes its secrets (crypto/secrets.h), announces what it does on the log,
  * then resets or powers off the machine for real.
@@ -14,24 +16,21 @@
 #define SHOJI_VMM_POWER_H
 
 #include "lib/types.h"
-#include "vmm/mmio_emul.h"
 
-/* The I/O ports the back-end intercepts for the reset and power paths
- * (see power_policy_ports); returns how many. */
-unsigned power_io_ports(uint16_t *ports, unsigned max);
-
-/* Whether an intercepted guest access of size bytes at port is one of
- * those paths; if so, power_io performs it (*val: the guest's value for a
- * write, the value read for a read). May not return (reset, power-off). */
-bool power_io_claims(uint16_t port, unsigned size);
-void power_io(uint16_t port, unsigned size, bool in, uint32_t *val);
-
-/* The guest's CPU asked for a reset in a way only the back-end sees: a
- * triple fault (path "triple-fault") or an INIT signal ("init"). */
-NORETURN void power_guest_reset(const char *path);
-
-/* The MMIO callbacks of the page holding a memory-space RESET_REG (every
- * other access passes to the hardware unchanged). */
-extern const struct mmio_ops power_reset_mmio_ops;
+struct power_ops {
+	/* The I/O ports the back-end intercepts for the reset and power
+	 * paths (see power_policy_ports); returns how many (may exceed max:
+	 * then the back-end refuses to start). */
+	unsigned (*io_ports)(uint16_t *ports, unsigned max);
+	/* Whether an intercepted guest access of size bytes at port is one
+	 * of those paths; if so, io performs it (*val: the guest's value for
+	 * a write, the value read for a read). io may not return (reset,
+	 * power-off). */
+	bool (*io_claims)(uint16_t port, unsigned size);
+	void (*io)(uint16_t port, unsigned size, bool in, uint32_t *val);
+	/* The guest's CPU asked for a reset in a way only the back-end sees:
+	 * a triple fault (path "triple-fault") or an INIT signal ("init"). */
+	void (*guest_reset)(const char *path) NORETURN;
+};
 
 #endif

@@ -14,6 +14,7 @@ struct vcpu_regs {
 };
 
 struct guest_paging;
+struct power_ops;
 
 /* Where the guest starts: 32-bit protected mode, paging off, flat
  * segments (the PVH entry state, Xen docs/misc/pvh.pandoc). */
@@ -28,7 +29,8 @@ typedef void (*vmmcall_handler)(struct vcpu_regs *r, const struct guest_paging *
 
 /* The CPU back-end interface: one instance per back-end (arch/x86/svm.c:
  * svm_backend; VT-x later), driven by core/guest.c in this order:
- * init, build_nested, setup, set_exit_hook, set_vmmcall_handler, run.
+ * init, set_power_ops, build_nested, setup, set_exit_hook,
+ * set_vmmcall_handler, run.
  * The nested tables (NPT or EPT) are built from the protected-range
  * registry (vmm/protect.h) by the back-end's own format. */
 struct vcpu_backend {
@@ -36,6 +38,10 @@ struct vcpu_backend {
 	/* Checks the CPU has what the back-end needs and turns it on; logs and
 	 * returns E_UNSUPPORTED when it does not. */
 	int (*init)(void);
+	/* The reset and power paths (vmm/power.h): which ports to intercept and
+	 * what to do with them, a triple fault and INIT. Before setup; setup
+	 * refuses to start a guest without them. */
+	void (*set_power_ops)(const struct power_ops *ops);
 	/* The nested page tables for [0, top): their root, 0 when out of memory. */
 	paddr_t (*build_nested)(uint64_t top);
 	/* Control block, intercepts, entry state. */

@@ -52,10 +52,16 @@ static inline struct svm_cpu *cpu(void)
 }
 static void (*exit_hook)(void);
 static vmmcall_handler vmmcall_hook;
+static const struct power_ops *power;	/* core's (vmm/power.h) */
 
 static void svm_set_exit_hook(void (*hook)(void))
 {
 	exit_hook = hook;
+}
+
+static void svm_set_power_ops(const struct power_ops *ops)
+{
+	power = ops;
 }
 
 static void svm_set_vmmcall_handler(vmmcall_handler h)
@@ -201,9 +207,14 @@ static int svm_setup_guest(paddr_t ncr3, const struct vcpu_entry *e)
 		intercept_io(p);
 	/* The reset and power paths (vmm/power_policy.h): 0xcf9, the 8042,
 	 * port 0x92, the FADT's reset register and PM1 blocks. */
+	if (!power) {
+		log_error("svm: no reset/power handling given: the guest would reset the "
+			  "machine behind shoji's back");
+		return E_INVAL;
+	}
 	{
 		uint16_t ports[64];
-		unsigned n = power_io_ports(ports, 64);
+		unsigned n = power->io_ports(ports, 64);
 
 		if (n > 64) {
 			log_error("svm: %u reset/power ports to intercept, room for 64", n);
@@ -414,21 +425,6 @@ static void handle_msr(void)
 	skip(2);	/* 0f 32 / 0f 30 */
 }
 
-static uint32_t io_in(uint16_t port, unsigned size)
-{
-	return size == 1 ? inb(port) : size == 2 ? inw(port) : inl(port);
-}
-
-static void io_out(uint16_t port, unsigned size, uint32_t v)
-{
-	if (size == 1)
-		outb(port, (uint8_t)v);
-	else if (size == 2)
-		outw(port, (uint16_t)v);
-	else
-		outl(port, v);
-}
-
 /* The reset and power ports go to vmm/power.h (it decides, may reset or
  * power off). APMC (0xb2) writes raise an SMI: the chipset guard decides.
  * Ports 0xcf8 and 0xcfc-0xcff: the guest's PCI configuration accesses,
@@ -447,10 +443,10 @@ static void handle_io(void)
 				"power) is not supported");
 		shoji_stop(STOP_FAILURE);
 	}
-	if (power_io_claims(port, size)) {
+	if (power->io_claims(port, size)) {
 		uint32_t v = (uint32_t)cpu()->vmcb->save.rax & mask;
 
-		power_io(port, size, in, &v);	/* may reset or power off */
+		power->io(port, size, in, &v);	/* may reset or power off */
 		if (in)
 			cpu()->vmcb->save.rax = (cpu()->vmcb->save.rax & ~(uint64_t)mask) | (v & mask);
 		cpu()->vmcb->save.rip = cpu()->vmcb->ctl.exit_info2;
@@ -463,12 +459,12 @@ static void handle_io(void)
 		uint32_t v = (uint32_t)cpu()->vmcb->save.rax & mask;
 
 		if (chipset_apmc_write_allowed((uint8_t)(v >> ((APMC_PORT - port) * 8))))
-			io_out(port, size, v);
+			hal_out(port, size, v);
 	} else if (port < PCI_PORTS_FIRST) {
 		if (in)	/* an APMC read: no decision */
-			cpu()->vmcb->save.rax = (cpu()->vmcb->save.rax & ~(uint64_t)mask) | (io_in(port, size) & mask);
+			cpu()->vmcb->save.rax = (cpu()->vmcb->save.rax & ~(uint64_t)mask) | (hal_in(port, size) & mask);
 		else
-			io_out(port, size, (uint32_t)cpu()->vmcb->save.rax & mask);
+			hal_out(port, size, (uint32_t)cpu()->vmcb->save.rax & mask);
 	} else if (in) {
 		cpu()->vmcb->save.rax = (cpu()->vmcb->save.rax & ~(uint64_t)mask) |
 				 pci_ports_in(&cpu()->pci, port, size);
@@ -696,10 +692,10 @@ static void handle_exit(void)
 		/* A triple fault resets a PC (the chipset turns the shutdown
 		 * cycle into INIT): Linux's reboot=triple relies on it. */
 		log_reset_request("triple fault (shutdown)");
-		power_guest_reset("triple-fault");
+		power->guest_reset("triple-fault");
 	case SVM_EXIT_INIT:
 		log_reset_request("INIT signal");
-		power_guest_reset("init");
+		power->guest_reset("init");
 	case SVM_EXIT_INVALID:
 		log_guest_state("VMRUN refused the guest state");
 		shoji_stop(STOP_FAILURE);
@@ -747,5 +743,6 @@ const struct vcpu_backend svm_backend = {
 	.setup = svm_setup_guest,
 	.set_exit_hook = svm_set_exit_hook,
 	.set_vmmcall_handler = svm_set_vmmcall_handler,
+	.set_power_ops = svm_set_power_ops,
 	.run = svm_run,
 };
