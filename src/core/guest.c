@@ -16,7 +16,6 @@
 #include "platform/acpi.h"
 #include "platform/memmap.h"
 #include "vmm/apic_guard.h"
-#include "vmm/chipset_guard.h"
 #include "vmm/ioapic_virt.h"
 #include "vmm/msi_virt.h"
 #include "vmm/msix_virt.h"
@@ -216,12 +215,6 @@ int guest_launch(const struct guest_platform *p)
 	rc = virtualise_interrupts(p);
 	if (rc)
 		return rc;
-	/* The SMM handler's memory, when nothing else decodes it outside SMM. */
-	if (chipset_hide_aseg()) {
-		rc = protect_add(ASEG_BASE, ASEG_END, PROTECT_CPU, "smram-aseg");
-		if (rc)
-			return rc;
-	}
 	protect_seal(PROTECT_CPU);
 	protect_log();
 	ncr3 = cpu->build_nested(MAX(memmap_top(&bi->mem), GiB(4)));

@@ -147,6 +147,18 @@ static void protect_ecam(void)
 	}
 }
 
+/* The SMM handler's memory (ASEG), when nothing else decodes it outside
+ * SMM: neither the guest's CPU nor any device may reach it. QEMU without a
+ * VGA device shows SMRAM's RAM there to every non-SMM access, device DMA
+ * included, so a passthrough device could otherwise rewrite the SMI handler.
+ * Before the IOMMU domains are built (they derive their holes from it). */
+static void protect_smram(void)
+{
+	if (chipset_hide_aseg())
+		protect_or_stop(protect_add(ASEG_BASE, ASEG_END, PROTECT_CPU | PROTECT_DMA,
+					    "smram-aseg"));
+}
+
 static void discover_platform(void)
 {
 	int rc = E_NOENT;
@@ -303,6 +315,7 @@ void boot_main(uint32_t magic, uint32_t info_pa)
 	boot_report();
 	if (opts.intercept != INTERCEPT_NONE)
 		protect_or_stop(disk_protect());
+	protect_smram();
 	protect_memory();
 	chipset_lock_smram();	/* logs; APMC SMIs are refused when it fails */
 	run_selftest();
