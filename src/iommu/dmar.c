@@ -8,6 +8,7 @@
  * its container stops the walk. */
 #include "iommu/dmar.h"
 #include "lib/error.h"
+#include "platform/acpi.h"
 #include "lib/log.h"
 #include "lib/printf.h"
 #include "lib/string.h"
@@ -122,19 +123,6 @@ static void fw_bug(struct dmar_info *info, const char *fmt, ...)
 	va_start(ap, fmt);
 	log_vline("warning: ", fmt, ap);
 	va_end(ap);
-}
-
-/* Copy a fixed-size ACPI string field, making it printable and free of
- * spaces and quotes so that it fits a key=value line. */
-static void copy_id(char *dst, const uint8_t *src, size_t n)
-{
-	size_t end = n;
-
-	while (end > 0 && (src[end - 1] == ' ' || src[end - 1] == '\0'))
-		end--;
-	for (size_t i = 0; i < end; i++)
-		dst[i] = (src[i] > ' ' && src[i] < 0x7f && src[i] != '"') ? (char)src[i] : '_';
-	dst[end] = '\0';
 }
 
 /* 8.3.1: follow the path from its start bus through the bridges the live
@@ -702,7 +690,7 @@ static int header(struct parser *p, const uint8_t *t, size_t avail)
 	if (memcmp(t, "DMAR", 4) != 0) {
 		char sig[5];
 
-		copy_id(sig, t, 4);
+		acpi_copy_id(sig, t, 4);
 		malformed(p, "signature is '%s', not 'DMAR'", sig);
 		return -1;
 	}
@@ -727,10 +715,10 @@ static int header(struct parser *p, const uint8_t *t, size_t avail)
 		return -1;
 	}
 	info->revision = t[8];
-	copy_id(info->oem_id, t + 10, 6);
-	copy_id(info->oem_table_id, t + 16, 8);
+	acpi_copy_id(info->oem_id, t + 10, 6);
+	acpi_copy_id(info->oem_table_id, t + 16, 8);
 	info->oem_revision = rd32(p, 24);
-	copy_id(info->creator_id, t + 28, 4);
+	acpi_copy_id(info->creator_id, t + 28, 4);
 	info->creator_revision = rd32(p, 32);
 	/* 8.1: Host Address Width is N - 1 for an N-bit DMA physical
 	 * addressability; flags bits 0-2. */

@@ -9,6 +9,7 @@
 #include "iommu/ivrs.h"
 #include "iommu/amdvi_regs.h"
 #include "lib/error.h"
+#include "platform/acpi.h"
 #include "lib/log.h"
 #include "lib/printf.h"
 #include "lib/string.h"
@@ -129,19 +130,6 @@ static void fw_bug(struct ivrs_info *info, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Copy a fixed-size ACPI string field, making it printable and free of
- * spaces and quotes so that it fits a key=value line. */
-static void copy_id(char *dst, const uint8_t *src, size_t n)
-{
-	size_t end = n;
-
-	while (end > 0 && (src[end - 1] == ' ' || src[end - 1] == '\0'))
-		end--;
-	for (size_t i = 0; i < end; i++)
-		dst[i] = (src[i] > ' ' && src[i] < 0x7f && src[i] != '"') ? (char)src[i] : '_';
-	dst[end] = '\0';
-}
-
 /* "bb:dd.f" for a device ID. */
 static void fmt_devid(char *buf, size_t size, uint16_t id)
 {
@@ -224,8 +212,8 @@ static bool parse_hid(struct parser *p, struct ivrs_ivhd *h, uint32_t off)
 		hid[i] = rd8(p, off + 4 + i);
 		cid[i] = rd8(p, off + 12 + i);
 	}
-	copy_id(d->hid, hid, 8);
-	copy_id(d->cid, cid, 8);
+	acpi_copy_id(d->hid, hid, 8);
+	acpi_copy_id(d->cid, cid, 8);
 	d->uid_format = fmt;
 	d->uid_len = fmt == IVRS_UID_NONE ? 0 : ulen;
 	if (!d->hid[0])
@@ -808,7 +796,7 @@ static int header(struct parser *p, const uint8_t *t, size_t avail)
 	if (memcmp(t, "IVRS", 4) != 0) {
 		char sig[5];
 
-		copy_id(sig, t, 4);
+		acpi_copy_id(sig, t, 4);
 		malformed(p, "signature is '%s', not 'IVRS'", sig);
 		return -1;
 	}
@@ -833,10 +821,10 @@ static int header(struct parser *p, const uint8_t *t, size_t avail)
 		return -1;
 	}
 	info->revision = t[8];
-	copy_id(info->oem_id, t + 10, 6);
-	copy_id(info->oem_table_id, t + 16, 8);
+	acpi_copy_id(info->oem_id, t + 10, 6);
+	acpi_copy_id(info->oem_table_id, t + 16, 8);
 	info->oem_revision = rd32(p, 24);
-	copy_id(info->creator_id, t + 28, 4);
+	acpi_copy_id(info->creator_id, t + 28, 4);
 	info->creator_revision = rd32(p, 32);
 	info->ivinfo = rd32(p, 36);
 	return 0;

@@ -917,3 +917,14 @@ int acpi_madt_hide_cpus_except(uint32_t keep_apic_id)
 		fix_checksum((struct acpi_header *)t);
 	return hidden;
 }
+
+void acpi_copy_id(char *dst, const uint8_t *src, size_t n)
+{
+	size_t end = n;
+
+	while (end > 0 && (src[end - 1] == ' ' || src[end - 1] == '\0'))
+		end--;
+	for (size_t i = 0; i < end; i++)
+		dst[i] = (src[i] > ' ' && src[i] < 0x7f && src[i] != '"') ? (char)src[i] : '_';
+	dst[end] = '\0';
+}

@@ -141,6 +141,12 @@ const struct acpi_root_info *acpi_root_info(void);
  * firmware memory: parse it into a private copy before running the guest. */
 const struct acpi_header *acpi_find_table(const char *sig, unsigned instance);
 
+/* Copies a fixed-size ACPI string field (signature, OEM and creator IDs,
+ * HIDs: n bytes, not NUL-terminated) into dst (n + 1 bytes), trailing
+ * spaces and NULs dropped and anything unprintable, a space or a quote
+ * made '_', so that it fits a key=value log line. */
+void acpi_copy_id(char *dst, const uint8_t *src, size_t n);
+
 /* Iterates over all valid tables in root-table order:
  *	unsigned cur = 0;
  *	while ((t = acpi_next_table(&cur)))
