@@ -11,10 +11,8 @@
  * Exit status: 0 usable table, 1 malformed or unusable table, 2 usage or
  * I/O error. */
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
-#include "host/host.h"
+#include "host/table_tool.h"
 #include "iommu/ivrs.h"
 
 #define MAX_FILE (16u << 20)	/* an IVRS is a few KiB; refuse absurd inputs */
@@ -45,57 +43,22 @@ static void usage(FILE *f)
 		"2 usage or I/O error (missing, unreadable or empty FILE).\n");
 }
 
+/* Parsed into static storage: the info is large, keep it off the stack. */
+static int inspect(const unsigned char *table, size_t len)
+{
+	static struct ivrs_info info;
+	int rc = ivrs_parse(table, len, NULL, &info);
+
+	ivrs_print(&info);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
-	static struct ivrs_info info;	/* large: keep it off the stack */
-	const char *path = NULL;
-	unsigned char *data, *table;
-	size_t len;
-	int rc;
+	static const struct host_table_tool tool = {
+		.prog = "ivrs-inspect", .what = "an IVRS table", .max_bytes = MAX_FILE,
+		.usage = usage, .inspect = inspect,
+	};
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			usage(stdout);
-			return 0;
-		}
-		if (!strcmp(argv[i], "--") && i + 1 < argc && !path) {
-			path = argv[++i];
-			continue;
-		}
-		if (argv[i][0] == '-' && argv[i][1]) {
-			fprintf(stderr, "ivrs-inspect: error: unknown option %s\n", argv[i]);
-			usage(stderr);
-			return 2;
-		}
-		if (path) {
-			fprintf(stderr, "ivrs-inspect: error: one FILE only\n");
-			usage(stderr);
-			return 2;
-		}
-		path = argv[i];
-	}
-	if (!path) {
-		fprintf(stderr, "ivrs-inspect: error: no FILE given\n");
-		usage(stderr);
-		return 2;
-	}
-	if (host_read_file("ivrs-inspect", "an IVRS table", path, MAX_FILE, &data, &len) < 0)
-		return 2;
-	/* Parse from an exactly-sized copy so the sanitizers would catch any
-	 * read past the end of the data. */
-	table = malloc(len);
-	if (!table) {
-		fprintf(stderr, "ivrs-inspect: error: out of memory\n");
-		free(data);
-		return 2;
-	}
-	memcpy(table, data, len);
-	free(data);
-
-	host_log_echo = true;
-	rc = ivrs_parse(table, len, NULL, &info);
-	ivrs_print(&info);
-	fflush(stdout);
-	free(table);
-	return rc == 0 ? 0 : 1;
+	return host_table_tool_main(&tool, argc, argv);
 }
