@@ -47,8 +47,9 @@ AML_FILES := $(ASL_SRCS:tests/acpi/%.asl=$(BUILD)/acpi/%.aml)
 
 IMAGE := $(BUILD)/shoji.elf
 ISO := $(BUILD)/shoji.iso
+DISK_IMAGE := $(BUILD)/disk.img
 
-.PHONY: all image iso tools deps unit integration test run bench clean help guest check-deps
+.PHONY: all image iso tools deps unit integration test run bench clean help guest check-deps disk-image
 # Keep objects that pattern rules chain through (e.g. host/hal.o).
 .SECONDARY:
 all: image tools
@@ -60,6 +61,7 @@ help:
 	@echo "make unit       unit tests only;  make integration  QEMU tests only"
 	@echo "make check-deps layering check (src/arch never includes or calls src/core; part of make test)"
 	@echo "make iso        GRUB (Multiboot2) bootable ISO: $(ISO)"
+	@echo "make disk-image BIOS-bootable disk with GRUB and the guest: $(DISK_IMAGE) (docs/firmware-boot.md)"
 	@echo "make deps       install the Debian packages the project needs"
 	@echo "make clean      remove $(BUILD)/"
 
@@ -73,6 +75,11 @@ deps:
 # The default guest (guest/README.md): kernel, vmlinux and initramfs in $(BUILD)/guest.
 guest: deps
 	BUILD=$(BUILD) scripts/build-guest
+
+# "The installed OS": a BIOS-bootable raw disk (MBR, GRUB i386-pc, ext2 with
+# the guest's kernel and initramfs) for guest=disk (docs/firmware-boot.md).
+disk-image: guest
+	BUILD=$(BUILD) scripts/make-disk-image $(DISK_IMAGE)
 
 $(IMAGE): $(IMAGE_OBJS) src/boot/linker.ld
 	$(LD) $(IMAGE_LDFLAGS) -o $@ $(IMAGE_OBJS)

@@ -12,6 +12,7 @@ PACKAGES=(
 	qemu-system-x86 qemu-utils    # the test platform
 	acpica-tools                  # iasl: test tables, cross-check of dmar-inspect
 	grub-pc-bin grub-common xorriso mtools   # make iso (GRUB Multiboot2 path)
+	fdisk e2fsprogs               # make disk-image: sfdisk, mke2fs -d (docs/firmware-boot.md)
 	musl-tools xz-utils cpio kmod gzip       # make guest (guest/README.md)
 	gnuplot-nox                   # make bench: build/bench/ratios.png
 	bochs bochsbios vgabios       # Intel VT-x tests (scripts/shoji-bochs)
