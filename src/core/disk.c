@@ -110,7 +110,7 @@ static void decrypt(void *ctx, uint64_t lba, void *dst, const void *src, uint32_
 	xts_decrypt_sectors(&xts, lba, dst, src, sectors);
 }
 
-static const struct ahci_crypt crypt_ops = { NULL, in_range, encrypt, decrypt };
+static const struct disk_crypt crypt_ops = { NULL, in_range, encrypt, decrypt };
 
 /* ---- the guest's accesses to the controller's registers ---- */
 
@@ -287,7 +287,7 @@ int disk_setup(const struct shoji_options *o, struct boot_info *bi)
 
 	cfg.abar = abar;
 	cfg.confine_only = o->intercept == INTERCEPT_AHCI_CONFINE_ONLY;
-	cfg.shadow = (struct ahci_shadow_alloc){ NULL, win_alloc, win_free };
+	cfg.shadow = (struct disk_shadow_alloc){ NULL, win_alloc, win_free };
 	cfg.guest_mem_ok = guest_mem_ok;
 	cfg.crypt = cfg.confine_only ? NULL : &crypt_ops;
 	cfg.crypt_ports = cfg.confine_only ? 0 : ~0u;

@@ -264,7 +264,7 @@ static void sg_scatter(struct sg *c, const uint8_t *buf, uint32_t len)
 static void crypt_sectors(struct ahci *a, bool enc, bool all, uint64_t lba, uint8_t *dst,
 			  const uint8_t *src, uint32_t nsec)
 {
-	const struct ahci_crypt *c = a->cfg.crypt;
+	const struct disk_crypt *c = a->cfg.crypt;
 	void (*fn)(void *, uint64_t, void *, const void *, uint32_t) =
 		enc ? c->encrypt : c->decrypt;
 	uint32_t i = 0;

@@ -20,6 +20,7 @@
 #define SHOJI_DEVICES_AHCI_H
 
 #include "devices/ahci_regs.h"
+#include "devices/disk_dma.h"
 #include "lib/types.h"
 
 #define AHCI_MAX_PORTS		32
@@ -34,42 +35,20 @@
 #define AHCI_DEFAULT_MAX_CMD_BYTES (4u << 20)
 #define AHCI_CMD_BYTES_LIMIT	(AHCI_MAX_CHUNKS * AHCI_CHUNK_PAGES * 4096u)
 
-/* Encryption of sector data (the lead plugs AES-XTS aes-xts-plain64 here;
- * tests use a reversible toy). Sectors are 512 bytes; lba is the tweak.
- * in_range: true iff EVERY sector of [lba, lba + sectors) is to be
- * encrypted (the engine then falls back to one sector at a time).
- * encrypt/decrypt: dst and src do not overlap and are each contiguous. */
-struct ahci_crypt {
-	void *ctx;
-	bool (*in_range)(void *ctx, uint64_t lba, uint32_t sectors);
-	void (*encrypt)(void *ctx, uint64_t lba, void *dst, const void *src, uint32_t sectors);
-	void (*decrypt)(void *ctx, uint64_t lba, void *dst, const void *src, uint32_t sectors);
-};
-
-/* Shadow memory: `pages` contiguous 4 KiB pages inside the shadow window
- * (the only memory the controller's IOMMU domain maps), page aligned;
- * returns the physical address, 0 when none is left. Contents need not be
- * zeroed. */
-struct ahci_shadow_alloc {
-	void *ctx;
-	paddr_t (*alloc)(void *ctx, uint32_t pages);
-	void (*free)(void *ctx, paddr_t pa, uint32_t pages);
-};
-
 struct ahci_config {
 	paddr_t abar;			/* the controller's BAR5 (host-physical) */
 	/* Test-only: no shadowing at all, every register passes through, so
 	 * the controller DMAs to the guest's own addresses and (with its IOMMU
 	 * domain holding only the shadow window) faults. */
 	bool confine_only;
-	struct ahci_shadow_alloc shadow;	/* required unless confine_only */
+	struct disk_shadow_alloc shadow;	/* required unless confine_only */
 	/* May the engine read/write guest memory [pa, pa + len)? Must refuse the
 	 * hypervisor region (and so the shadow window) and anything not RAM
 	 * the guest owns. Required unless confine_only. */
 	void *guest_ctx;
 	bool (*guest_mem_ok)(void *ctx, paddr_t pa, uint64_t len);
 	/* Encryption for the ports in crypt_ports (NULL or 0: none). */
-	const struct ahci_crypt *crypt;
+	const struct disk_crypt *crypt;
 	uint32_t crypt_ports;
 	/* Optional: the engine emulated an interrupt condition (an error
 	 * completion) that the guest enabled (PxIE and GHC.IE): deliver the

@@ -104,11 +104,36 @@ static const char *pin_refuses(struct pci_bdf bdf, const struct pci_device *d, u
 		if (r->owner_bar < 0 || !pci_bdf_eq(r->owner, bdf))
 			continue;
 		lo = (uint16_t)(PCI_BAR0 + 4 * r->owner_bar);
+		if (r->space == PROTECT_SPACE_IO) {
+			/* I/O BAR: bits 1:0 are the type (PCI 3.0 6.2.5.1). */
+			if (reg == lo && (nv | 3) != ~0u && (nv & ~3u) != (uint32_t)r->owner_addr)
+				return r->what;
+			continue;
+		}
 		if (reg == lo && (nv | 0xf) != ~0u && (nv & ~0xfu) != (uint32_t)r->owner_addr)
 			return r->what;
 		if (reg == lo + 4 && d->bars[r->owner_bar].type == PCI_BAR_MEM64 && nv != ~0u &&
 		    nv != (uint32_t)(r->owner_addr >> 32))
 			return r->what;
+	}
+	return NULL;
+}
+
+/* A function whose registers shoji emulates keeps its programming
+ * interface (class code byte 0, offset 0x09; PCI 3.0 6.2.1): on IDE
+ * controllers bits 0 and 2 switch a channel between the legacy ports and
+ * native-mode BARs (PCI IDE Controller Spec 1.0 2.1; writable on the ICH9
+ * in IDE mode), which would move the registers shoji traps. */
+static const char *progif_refuses(struct pci_bdf bdf, uint16_t reg, uint32_t nv,
+				  uint32_t current)
+{
+	if (reg != 0x08 || ((nv ^ current) & 0xff00) == 0)
+		return NULL;
+	for (unsigned i = 0; i < protect_count(); i++) {
+		const struct protected_range *r = protect_get(i);
+
+		if (r->owner_bar >= 0 && pci_bdf_eq(r->owner, bdf))
+			return "the programming interface of an emulated device is fixed";
 	}
 	return NULL;
 }
@@ -283,6 +308,8 @@ bool pci_guard_allows(struct pci_bdf bdf, uint16_t off, int size, uint32_t value
 		return refuse(bdf, off, value,
 			      "bridge bus numbers are fixed (they key the IOMMU's context entries)");
 	why = pin_refuses(bdf, d, reg, v.nv);
+	if (!why)
+		why = progif_refuses(bdf, reg, v.nv, current);
 	if (!why)
 		why = bars_refuse(&v, d, reg);
 	if (!why && layout <= 1)

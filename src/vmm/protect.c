@@ -34,7 +34,7 @@ static int add(const struct protected_range *r)
 			  (unsigned long long)r->start, (unsigned long long)r->end);
 		return E_INVAL;
 	}
-	if ((r->forbids & sealed) || (r->mmio && (sealed & PROTECT_CPU))) {
+	if ((r->forbids & sealed) || ((r->mmio || r->io) && (sealed & PROTECT_CPU))) {
 		log_error("protect: range %s 0x%llx-0x%llx registered after the mechanisms that "
 			  "enforce it were built (sealed=0x%x)", r->what,
 			  (unsigned long long)r->start, (unsigned long long)r->end, sealed);
@@ -82,6 +82,28 @@ int protect_add_emulated(paddr_t start, paddr_t end, unsigned forbids, const cha
 	return add(&(struct protected_range){ .start = start, .end = end,
 					      .space = PROTECT_SPACE_MEM, .forbids = forbids,
 					      .what = what, .mmio = mmio, .ctx = ctx,
+					      .owner = owner, .owner_bar = owner_bar,
+					      .owner_addr = d ? d->bars[owner_bar].addr : 0 });
+}
+
+int protect_add_io_emulated(uint16_t start, uint32_t end, const char *what,
+			    const struct io_ops *io, void *ctx, struct pci_bdf owner,
+			    int owner_bar)
+{
+	const struct pci_device *d = owner_bar >= 0 ? pci_find(owner) : NULL;
+
+	if (!io || end > 0x10000 || owner_bar > 5 ||
+	    (owner_bar >= 0 && (!d || d->bars[owner_bar].type != PCI_BAR_IO))) {
+		log_error("protect: emulated ports %s need an emulator, an end within the I/O "
+			  "space and, for a pinned BAR, an enumerated I/O BAR",
+			  what ? what : "(unnamed)");
+		return E_INVAL;
+	}
+	return add(&(struct protected_range){ .start = start, .end = end,
+					      .space = PROTECT_SPACE_IO,
+					      .forbids = PROTECT_CPU_READ | PROTECT_CPU_WRITE |
+							 PROTECT_BAR,
+					      .what = what, .io = io, .ctx = ctx,
 					      .owner = owner, .owner_bar = owner_bar,
 					      .owner_addr = d ? d->bars[owner_bar].addr : 0 });
 }
@@ -139,6 +161,6 @@ void protect_log(void)
 		log_info("protect range=%s space=%s start=0x%llx end=0x%llx forbids=%s%s", r->what,
 			 r->space == PROTECT_SPACE_IO ? "io" : "mem", (unsigned long long)r->start,
 			 (unsigned long long)r->end, forbids_str(r->forbids, f, sizeof(f)),
-			 r->mmio ? " emulated=yes" : "");
+			 r->mmio || r->io ? " emulated=yes" : "");
 	}
 }

@@ -29,7 +29,7 @@
 #include "lib/types.h"
 #include "platform/pci_cfg.h"
 
-#define PROTECT_MAX_RANGES 24
+#define PROTECT_MAX_RANGES 32
 
 enum protect_forbids {
 	PROTECT_CPU_READ = 1u << 0,
@@ -41,11 +41,13 @@ enum protect_forbids {
 	PROTECT_ALL = PROTECT_CPU | PROTECT_DMA | PROTECT_BAR,
 };
 
-/* The address space a range lives in: memory, or x86 I/O ports (only the
- * PCI guard consults I/O ranges: I/O BARs and bridge I/O windows). */
+/* The address space a range lives in: memory, or x86 I/O ports (the PCI
+ * guard consults I/O ranges: I/O BARs and bridge I/O windows; and an I/O
+ * range with an emulator is trapped port by port: vmm/io_trap.h). */
 enum protect_space { PROTECT_SPACE_MEM, PROTECT_SPACE_IO };
 
 struct mmio_ops;
+struct io_ops;
 
 struct protected_range {
 	paddr_t start, end;		/* [start, end); memory ranges 4 KiB aligned */
@@ -54,6 +56,9 @@ struct protected_range {
 	const char *what;		/* for the log: "hypervisor-region", ... */
 	/* CPU accesses trap to this emulator instead of stand-in pages. */
 	const struct mmio_ops *mmio;
+	/* I/O space: every guest access to these ports traps to this emulator
+	 * (vmm/io_trap.h builds the back-end's I/O intercepts from it). */
+	const struct io_ops *io;
 	void *ctx;
 	/* The BAR that decodes this range (an emulated device's registers):
 	 * it may stay where it is (and be sized); every other BAR, ROM or
@@ -83,6 +88,16 @@ int protect_add_io(uint16_t start, uint32_t end, const char *what);
 int protect_add_emulated(paddr_t start, paddr_t end, unsigned forbids, const char *what,
 			 const struct mmio_ops *mmio, void *ctx, struct pci_bdf owner,
 			 int owner_bar);
+
+/* Registers emulated I/O ports [start, end): every guest IN/OUT (string
+ * forms included) there traps to `io` (forbids PROTECT_CPU_READ|WRITE|BAR:
+ * no BAR may decode over them). When owner_bar >= 0, that I/O BAR of
+ * `owner` is pinned at its address now (a native-mode IDE channel, the
+ * bus-master block). Refused once PROTECT_CPU is sealed: the back-end's
+ * I/O intercepts are built from the registry. */
+int protect_add_io_emulated(uint16_t start, uint32_t end, const char *what,
+			    const struct io_ops *io, void *ctx, struct pci_bdf owner,
+			    int owner_bar);
 
 /* Marks the consumers of `forbids` built (the IOMMU domains: PROTECT_DMA;
  * the nested page tables: PROTECT_CPU): a range registered later with any

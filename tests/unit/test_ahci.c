@@ -167,7 +167,7 @@ static void t_decrypt(void *ctx, uint64_t lba, void *dst, const void *src, uint3
 	dec_calls++;
 }
 
-static const struct ahci_crypt toy_crypt = { NULL, t_in_range, t_encrypt, t_decrypt };
+static const struct disk_crypt toy_crypt = { NULL, t_in_range, t_encrypt, t_decrypt };
 
 /* ---------------------------------------------------------------------- */
 /* The fake HBA                                                            */
@@ -677,7 +677,7 @@ static void start(const struct opts *o)
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.abar = ABAR;
 	cfg.confine_only = o->confine;
-	cfg.shadow = (struct ahci_shadow_alloc){ NULL, sh_alloc, sh_free };
+	cfg.shadow = (struct disk_shadow_alloc){ NULL, sh_alloc, sh_free };
 	cfg.guest_mem_ok = guest_mem_ok;
 	cfg.crypt = o->no_crypt ? NULL : &toy_crypt;
 	cfg.crypt_ports = o->crypt_ports ? o->crypt_ports : 0xffffffffu;
@@ -1027,7 +1027,7 @@ static void test_init_stops_running_port(void **state)
 	host_log_clear();
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.abar = ABAR;
-	cfg.shadow = (struct ahci_shadow_alloc){ NULL, sh_alloc, sh_free };
+	cfg.shadow = (struct disk_shadow_alloc){ NULL, sh_alloc, sh_free };
 	cfg.guest_mem_ok = guest_mem_ok;
 	assert_int_equal(ahci_init(&A, &cfg), E_OK);
 	assert_int_equal(F.port[0].cmd & (AHCI_PxCMD_ST | AHCI_PxCMD_FRE), 0);

@@ -17,6 +17,7 @@
 #include "lib/error.h"
 #include "platform/pci.h"
 #include "vmm/guest_mem.h"
+#include "vmm/io_trap.h"
 #include "vmm/mmio_emul.h"
 #include "vmm/pci_guard.h"
 #include "vmm/pci_ports.h"
@@ -419,6 +420,47 @@ static void test_pinned_bar(void **state)
 	assert_false(guest_write(BR, 0x28, 4, 0));	/* 0x0_0000_0000-0x2_001f_ffff: the region */
 }
 
+/* Emulated I/O ports owned by an I/O BAR (an IDE bus-master block): the
+ * BAR is pinned (moving refused, sizing and writing back pass), no other
+ * BAR may decode over the ports, and the function's programming interface
+ * (an IDE controller's legacy/native switch) is fixed. */
+static uint32_t dummy_in(void *ctx, uint16_t port, unsigned size) { return 0; }
+static void dummy_out(void *ctx, uint16_t port, unsigned size, uint32_t v) { }
+static const struct io_ops dummy_io = { dummy_in, dummy_out };
+
+static void test_pinned_io_bar(void **state)
+{
+	fns[0].wmask[2] = 0x0000ff00;	/* prog-if writable, as on an ICH9 in IDE mode */
+	assert_int_equal(protect_add_io_emulated(0xc000, 0xc010, "ide-bus-master", &dummy_io, NULL,
+						 EP, 2), 0);
+	assert_int_equal(protect_add_io_emulated(0x1f0, 0x1f8, "ide0-taskfile", &dummy_io, NULL,
+						 EP, -1), 0);
+	fns[0].v[1] = 0x1;
+	assert_true(guest_write(EP, 0x18, 4, 0x0000c001));	/* in place */
+	assert_false(guest_write(EP, 0x18, 4, 0x0000d001));	/* moved */
+	assert_false(guest_write(EP, 0x18, 2, 0x01f1));		/* over the task file too */
+	fns[0].v[1] = 0;
+	assert_true(guest_write(EP, 0x18, 4, 0xffffffff));	/* sized */
+	assert_true(guest_write(EP, 0x18, 4, 0x0000c001));
+	assert_int_equal(live(EP, 0x18), 0x0000c001);
+	/* Another function's I/O BAR over the task-file ports: refused. */
+	fns[2].v[1] = 0x1;
+	assert_false(guest_write(EP1, 0x18, 4, 0x000001e1));
+	/* The programming interface stays. */
+	assert_false(guest_write(EP, 0x09, 1, 0x85));
+	assert_false(guest_write(EP, 0x08, 4, 0x01018500));
+	assert_true(guest_write(EP, 0x08, 4, live(EP, 0x08)));
+	/* Ports beyond 64 KiB, a memory BAR as owner: refused. */
+	assert_int_equal(protect_add_io_emulated(0xfff0, 0x10001, "too-far", &dummy_io, NULL, EP, -1),
+			 E_INVAL);
+	assert_int_equal(protect_add_io_emulated(0x170, 0x178, "mem-owner", &dummy_io, NULL, EP, 0),
+			 E_INVAL);
+	/* Once the CPU intercepts are built, no more emulated ports. */
+	protect_seal(PROTECT_CPU);
+	assert_int_equal(protect_add_io_emulated(0x170, 0x178, "late", &dummy_io, NULL, EP, -1),
+			 E_BUSY);
+}
+
 /* An emulated range inside a BAR (an MSI-X table's page): the BAR is pinned
  * at its own address, not the range's. */
 static void test_pinned_bar_range_inside(void **state)
@@ -664,6 +706,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bridge_windows, pci_setup, pci_teardown),
 		cmocka_unit_test_setup_teardown(test_pinned_bar, pci_setup, pci_teardown),
 		cmocka_unit_test_setup_teardown(test_pinned_bar_range_inside, pci_setup, pci_teardown),
+		cmocka_unit_test_setup_teardown(test_pinned_io_bar, pci_setup, pci_teardown),
 		cmocka_unit_test_setup_teardown(test_bridge_numbers_still_fixed, pci_setup,
 						pci_teardown),
 		cmocka_unit_test_setup_teardown(test_config_ports, pci_setup, pci_teardown),

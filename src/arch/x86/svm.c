@@ -22,6 +22,8 @@
 #include "vmm/apic_guard.h"
 #include "vmm/chipset_guard.h"
 #include "vmm/cpu_state_check.h"
+#include "vmm/io_string.h"
+#include "vmm/io_trap.h"
 #include "vmm/mmio_emul.h"
 #include "vmm/power.h"
 #include "vmm/x86_decode.h"
@@ -128,6 +130,12 @@ static void intercept_io(uint16_t port)
 	cpu()->iopm[port / 8] |= (uint8_t)(1u << (port % 8));
 }
 
+static void intercept_trapped_io(void *ctx, uint16_t port)
+{
+	(void)ctx;
+	intercept_io(port);
+}
+
 /* MSR permission map (APM 15.11): 2 bits per MSR, read then write, in
  * three 2 KiB blocks for 0x0.., 0xC0000000.. and 0xC0010000.. */
 static void intercept_msr_bits(uint32_t msr, unsigned bits)
@@ -224,6 +232,8 @@ static int svm_setup_guest(paddr_t ncr3, const struct vcpu_entry *e)
 			intercept_io(ports[i]);
 	}
 	intercept_io(APMC_PORT);	/* SMI trigger: passes only with SMRAM locked */
+	/* Emulated devices' ports (vmm/io_trap.h, from the registry). */
+	log_info("svm io intercepts trapped_ports=%u", io_trap_ports(intercept_trapped_io, NULL));
 	intercept_msr(MSR_EFER);
 	intercept_msr(MSR_VM_CR);
 	intercept_msr(MSR_VM_HSAVE_PA);
@@ -425,6 +435,80 @@ static void handle_msr(void)
 	skip(2);	/* 0f 32 / 0f 30 */
 }
 
+static size_t fetch_insn(uint8_t *buf);
+
+static uint64_t seg_base_of(enum x86_seg seg)
+{
+	const struct vmcb_save *s = &cpu()->vmcb->save;
+
+	switch (seg) {
+	case X86_SEG_ES: return s->es.base;
+	case X86_SEG_CS: return s->cs.base;
+	case X86_SEG_SS: return s->ss.base;
+	case X86_SEG_DS: return s->ds.base;
+	case X86_SEG_FS: return s->fs.base;
+	case X86_SEG_GS: return s->gs.base;
+	}
+	return 0;
+}
+
+/* INS/OUTS to an emulated port (vmm/io_string.h): TCG gives no decode
+ * assist, so the instruction is decoded here and checked against the exit
+ * (direction, element size); a REP that is not finished leaves RIP on the
+ * instruction, which runs again. */
+static void trapped_string_io(uint64_t info, uint16_t port, unsigned size, bool in)
+{
+	const struct vmcb_save *s = &cpu()->vmcb->save;
+	enum x86_mode mode = x86_mode_of(s->efer & EFER_LMA, s->cs.attrib & 0x200,
+					 s->cs.attrib & 0x400);
+	struct guest_paging pg = paging();
+	uint8_t bytes[X86_MAX_INSN_LEN];
+	size_t n = fetch_insn(bytes);
+	struct io_string str;
+	struct vcpu_regs r;
+	const char *why;
+	uint64_t fault = 0;
+	bool done;
+
+	if (io_string_decode(bytes, n, mode, &str, &why) || str.in != in || str.size != size ||
+	    str.rep != !!(info & SVM_IOIO_REP)) {
+		log_error("svm string I/O port=0x%x size=%u refused: %s", port, size,
+			  why ? why : "the instruction is not the access that exited");
+		log_guest_state("string I/O shoji cannot emulate");
+		shoji_stop(STOP_FAILURE);
+	}
+	regs_out(&r);
+	if (io_string_run(&str, port, mode, &r, &pg, seg_base_of(str.seg),
+			  s->rflags & X86_FLAG_DF, &done, &fault)) {
+		log_error("svm string I/O port=0x%x buffer lin=0x%llx not mapped or protected",
+			  port, (unsigned long long)fault);
+		log_guest_state("string I/O to a buffer shoji may not touch");
+		shoji_stop(STOP_FAILURE);
+	}
+	regs_in(&r);
+	cpu()->stats.io_string++;
+	if (done)
+		cpu()->vmcb->save.rip = cpu()->vmcb->ctl.exit_info2;
+}
+
+/* An access to ports an emulator owns (vmm/io_trap.h). */
+static void trapped_io(uint64_t info, uint16_t port, unsigned size, bool in)
+{
+	uint32_t mask = size == 4 ? ~0u : (1u << (size * 8)) - 1;
+
+	cpu()->stats.io_trapped++;
+	if (info & SVM_IOIO_STR) {
+		trapped_string_io(info, port, size, in);
+		return;
+	}
+	if (in)
+		cpu()->vmcb->save.rax = (cpu()->vmcb->save.rax & ~(uint64_t)mask) |
+					(io_trap_in(port, size) & mask);
+	else
+		io_trap_out(port, size, (uint32_t)cpu()->vmcb->save.rax & mask);
+	cpu()->vmcb->save.rip = cpu()->vmcb->ctl.exit_info2;
+}
+
 /* The reset and power ports go to vmm/power.h (it decides, may reset or
  * power off). APMC (0xb2) writes raise an SMI: the chipset guard decides.
  * Ports 0xcf8 and 0xcfc-0xcff: the guest's PCI configuration accesses,
@@ -438,6 +522,10 @@ static void handle_io(void)
 	bool in = info & SVM_IOIO_IN;
 	uint32_t mask = size == 4 ? ~0u : (1u << (size * 8)) - 1;
 
+	if (io_trap_claims(port, size)) {
+		trapped_io(info, port, size, in);
+		return;
+	}
 	if (info & SVM_IOIO_STR) {
 		log_guest_state("string I/O to an intercepted port (PCI configuration, reset, "
 				"power) is not supported");
