@@ -49,7 +49,7 @@ counters() {
 	_line="guest: bench counters at=$1 uptime=$(uptime_s)"
 	if under_shoji; then
 		# Every decimal counter of shoji's status (exits, exits_io, ..., iommu_faults).
-		_line="$_line $(shoji-ctl status | sed -n -E 's/^guest: shoji-ctl status ([a-z_]+=[0-9]+)$/\1/p' | tr '\n' ' ')"
+		_line="$_line $(shoji-ctl status | sed -n -E 's/^guest: shoji-ctl status ([a-z0-9_]+=[0-9]+)$/\1/p' | tr '\n' ' ')"
 	fi
 	if [ -n "$2" ] && [ -r "/sys/block/${2##*/}/stat" ]; then
 		# Fields: reads completed (1), writes completed (5), flushes completed (15).

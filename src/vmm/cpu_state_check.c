@@ -91,16 +91,19 @@ const char *x86_cr0_write_check(uint64_t cr0, uint64_t cr4, uint64_t efer)
 	return NULL;
 }
 
-const char *x86_cr4_write_check(uint64_t cr4, uint64_t cr3, uint64_t efer,
+const char *x86_cr4_write_check(uint64_t old, uint64_t cr4, uint64_t cr3, uint64_t efer,
 				const struct x86_features *f)
 {
+	bool pcide_on = (cr4 & CR4_PCIDE) && !(old & CR4_PCIDE);
+
 	if (cr4 & ~x86_cr4_valid_bits(f))
 		return "CR4 reserved bit set";
 	if ((efer & EFER_LMA) && !(cr4 & CR4_PAE))
 		return "CR4.PAE cleared in long mode";
-	if ((cr4 & CR4_PCIDE) && (cr3 & 0xfff))
+	/* Only when PCIDE goes 0 -> 1: with it set, CR3[11:0] is the PCID. */
+	if (pcide_on && (cr3 & 0xfff))
 		return "CR4.PCIDE set with CR3[11:0] non-zero";
-	if ((cr4 & CR4_PCIDE) && !(efer & EFER_LMA))
+	if (pcide_on && !(efer & EFER_LMA))
 		return "CR4.PCIDE set outside long mode";
 	return NULL;
 }

@@ -49,9 +49,10 @@ uint64_t x86_cr4_valid_bits(const struct x86_features *f);
 const char *x86_efer_write_check(uint64_t old, uint64_t value, uint64_t cr0,
 				 const struct x86_features *f, uint64_t *out);
 /* MOV to CR0 / CR4: NULL if valid with the other registers as given, else
- * why the CPU raises #GP. */
+ * why the CPU raises #GP (old: CR4 before the write; vmm/cr_write.h adds
+ * the rules on transitions and applies the write). */
 const char *x86_cr0_write_check(uint64_t cr0, uint64_t cr4, uint64_t efer);
-const char *x86_cr4_write_check(uint64_t cr4, uint64_t cr3, uint64_t efer,
+const char *x86_cr4_write_check(uint64_t old, uint64_t cr4, uint64_t cr3, uint64_t efer,
 				const struct x86_features *f);
 
 /* The guest state VM entry checks (APM 15.5.1). NULL if VMRUN would

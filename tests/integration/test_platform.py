@@ -3,7 +3,9 @@ memory-map MSRs. guest/scripts/platform.sh attacks them all; natively (no
 shoji) the attacks work, under shoji each is refused with a log line while
 the guest goes on, and the host's view (QEMU's monitor: the CPU's flat view,
 memory dumps) shows nothing moved over the hypervisor or into SMRAM."""
+import os
 import re
+import subprocess
 
 import pytest
 
@@ -80,27 +82,49 @@ def test_attacks_work_natively(native):
     assert any("guest: script=platform status=ok" in l for l in native)
 
 
+def key_offsets(region, k):
+    """Where in shoji's region each 32-byte half of the key k starts (shoji's
+    AES-256 key schedules begin with them: 15 round keys, 240 bytes)."""
+    return {i: [m.start() for m in re.finditer(re.escape(h), region)]
+            for i, h in enumerate((k[:32], k[32:]))}
+
+
 @pytest.fixture(scope="module")
 def under_shoji(tmp_path_factory):
-    import os
     import tempfile
     sock = os.path.join(tempfile.mkdtemp(prefix="shoji-mon-"), "m.sock")
+    # The disk intercepted and encrypted with a random key: shoji holds the
+    # key schedules while the attacks run (the RCBA attack of issue 9 read them).
+    d = tmp_path_factory.mktemp("platform-key")
+    k = os.urandom(64)
+    (d / "key.bin").write_bytes(k)
+    subprocess.run(["qemu-img", "create", "-q", "-f", "raw", str(d / "disk.img"), "16M"],
+                   check=True)
     append = " ".join(["console=ttyS0", *APPEND, "shoji.script=platform", "shoji.hold=20"])
     cmd = shoji_cmd("--kernel", VMLINUX, "--initrd", INITRD, "--edu", "--append", append,
-                    timeout=360, monitor=sock)
+                    "--disk", str(d / "disk.img"), "--key", str(d / "key.bin"),
+                    "--cmdline", "intercept=ahci", timeout=360, monitor=sock)
     with LiveVM(cmd, monitor=sock, timeout=360) as vm:
         m = vm.wait_line(r"shoji: hvregion base=(\S+) end=(\S+)", timeout=120)
         base, end = num(m.group(1)), num(m.group(2))
         vm.wait_line(r"guest: platform start", timeout=300)
-        image_before = vm.pmemsave(base, 0x2d000)	# .text and .rodata
+        vm.hmp("stop")
+        region_before = vm.pmemsave(base, end - base)
+        vm.hmp("cont")
         vm.wait_line(r"guest: platform done", timeout=240)
+        vm.hmp("stop")
+        region_after = vm.pmemsave(base, end - base)
+        vm.hmp("cont")
         host = {
             "hv_view": vm.cpu_view(base, end),
             "ecam_view": vm.cpu_view(0x60000000, 0x70000000),
             "mmcfg_view": vm.cpu_view(0xb0000000, 0xc0000000),
-            "image_after": vm.pmemsave(base, 0x2d000),
+            "image_after": region_after[:0x2d000],	# .text and .rodata
             "aseg": vm.pmemsave(0xa8000, 16),
-            "image_before": image_before,
+            "image_before": region_before[:0x2d000],
+            "keys_before": key_offsets(region_before, k),
+            "keys_after": key_offsets(region_after, k),
+            "region_before": region_before, "region_after": region_after, "key": k,
             "base": base, "end": end,
         }
         vm.wait_line(r"guest: script=platform status=", timeout=120)
@@ -150,6 +174,25 @@ def test_rcba_and_ecam_stay_and_hypervisor_is_ram(under_shoji):
     sc = next(kv(l[l.find("guest: platform selfcheck"):]) for l in lines
               if "guest: platform selfcheck" in l)
     assert sc["before"] == sc["after"], sc
+
+
+def test_key_schedules_unchanged_and_unread(under_shoji):
+    """The RCBA attack of issue 9 read both key halves out of shoji's key
+    schedules. Here the host's dumps of shoji's region before and after the
+    attacks hold both halves at the same places (the control: the search
+    finds a key that is there), the 240 bytes of each schedule unchanged, and
+    nothing the guest read back (the RCBA window's first bytes) holds key bytes."""
+    lines, host = under_shoji
+    k, before, after = host["key"], host["keys_before"], host["keys_after"]
+    assert before[0] and before[1], f"control: key halves not in shoji's region {before}"
+    assert after == before, (before, after)
+    for half in (0, 1):
+        for off in before[half]:
+            assert host["region_after"][off:off + 240] == host["region_before"][off:off + 240]
+    seen = bytes.fromhex(results(lines)["rcba"]["seen"])
+    assert not any(seen[:8] in h for h in (k[:32], k[32:])), seen.hex()
+    assert not any(k[i:i + 8].hex() in l for l in lines for i in range(0, 64, 8)), \
+        "key bytes on the console"
 
 
 def test_memory_map_msrs_and_efer_refused_with_gp(under_shoji):

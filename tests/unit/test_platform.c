@@ -2,6 +2,7 @@
  * (every guarded register, every width and offset of a write that overlaps
  * it), the SMRAM lock and the APMC decision over a modelled Q35 MCH, the
  * control-register validator (every reserved bit of EFER, CR0, CR4, DR6/7),
+ * the MOV to CR0/CR4 decoder and emulation (cr_write.h),
  * and the memory-map/SMM/MTRR MSR policy. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +17,7 @@
 #include "platform/pci.h"
 #include "vmm/chipset_guard.h"
 #include "vmm/cpu_state_check.h"
+#include "vmm/cr_write.h"
 #include "vmm/pci_guard.h"
 #include "vmm/vcpu.h"
 
@@ -341,21 +343,21 @@ static void test_cr4_every_reserved_bit(void **state)
 	assert_int_equal(x86_cr4_valid_bits(&none), 0x7ff);
 	for (int b = 0; b < 64; b++) {
 		uint64_t v = (1ULL << b) | CR4_PAE;
-		const char *why = x86_cr4_write_check(v, 0, EFER_LME | EFER_LMA, &all);
+		const char *why = x86_cr4_write_check(0, v, 0, EFER_LME | EFER_LMA, &all);
 
 		if (valid & (1ULL << b))
 			assert_null(why);
 		else
 			assert_string_equal(why, "CR4 reserved bit set");
 		if (b > 10)
-			assert_string_equal(x86_cr4_write_check(v, 0, EFER_LME | EFER_LMA, &none),
+			assert_string_equal(x86_cr4_write_check(0, v, 0, EFER_LME | EFER_LMA, &none),
 					    "CR4 reserved bit set");
 	}
-	assert_string_equal(x86_cr4_write_check(0, 0, EFER_LME | EFER_LMA, &all),
+	assert_string_equal(x86_cr4_write_check(CR4_PAE, 0, 0, EFER_LME | EFER_LMA, &all),
 			    "CR4.PAE cleared in long mode");
-	assert_string_equal(x86_cr4_write_check(CR4_PAE | CR4_PCIDE, 0x1001, EFER_LMA, &all),
+	assert_string_equal(x86_cr4_write_check(CR4_PAE, CR4_PAE | CR4_PCIDE, 0x1001, EFER_LMA, &all),
 			    "CR4.PCIDE set with CR3[11:0] non-zero");
-	assert_string_equal(x86_cr4_write_check(CR4_PAE | CR4_PCIDE, 0, 0, &all),
+	assert_string_equal(x86_cr4_write_check(CR4_PAE, CR4_PAE | CR4_PCIDE, 0, 0, &all),
 			    "CR4.PCIDE set outside long mode");
 }
 
@@ -522,6 +524,157 @@ static void test_efer_writes(void **state)
 	assert_int_equal(v, EFER_LME | EFER_LMA | EFER_SCE);
 }
 
+/* ---- MOV to CR0/CR4 emulation (vmm/cr_write.h) ---- */
+
+static void test_cr_insn_decode(void **state)
+{
+	struct cr_insn in;
+	const char *why;
+	/* mov %rdi,%cr0 ; mov %r12,%cr4 ; mov %eax,%cr0 (66 ignored) ; lmsw %ax */
+	static const uint8_t mov_cr0[] = { 0x0f, 0x22, 0xc7 }, mov_cr4_r12[] = { 0x41, 0x0f, 0x22, 0xe4 },
+			     p66[] = { 0x66, 0x0f, 0x22, 0xc0 }, lmsw[] = { 0x0f, 0x01, 0xf0 },
+			     lmsw_mem[] = { 0x0f, 0x01, 0x30 }, lock[] = { 0xf0, 0x0f, 0x22, 0xc0 },
+			     rexr[] = { 0x44, 0x0f, 0x22, 0xc0 }, rex_then_66[] = { 0x41, 0x66, 0x0f, 0x22, 0xe0 },
+			     mov_from[] = { 0x0f, 0x20, 0xc0 }, shortb[] = { 0x41, 0x0f, 0x22 },
+			     clts[] = { 0x0f, 0x06 };
+
+	(void)state;
+	assert_int_equal(cr_insn_decode(mov_cr0, sizeof(mov_cr0), X86_MODE_64, &in, &why), 0);
+	assert_true(in.kind == CR_INSN_MOV && in.cr == 0 && in.gpr == X86_RDI && in.len == 3);
+	assert_int_equal(cr_insn_decode(mov_cr4_r12, 4, X86_MODE_64, &in, &why), 0);
+	assert_true(in.cr == 4 && in.gpr == X86_R12 && in.len == 4);
+	/* Outside 64-bit mode 0x41 is INC ECX, not a REX: not our instruction. */
+	assert_int_equal(cr_insn_decode(mov_cr4_r12, 4, X86_MODE_32, &in, &why), E_UNSUPPORTED);
+	assert_int_equal(cr_insn_decode(p66, 4, X86_MODE_32, &in, &why), 0);
+	assert_true(in.cr == 0 && in.gpr == X86_RAX && in.len == 4);
+	assert_int_equal(cr_insn_decode(lmsw, 3, X86_MODE_32, &in, &why), 0);
+	assert_true(in.kind == CR_INSN_LMSW && in.gpr == X86_RAX);
+	assert_int_equal(cr_insn_decode(lmsw_mem, 3, X86_MODE_32, &in, &why), E_UNSUPPORTED);
+	assert_string_equal(why, "LMSW with a memory operand");
+	assert_int_equal(cr_insn_decode(lock, 4, X86_MODE_32, &in, &why), E_UNSUPPORTED);
+	assert_int_equal(cr_insn_decode(rexr, 4, X86_MODE_64, &in, &why), 0);
+	assert_int_equal(in.cr, 8);
+	/* A REX followed by a legacy prefix does not count. */
+	assert_int_equal(cr_insn_decode(rex_then_66, 5, X86_MODE_64, &in, &why), 0);
+	assert_true(in.cr == 4 && in.gpr == X86_RAX && in.len == 5);
+	assert_int_equal(cr_insn_decode(mov_from, 3, X86_MODE_64, &in, &why), E_UNSUPPORTED);
+	assert_int_equal(cr_insn_decode(clts, 2, X86_MODE_64, &in, &why), 0);
+	assert_true(in.kind == CR_INSN_CLTS && in.cr == 0 && in.len == 2);
+	assert_int_equal(cr_insn_decode(shortb, 3, X86_MODE_64, &in, &why), E_RANGE);
+}
+
+static void test_cr_insn_value(void **state)
+{
+	struct cr_insn mov = { .kind = CR_INSN_MOV }, lmsw = { .kind = CR_INSN_LMSW },
+		       clts = { .kind = CR_INSN_CLTS };
+
+	(void)state;
+	assert_int_equal(cr_insn_value(&mov, 0x100000011ULL, X86_MODE_64, 0), 0x100000011ULL);
+	assert_int_equal(cr_insn_value(&mov, 0x100000011ULL, X86_MODE_32, 0), 0x11);
+	/* LMSW sets PE/MP/EM/TS from the operand but never clears PE. */
+	assert_int_equal(cr_insn_value(&lmsw, 0xfff0, X86_MODE_32, 0x80000011), 0x80000011);
+	assert_int_equal(cr_insn_value(&lmsw, 0xe, X86_MODE_32, 0x10), 0x1e);
+	assert_int_equal(cr_insn_value(&clts, 0, X86_MODE_64, 0x8000001b), 0x80000013);
+}
+
+static const struct cr_state long64 = {
+	.cr0 = CR0_PG | CR0_PE | (1ULL << 4), .cr3 = 0x1000, .cr4 = CR4_PAE,
+	.efer = EFER_LME | EFER_LMA, .cs_l = true,
+};
+
+static bool same_state(const struct cr_state *a, const struct cr_state *b)
+{
+	return a->cr0 == b->cr0 && a->cr3 == b->cr3 && a->cr4 == b->cr4 && a->efer == b->efer &&
+	       a->cs_l == b->cs_l;
+}
+
+static void test_cr0_write_rules(void **state)
+{
+	struct cr_state s;
+	bool flush;
+
+	(void)state;
+	/* Every bit of 63:32, and NW without CD: #GP, nothing changes. */
+	for (int b = 32; b < 64; b++) {
+		s = long64;
+		assert_string_equal(cr0_write(&s, long64.cr0 | (1ULL << b), &flush), "CR0 bits 63:32 set");
+		assert_true(same_state(&s, &long64));
+	}
+	s = long64;
+	assert_string_equal(cr0_write(&s, long64.cr0 | CR0_NW, &flush), "CR0.NW set without CR0.CD");
+	assert_null(cr0_write(&s, long64.cr0 | CR0_NW | CR0_CD, &flush));
+	assert_true(flush);
+	s = long64;
+	assert_string_equal(cr0_write(&s, CR0_PE, &flush), "CR0.PG cleared in 64-bit mode");
+	/* From compatibility mode, clearing PG leaves long mode: LMA drops. */
+	s = long64, s.cs_l = false;
+	assert_null(cr0_write(&s, CR0_PE, &flush));
+	assert_int_equal(s.efer, EFER_LME);
+	assert_int_equal(s.cr0, CR0_PE | (1ULL << 4));	/* ET reads 1 */
+	/* Enabling paging with LME: PAE is required, LMA is set. */
+	s = (struct cr_state){ .cr0 = CR0_PE | (1ULL << 4), .efer = EFER_LME };
+	assert_string_equal(cr0_write(&s, CR0_PE | CR0_PG, &flush), "long mode paging without CR4.PAE");
+	assert_int_equal(s.efer, EFER_LME);
+	s.cr4 = CR4_PAE;
+	assert_null(cr0_write(&s, CR0_PE | CR0_PG, &flush));
+	assert_int_equal(s.efer, EFER_LME | EFER_LMA);
+	assert_true(flush);
+	/* Without LME, paging is 32-bit/PAE paging: no LMA. */
+	s = (struct cr_state){ .cr0 = CR0_PE };
+	assert_null(cr0_write(&s, CR0_PE | CR0_PG, &flush));
+	assert_int_equal(s.efer, 0);
+	assert_string_equal(cr0_write(&s, CR0_PG, &flush), "CR0.PG set without CR0.PE");
+	/* A TS/MP-only change does not flush. */
+	s = long64;
+	assert_null(cr0_write(&s, long64.cr0 | 8 | 2, &flush));
+	assert_false(flush);
+	/* PG with PCIDE set is #GP. */
+	s = (struct cr_state){ .cr0 = CR0_PE, .cr4 = CR4_PAE | CR4_PCIDE, .efer = EFER_LME };
+	assert_string_equal(cr0_write(&s, CR0_PE | CR0_PG, &flush), "CR0.PG set with CR4.PCIDE");
+}
+
+static void test_cr4_write_rules(void **state)
+{
+	uint64_t valid = x86_cr4_valid_bits(&all);
+	struct cr_state s;
+	bool flush;
+
+	(void)state;
+	for (int b = 0; b < 64; b++) {
+		uint64_t v = long64.cr4 | (1ULL << b);
+
+		s = long64;
+		if (b == 12) {	/* LA57 exists in `all` but may not change in long mode */
+			assert_string_equal(cr4_write(&s, v, &all, &flush), "CR4.LA57 changed in long mode");
+		} else if (b == 17) {	/* PCIDE: CR3[11:0] is 0 here */
+			assert_null(cr4_write(&s, v, &all, &flush));
+		} else if (valid & (1ULL << b)) {
+			assert_null(cr4_write(&s, v, &all, &flush));
+			assert_int_equal(s.cr4, v);
+			assert_int_equal(flush, b != 5);
+		} else {
+			assert_string_equal(cr4_write(&s, v, &all, &flush), "CR4 reserved bit set");
+			assert_true(same_state(&s, &long64));
+		}
+		/* Without the CPUID bits only bits 0-10 exist. */
+		s = long64;
+		if (b > 10)
+			assert_string_equal(cr4_write(&s, v, &none, &flush), "CR4 reserved bit set");
+	}
+	s = long64;
+	assert_string_equal(cr4_write(&s, 0, &all, &flush), "CR4.PAE cleared in long mode");
+	s = long64, s.cr3 = 0x1001;
+	assert_string_equal(cr4_write(&s, CR4_PAE | CR4_PCIDE, &all, &flush),
+			    "CR4.PCIDE set with CR3[11:0] non-zero");
+	/* PCIDE already set: CR3[11:0] is the PCID, a PGE toggle is fine. */
+	s = long64, s.cr3 = 0x1001, s.cr4 |= CR4_PCIDE;
+	assert_null(cr4_write(&s, s.cr4 | (1ULL << 7), &all, &flush));
+	assert_true(flush);
+	/* Outside long mode PAE may be cleared. */
+	s = (struct cr_state){ .cr0 = CR0_PE, .cr4 = CR4_PAE };
+	assert_null(cr4_write(&s, 0, &all, &flush));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -542,6 +695,10 @@ int main(void)
 		cmocka_unit_test(test_memory_map_and_smm_msrs_refused),
 		cmocka_unit_test(test_mtrrs_virtualised),
 		cmocka_unit_test(test_efer_writes),
+		cmocka_unit_test(test_cr_insn_decode),
+		cmocka_unit_test(test_cr_insn_value),
+		cmocka_unit_test(test_cr0_write_rules),
+		cmocka_unit_test(test_cr4_write_rules),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

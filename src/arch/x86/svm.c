@@ -22,6 +22,7 @@
 #include "vmm/apic_guard.h"
 #include "vmm/chipset_guard.h"
 #include "vmm/cpu_state_check.h"
+#include "vmm/cr_write.h"
 #include "vmm/io_string.h"
 #include "vmm/io_trap.h"
 #include "vmm/mmio_emul.h"
@@ -158,6 +159,7 @@ static void intercept_msr(uint32_t msr)
 }
 
 static struct x86_features host_features;
+static struct x86_features guest_features;	/* what CPUID tells the guest */
 
 static struct x86_features features_of_this_cpu(void)
 {
@@ -183,7 +185,9 @@ static void setup_msr_policy(void)
 
 	guest = host_features;
 	guest.e1_ecx &= ~(1u << 2);	/* no SVM for the guest (cpu_policy_cpuid) */
+	guest.l1_ecx &= ~(1u << 5);	/* nor VMX */
 	cpu_policy_set_features(&guest);
+	guest_features = guest;
 	n = cpu_policy_msr_intercepts(mtrrcap, list, MAX_MSR_INTERCEPTS);
 	for (unsigned i = 0; i < n; i++) {
 		intercept_msr_bits(list[i].msr, list[i].read ? 3 : 2);
@@ -247,6 +251,13 @@ static int svm_setup_guest(paddr_t ncr3, const struct vcpu_entry *e)
 	/* INIT: a guest-caused INIT (a forged interrupt message, an IPI
 	 * that got through) becomes an exit, the guest's reset request,
 	 * instead of silently resetting the CPU under shoji (APM 15.13.3). */
+	/* CR0 and CR4 writes (vmm/cr_write.h): a value the architecture
+	 * refuses must raise #GP, as on hardware, not land in the VMCB (TCG
+	 * takes NW without CD, drops CR0[63:32] and hangs on reserved CR4
+	 * bits; a CPU may have CR4 bits CPUID hides from the guest). All CR0
+	 * writes, not the selective intercept: TCG drops CR0[63:32] before
+	 * that check, and Linux (eager FPU) writes CR0 a few times per boot. */
+	c->intercept_cr = SVM_INTERCEPT_CR_WRITE(0) | SVM_INTERCEPT_CR_WRITE(4);
 	c->intercept_misc1 = SVM_INTERCEPT_NMI | SVM_INTERCEPT_INIT | SVM_INTERCEPT_SMI |
 			     SVM_INTERCEPT_CPUID |
 			     SVM_INTERCEPT_IOIO |
@@ -612,6 +623,54 @@ static size_t fetch_insn(uint8_t *buf)
 	return guest_fetch(&pg, cpu()->vmcb->save.cs.base + cpu()->vmcb->save.rip, buf, X86_MAX_INSN_LEN);
 }
 
+/* An intercepted MOV to CR0 (or LMSW, CLTS) or CR4: decoded
+ * from the bytes at CS:RIP (no decode assists on TCG), checked and applied
+ * by vmm/cr_write.h; a refused value raises #GP with nothing changed. */
+static void handle_cr_write(unsigned cr)
+{
+	struct vmcb_save *s = &cpu()->vmcb->save;
+	enum x86_mode mode = x86_mode_of(s->efer & EFER_LMA, s->cs.attrib & 0x200,
+					 s->cs.attrib & 0x400);
+	struct cr_state st = {
+		.cr0 = s->cr0, .cr3 = s->cr3, .cr4 = s->cr4, .efer = s->efer & ~EFER_SVME,
+		.cs_l = s->cs.attrib & 0x200,
+	};
+	uint8_t bytes[X86_MAX_INSN_LEN];
+	struct cr_insn insn;
+	struct vcpu_regs r;
+	const char *why = NULL;
+	uint64_t value;
+	bool flush = false;
+
+	int rc = cr_insn_decode(bytes, fetch_insn(bytes), mode, &insn, &why);
+
+	if (rc == 0 && insn.cr != cr) {
+		rc = E_UNSUPPORTED;
+		why = "a write to another control register";
+	}
+	if (rc) {
+		log_error("guest cr%u write: the instruction at rip is not one shoji emulates: %s",
+			  cr, why);
+		log_guest_state("a control-register write shoji cannot emulate");
+		shoji_stop(STOP_FAILURE);
+	}
+	regs_out(&r);
+	value = cr_insn_value(&insn, insn.kind == CR_INSN_CLTS ? 0 : x86_reg_get(&r, insn.gpr), mode,
+			      s->cr0);
+	why = cr == 0 ? cr0_write(&st, value, &flush) : cr4_write(&st, value, &guest_features, &flush);
+	if (why) {
+		log_warn("guest cr%u write refused (#GP) value=0x%llx: %s", cr,
+			 (unsigned long long)value, why);
+		inject_gp();
+		return;
+	}
+	s->cr0 = st.cr0;
+	s->cr4 = st.cr4;
+	s->efer = st.efer | EFER_SVME;
+	cpu()->flush_tlb |= flush;
+	s->rip += insn.len;
+}
+
 /* An access to a device shoji emulates (e.g. the intercepted AHCI
  * controller): decode the instruction (no decode assists on TCG), check it
  * is the access that faulted, emulate it through the device's callbacks. */
@@ -758,6 +817,14 @@ static void handle_exit(void)
 		break;
 	case SVM_EXIT_NPF:
 		handle_npf();
+		break;
+	case SVM_EXIT_CR0_WRITE:
+		cpu()->stats.cr0_write++;
+		handle_cr_write(0);
+		break;
+	case SVM_EXIT_CR4_WRITE:
+		cpu()->stats.cr4_write++;
+		handle_cr_write(4);
 		break;
 	case SVM_EXIT_VMMCALL:
 		cpu()->stats.vmmcall++;

@@ -108,6 +108,10 @@ STATIC_ASSERT(sizeof(struct vmcb) == 0x1000, "VMCB size");
 #define SVM_INTERCEPT_SKINIT		(1u << 6)
 
 /* Exit codes (APM appendix C). */
+/* intercept_cr: reads of CRn at bit n, writes at bit 16 + n (APM 15.9). */
+#define SVM_INTERCEPT_CR_WRITE(n)	(1u << (16 + (n)))
+#define SVM_EXIT_CR0_WRITE	0x010
+#define SVM_EXIT_CR4_WRITE	0x014
 #define SVM_EXIT_EXCP_BASE	0x040
 #define SVM_EXIT_NMI		0x061
 #define SVM_EXIT_SMI		0x062

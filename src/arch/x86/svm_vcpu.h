@@ -20,6 +20,7 @@ struct svm_stats {
 	uint64_t apic_fast;		/* of the APIC writes: the fast path */
 	uint64_t npf_forbidden;		/* of npf: forbidden memory touched */
 	uint64_t msr_icr;		/* of msr: the x2APIC ICR */
+	uint64_t cr0_write, cr4_write;	/* intercepted CR writes */
 	uint64_t tsc;			/* TSC ticks in shoji's exit handling */
 };
 
