@@ -5,6 +5,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/npt.h"
 #include "arch/x86/svm_vcpu.h"
+#include "core/fwboot.h"
 #include "core/guest.h"
 #include "core/power.h"
 #include "iommu/iommu.h"
@@ -16,6 +17,7 @@
 #include "platform/acpi.h"
 #include "platform/memmap.h"
 #include "vmm/apic_guard.h"
+#include "vmm/bios_hook.h"
 #include "vmm/ioapic_virt.h"
 #include "vmm/msi_virt.h"
 #include "vmm/msix_virt.h"
@@ -142,7 +144,8 @@ static int virtualise_interrupts(const struct guest_platform *p)
 /* The CPU back-end: SVM is the only one so far (VT-x: issue 16). */
 static const struct vcpu_backend *const cpu = &svm_backend;
 
-int guest_launch(const struct guest_platform *p)
+/* The PVH kernel given as a module: loaded, its start info built. */
+static int prepare_pvh(const struct guest_platform *p, struct vcpu_entry *entry)
 {
 	struct boot_info *bi = p->bi;
 	struct module_args k, ird = { 0 };
@@ -150,7 +153,7 @@ int guest_launch(const struct guest_platform *p)
 	struct mem_range excl[4];
 	const struct acpi_root_info *ai = acpi_root_info();
 	struct boot_module *km, *im = NULL;
-	paddr_t ncr3, rsdp = 0;
+	paddr_t rsdp = 0;
 	int rc;
 
 	if (!find_module(bi, "kernel", &k))
@@ -158,10 +161,6 @@ int guest_launch(const struct guest_platform *p)
 	km = (struct boot_module *)k.m;
 	if (find_module(bi, "initrd", &ird))
 		im = (struct boot_module *)ird.m;
-	rc = cpu->init();
-	if (rc)
-		return rc;
-	cpu->set_power_ops(&power_guest_ops);
 	rc = pvh_parse(hal_phys_to_virt(km->start), km->end - km->start, &img);
 	if (rc)
 		return rc;
@@ -197,6 +196,48 @@ int guest_launch(const struct guest_platform *p)
 		log_error("guest: command line or memory map too large for the start info");
 		return rc;
 	}
+	*entry = (struct vcpu_entry){ .mode = VCPU_ENTRY_PVH32, .rip = img.entry,
+				      .rbx = (uint32_t)PVH_INFO_PA };
+	return 0;
+}
+
+/* guest=disk: the firmware's boot path in real mode (core/fwboot.h). The
+ * guest finds the firmware's own RSDP; its RSDT/XSDT and MADT are edited in
+ * place by prepare_acpi, so it sees them without DMAR and MCFG too. */
+static int prepare_disk_boot(const struct guest_platform *p, struct vcpu_entry *entry)
+{
+	struct module_args k;
+	int rc;
+
+	if (find_module(p->bi, "kernel", &k)) {
+		log_error("guest: guest=disk boots the disk, but a kernel module (role=kernel) "
+			  "was given too: drop one of them");
+		return E_INVAL;
+	}
+	rc = fwboot_prepare(&p->bi->mem, p->boot_drive, entry);
+	if (rc)
+		return rc;
+	prepare_acpi();
+	cpu->set_realmode_call_handler(bios_hook_call);
+	return 0;
+}
+
+int guest_launch(const struct guest_platform *p)
+{
+	struct boot_info *bi = p->bi;
+	struct vcpu_entry entry;
+	paddr_t ncr3;
+	int rc;
+
+	if (!p->boot_disk && !guest_present(bi))
+		return E_NOENT;
+	rc = cpu->init();
+	if (rc)
+		return rc;
+	cpu->set_power_ops(&power_guest_ops);
+	rc = p->boot_disk ? prepare_disk_boot(p, &entry) : prepare_pvh(p, &entry);
+	if (rc)
+		return rc;
 
 	/* The APIC window (the APIC page and QEMU's CPU-write MSI aliases):
 	 * its writes are emulated so that INIT/SIPI cannot wake the CPUs the
@@ -220,7 +261,7 @@ int guest_launch(const struct guest_platform *p)
 	ncr3 = cpu->build_nested(MAX(memmap_top(&bi->mem), GiB(4)));
 	if (!ncr3)
 		return E_NOMEM;
-	rc = cpu->setup(ncr3, &(struct vcpu_entry){ img.entry, (uint32_t)PVH_INFO_PA });
+	rc = cpu->setup(ncr3, &entry);
 	if (rc)
 		return rc;
 	iommu_fault_events_to_nmi(cpuid(1, 0).ebx >> 24);

@@ -11,6 +11,9 @@ struct guest_platform {
 	paddr_t hv_base, hv_end;
 	void (*on_exit)(void);			/* run after every VM exit */
 	const struct acpi_madt *madt;		/* IOAPICs (virtualised), or NULL */
+	bool boot_disk;				/* guest=disk: through the BIOS's boot
+						 * path (docs/firmware-boot.md) */
+	uint8_t boot_drive;			/* its BIOS drive number (DL) */
 };
 
 /* True when the boot loader gave a module with role=kernel. */

@@ -255,7 +255,9 @@ static void protect_memory(void)
 static void run_guest(void)
 {
 	struct guest_platform gp = { .bi = &boot, .hv_base = hv_base,
-				     .hv_end = hv_base + opts.hv_mem, .madt = &madt };
+				     .hv_end = hv_base + opts.hv_mem, .madt = &madt,
+				     .boot_disk = opts.guest == GUEST_DISK,
+				     .boot_drive = opts.boot_drive };
 	paddr_t reset_page;
 
 	if (opts.intercept != INTERCEPT_NONE) {
@@ -319,7 +321,7 @@ void boot_main(uint32_t magic, uint32_t info_pa)
 	protect_memory();
 	chipset_lock_smram();	/* logs; APMC SMIs are refused when it fails */
 	run_selftest();
-	if (guest_present(&boot))
+	if (opts.guest == GUEST_DISK || guest_present(&boot))
 		run_guest();
 	log_info("no guest kernel given (a module with role=kernel): bring-up complete");
 	shoji_stop(STOP_OK);

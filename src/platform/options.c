@@ -96,12 +96,14 @@ static void format_sectors(const void *src, char *buf, size_t len)
 
 static const char *const intercept_words[] = { "none", "ahci", "ahci-confine-only", NULL };
 static const char *const log_words[] = { "info", "debug", NULL };
+static const char *const guest_words[] = { "modules", "disk", NULL };
 static const char *const exit_words[] = { "halt", "qemu", "bochs", NULL };
 static const char *const selftest_words[] = {
 	"none", "pagefault", "invalid-opcode", "gp", "dma", NULL
 };
 
 /* enum values are the indexes of these words */
+STATIC_ASSERT(GUEST_MODULES == 0 && GUEST_DISK == 1, "guest_words order");
 STATIC_ASSERT(EXIT_HALT == 0 && EXIT_QEMU == 1 && EXIT_BOCHS == 2, "exit_words order");
 STATIC_ASSERT(SELFTEST_NONE == 0 && SELFTEST_PAGEFAULT == 1 &&
 	      SELFTEST_INVALID_OPCODE == 2 && SELFTEST_GP == 3 && SELFTEST_DMA == 4,
@@ -139,6 +141,13 @@ static const struct cmdline_option table[] = {
 	{ .name = "shadow", .type = CMDLINE_SIZE, OPT(shadow_mem),
 	  .min = MiB(2), .max = MiB(512), .align = MiB(2),
 	  .help = "shadow DMA window for the intercepted disk, inside the hypervisor region" },
+	{ .name = "guest", .type = CMDLINE_ENUM, OPT(guest), .choices = guest_words,
+	  .help = "the guest: the kernel module (role=kernel; without one shoji stops after "
+		  "bring-up), or the OS on the BIOS boot drive, booted through the firmware "
+		  "in real mode (docs/firmware-boot.md)" },
+	{ .name = "bootdrive", .type = CMDLINE_UINT, OPT(boot_drive), .min = 0, .max = 0xff,
+	  .flags = CMDLINE_HEX,
+	  .help = "BIOS drive number guest=disk boots (0x80: the first hard disk)" },
 	{ .name = "iommu", .type = CMDLINE_BOOL, OPT(iommu),
 	  .help = "DMA protection by the IOMMU; without a usable one shoji refuses to go on "
 		  "unless this says off" },
@@ -164,6 +173,8 @@ void options_defaults(struct shoji_options *o)
 	o->crypt = SECTORS_ALL;
 	o->passphrase = false;
 	o->shadow_mem = MiB(16);
+	o->guest = GUEST_MODULES;
+	o->boot_drive = 0x80;
 }
 
 int options_parse(const char *cmdline, struct shoji_options *o, struct cmdline_errors *errs)

@@ -13,6 +13,8 @@
 enum exit_mode { EXIT_HALT, EXIT_QEMU, EXIT_BOCHS };
 enum selftest { SELFTEST_NONE, SELFTEST_PAGEFAULT, SELFTEST_INVALID_OPCODE, SELFTEST_GP, SELFTEST_DMA };
 enum intercept { INTERCEPT_NONE, INTERCEPT_AHCI, INTERCEPT_AHCI_CONFINE_ONLY };
+/* what the guest is: the PVH kernel module, or the OS on the boot disk */
+enum guest_source { GUEST_MODULES, GUEST_DISK };
 
 /* A range of 512-byte sectors: [first, end). */
 struct sector_range {
@@ -47,6 +49,13 @@ struct shoji_options {
 					 * serial console instead of a key module */
 	uint64_t shadow_mem;		/* "shadow=SIZE": shadow DMA window inside the
 					 * region, default 16M */
+	enum guest_source guest;	/* "guest=modules|disk": the guest kernel module
+					 * (role=kernel; none: bring-up only), or the OS
+					 * on the BIOS boot drive, booted through the
+					 * firmware in real mode (docs/firmware-boot.md);
+					 * default modules */
+	uint8_t boot_drive;		/* "bootdrive=N": the BIOS drive guest=disk boots
+					 * (DL), default 0x80 (the first hard disk) */
 };
 
 void options_defaults(struct shoji_options *o);

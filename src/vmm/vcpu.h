@@ -16,12 +16,39 @@ struct vcpu_regs {
 struct guest_paging;
 struct power_ops;
 
-/* Where the guest starts: 32-bit protected mode, paging off, flat
- * segments (the PVH entry state, Xen docs/misc/pvh.pandoc). */
+/* Where the guest starts:
+ * - VCPU_ENTRY_PVH32: 32-bit protected mode, paging off, flat segments (the
+ *   PVH entry state, Xen docs/misc/pvh.pandoc); rip = EIP, rbx = EBX;
+ * - VCPU_ENTRY_REAL: real mode as the BIOS runs a boot sector (guest=disk,
+ *   docs/firmware-boot.md): CS:IP = cs:rip, DS = ES = SS = 0, IDTR the real-mode
+ *   vector table (base 0, limit 0x3ff), interrupts off, rdx = EDX (DL = the
+ *   BIOS boot drive). With nested paging a real-mode guest runs as it is:
+ *   paged real mode is needed only without it (APM vol. 2 ch. 15, "Paged
+ *   Real Mode"). */
+enum vcpu_entry_mode { VCPU_ENTRY_PVH32, VCPU_ENTRY_REAL };
 struct vcpu_entry {
+	enum vcpu_entry_mode mode;
 	uint32_t rip;
 	uint32_t rbx;	/* EBX at entry (PVH: start info) */
+	uint32_t rdx;	/* EDX at entry (real mode: DL = boot drive) */
+	uint16_t cs;	/* real mode: CS (its base is cs * 16) */
 };
+
+/* The guest's real-mode segments and IP around a VMMCALL it made with
+ * CR0.PE clear: the firmware hooks of guest=disk (vmm/bios_hook.h) are
+ * called that way. ip is the IP after the VMMCALL; a handler that answers
+ * may set cs:ip to where the guest goes on (the back-end loads CS with base
+ * cs * 16). */
+struct vcpu_realmode {
+	uint16_t cs, ip, ss, sp, ds, es;
+};
+enum realmode_verdict {
+	REALMODE_NOT_OURS,	/* not a hook: the VMMCALL is handled as any other */
+	REALMODE_DONE,		/* registers and cs:ip updated: resume the guest */
+	REALMODE_STOP,		/* the guest cannot go on (logged): stop shoji */
+};
+typedef enum realmode_verdict (*realmode_call_handler)(struct vcpu_regs *r,
+							 struct vcpu_realmode *rm);
 
 /* Answers the guest's VMMCALLs: registers in and out, the guest's paging
  * for its buffers. */
@@ -30,7 +57,7 @@ typedef void (*vmmcall_handler)(struct vcpu_regs *r, const struct guest_paging *
 /* The CPU back-end interface: one instance per back-end (arch/x86/svm.c:
  * svm_backend; VT-x later), driven by core/guest.c in this order:
  * init, set_power_ops, build_nested, setup, set_exit_hook,
- * set_vmmcall_handler, run.
+ * set_vmmcall_handler, set_realmode_call_handler (guest=disk), run.
  * The nested tables (NPT or EPT) are built from the protected-range
  * registry (vmm/protect.h) by the back-end's own format. */
 struct vcpu_backend {
@@ -50,6 +77,8 @@ struct vcpu_backend {
 	void (*set_exit_hook)(void (*hook)(void));
 	/* Without a handler VMMCALL raises #UD. */
 	void (*set_vmmcall_handler)(vmmcall_handler h);
+	/* VMMCALLs made in real mode go to this first (may be NULL: none). */
+	void (*set_realmode_call_handler)(realmode_call_handler h);
 	/* Runs the guest until shoji stops. */
 	NORETURN void (*run)(void);
 };

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from conftest import BUILD, ROOT
+from conftest import BUILD, ROOT, num, run_shoji
 
 MAKE_DISK = os.path.join(ROOT, "scripts", "make-disk-image")
 BZIMAGE = os.path.join(BUILD, "guest", "bzImage")
@@ -70,3 +70,82 @@ def test_disk_boots_natively_to_the_demo(tmp_path):
     # GRUB loaded the kernel from the ext2 partition (it adds BOOT_IMAGE=).
     assert "Command line: BOOT_IMAGE=/boot/vmlinuz console=ttyS0" in out, out[-4000:]
     assert "guest: demo hypervisor=none" in out
+
+
+# ---- under shoji: QEMU boots shoji's ISO from the CD, shoji boots the disk ----
+
+BRIDGE = "pcie-root-port,id=rp1,bus=pcie.0,chassis=1,addr=0x6"
+
+
+def checks(boot):
+    return {r["name"]: r["status"] for r in boot.records("guest: check") if "name" in r}
+
+
+@pytest.fixture(scope="module")
+def demo_under_shoji(tmp_path_factory):
+    disk = make_disk(tmp_path_factory.mktemp("fwdemo") / "os.img", "demo")
+    return run_shoji("--boot-disk", str(disk), "--edu", timeout=300)
+
+
+def test_shoji_boots_the_disk_through_the_firmware(demo_under_shoji):
+    b = demo_under_shoji
+    assert b.rc == 0, b
+    st = b.record("fwboot", "stub")
+    assert st["drive"] == "0x80" and st["int15"].endswith("->9f80:0000"), st
+    # Real mode: the stub's first instruction, CS:IP = 9f80:0004.
+    assert b.has("shoji: guest start rip=0x4"), b
+    # The disk's own GRUB read grub.cfg and the kernel through INT 13h.
+    assert b.has("Command line: BOOT_IMAGE=/boot/vmlinuz console=ttyS0"), b
+    assert b.has("guest: script=demo status=ok"), b
+    assert b.has("shoji: machine power-off path=pm1a-cnt secrets=wiped"), b
+
+
+def test_memory_map_of_the_firmware_booted_os_reserves_the_region(demo_under_shoji):
+    b = demo_under_shoji
+    hv = b.record("hvregion")
+    base, end = num(hv["base"]), num(hv["end"])
+    # GRUB took the map from INT 15h E820, answered by shoji.
+    assert b.records("fwboot e820 answered"), b
+    assert b.has(f"guest: demo iomem {base:08x}-{end - 1:08x} Reserved"), b
+    # No System RAM line overlaps the region; the stub's KiB is not RAM.
+    for l in b.lines:
+        if l.startswith("guest: demo iomem ") and l.endswith("System RAM"):
+            lo, hi = (int(x, 16) for x in l.split()[3].split("-"))
+            assert hi < base or lo >= end, l
+            assert hi < 0x9f800 or lo >= 0xa0000, l
+
+
+def test_shoji_ctl_answers_in_the_firmware_booted_os(demo_under_shoji):
+    b = demo_under_shoji
+    st = b.record("guest: shoji-ctl status", "hv_base")
+    assert num(st["hv_base"]) == num(b.record("hvregion")["base"]), st
+    assert b.has("guest: shoji-ctl status iommu=on"), b
+    assert checks(b).get("dma-attack-blocked") == "ok", b
+    assert b.has("guest acpi: DMAR hidden (1 root entries removed)"), b
+
+
+def test_attack_suite_in_the_firmware_booted_os(tmp_path):
+    disk = make_disk(tmp_path / "os.img", "attacks", "shoji.disk=sda")
+    b = run_shoji("--boot-disk", str(disk), "--smp", "2", "--edu", "--net",
+                  "--device", BRIDGE, timeout=360)
+    assert b.rc == 0, b
+    assert b.has("guest: script=attacks status=ok"), b
+    # The same suite as the PVH guest's (test_guest_shoji), none failed.
+    assert b.has("guest: checks run=19 failed=0"), b
+    c = checks(b)
+    for name in ("region-reserved", "no-dmar-table", "one-cpu", "cpu-read-hv", "cpu-write-hv",
+                 "cpu-read-hv-last-page", "vtd-registers-unreachable", "vtd-registers-write",
+                 "edu-write-hv", "edu-read-hv", "edu-fault-logged", "edu-own-buffer",
+                 "hypervisor-unchanged", "bar-over-hv-refused", "bridge-renumber-refused",
+                 "cpu-wakeup-refused", "cpu-wakeup-around-icr-refused", "blkverify",
+                 "net-dhcp"):
+        assert c.get(name) == "ok", (name, c)
+
+
+def test_a_disk_without_a_boot_sector_stops_shoji_clearly(tmp_path):
+    blank = tmp_path / "blank.img"
+    with open(blank, "wb") as f:
+        f.truncate(8 << 20)
+    b = run_shoji("--boot-disk", str(blank), timeout=180, expect_rc=1)
+    assert b.has("shoji: error: fwboot: drive 0x80 is not bootable: sector 0 has no boot "
+                 "signature"), b

@@ -758,7 +758,8 @@ static void test_options_log(void **state)
 	options_log(&opts);
 	assert_string_equal(host_log,
 			    "shoji: options mem=64M serial=0x3f8 log=info exit=halt selftest=none "
-			    "intercept=none crypt=all shadow=16M iommu=on\n");
+			    "intercept=none crypt=all shadow=16M guest=modules bootdrive=0x80 "
+			    "iommu=on\n");
 
 	assert_int_equal(options_parse("help mem=128M serial=com4 log=debug exit=qemu selftest=gp iommu=off",
 				       &opts, &errs), 0);
@@ -766,7 +767,25 @@ static void test_options_log(void **state)
 	options_log(&opts);
 	assert_string_equal(host_log,
 			    "shoji: options mem=128M serial=0x2e8 log=debug exit=qemu selftest=gp "
-			    "intercept=none crypt=all shadow=16M iommu=off\n");
+			    "intercept=none crypt=all shadow=16M guest=modules bootdrive=0x80 "
+			    "iommu=off\n");
+}
+
+/* guest=disk and its drive (docs/firmware-boot.md). */
+static void test_options_guest_disk(void **state)
+{
+	(void)state;
+	assert_int_equal(options_parse("guest=disk bootdrive=0x81", &opts, &errs), 0);
+	assert_int_equal(opts.guest, GUEST_DISK);
+	assert_int_equal(opts.boot_drive, 0x81);
+	assert_int_equal(options_parse("", &opts, &errs), 0);
+	assert_int_equal(opts.guest, GUEST_MODULES);
+	assert_int_equal(opts.boot_drive, 0x80);
+	assert_int_equal(options_parse("guest=floppy bootdrive=0x100", &opts, &errs), 2);
+	assert_string_equal(errs.msg[0], "guest=floppy: expected one of modules, disk");
+	assert_true(strstr(errs.msg[1], "bootdrive=0x100") != NULL);
+	assert_int_equal(opts.guest, GUEST_MODULES);
+	assert_int_equal(opts.boot_drive, 0x80);
 }
 
 static void test_options_help(void **state)
@@ -848,6 +867,7 @@ int main(void)
 		cmocka_unit_test(test_options_values),
 		cmocka_unit_test(test_options_errors),
 		cmocka_unit_test(test_options_log),
+		cmocka_unit_test(test_options_guest_disk),
 		cmocka_unit_test(test_options_help),
 		cmocka_unit_test(test_options_disk),
 	};

@@ -55,6 +55,7 @@ static inline struct svm_cpu *cpu(void)
 }
 static void (*exit_hook)(void);
 static vmmcall_handler vmmcall_hook;
+static realmode_call_handler realmode_hook;
 static const struct power_ops *power;	/* core's (vmm/power.h) */
 
 static void svm_set_exit_hook(void (*hook)(void))
@@ -70,6 +71,11 @@ static void svm_set_power_ops(const struct power_ops *ops)
 static void svm_set_vmmcall_handler(vmmcall_handler h)
 {
 	vmmcall_hook = h;
+}
+
+static void svm_set_realmode_call_handler(realmode_call_handler h)
+{
+	realmode_hook = h;
 }
 
 const struct svm_stats *svm_stats(void)
@@ -272,15 +278,29 @@ static int svm_setup_guest(paddr_t ncr3, const struct vcpu_entry *e)
 	c->np_enable = 1;
 	c->n_cr3 = ncr3;
 
-	/* PVH entry state (Xen docs/misc/pvh.pandoc): 32-bit protected mode,
-	 * paging off, flat 4 GiB code and data segments, EBX = start info. */
-	s->cs = seg(0x10, 0xc9b, 0xffffffff);	/* code, exec/read, 32-bit, 4 KiB granular */
-	s->ds = s->es = s->ss = s->fs = s->gs = seg(0x18, 0xc93, 0xffffffff);
-	s->tr = seg(0x20, 0x8b, 0x67);		/* busy 32-bit TSS */
-	s->ldtr = seg(0, 0x82, 0);
-	s->gdtr = seg(0, 0, 0);
-	s->idtr = seg(0, 0, 0);
-	s->cr0 = CR0_PE | (1ULL << 4);		/* PE, ET */
+	if (e->mode == VCPU_ENTRY_REAL) {
+		/* As the BIOS jumps to a boot sector: real mode, 64 KiB segments
+		 * based at selector * 16, the vector table at 0 (vcpu.h). */
+		s->cs = seg(e->cs, 0x9b, 0xffff);	/* present code, exec/read, 16-bit */
+		s->cs.base = (uint64_t)e->cs << 4;
+		s->ds = s->es = s->ss = s->fs = s->gs = seg(0, 0x93, 0xffff);
+		s->tr = seg(0, 0x8b, 0xffff);		/* busy TSS, as after reset */
+		s->ldtr = seg(0, 0x82, 0xffff);
+		s->gdtr = seg(0, 0, 0xffff);
+		s->idtr = seg(0, 0, 0x3ff);
+		s->cr0 = 1ULL << 4;			/* ET; PE, PG clear */
+	} else {
+		/* PVH entry state (Xen docs/misc/pvh.pandoc): 32-bit protected
+		 * mode, paging off, flat 4 GiB code and data segments, EBX =
+		 * start info. */
+		s->cs = seg(0x10, 0xc9b, 0xffffffff);	/* code, exec/read, 32-bit, 4 KiB granular */
+		s->ds = s->es = s->ss = s->fs = s->gs = seg(0x18, 0xc93, 0xffffffff);
+		s->tr = seg(0x20, 0x8b, 0x67);		/* busy 32-bit TSS */
+		s->ldtr = seg(0, 0x82, 0);
+		s->gdtr = seg(0, 0, 0);
+		s->idtr = seg(0, 0, 0);
+		s->cr0 = CR0_PE | (1ULL << 4);		/* PE, ET */
+	}
 	s->cr4 = 0;
 	s->efer = EFER_SVME;			/* required by VMRUN; hidden from the guest */
 	s->rflags = 0x2;
@@ -291,6 +311,7 @@ static int svm_setup_guest(paddr_t ncr3, const struct vcpu_entry *e)
 	s->g_pat = 0x0007040600070406ULL;	/* the reset value */
 	memset(&cpu()->regs, 0, sizeof(cpu()->regs));
 	cpu()->regs.rbx = e->rbx;
+	cpu()->regs.rdx = e->rdx;
 	return 0;
 }
 
@@ -573,11 +594,42 @@ static void handle_io(void)
 	cpu()->vmcb->save.rip = cpu()->vmcb->ctl.exit_info2;	/* the next instruction (APM 15.10.2) */
 }
 
+/* A VMMCALL in real mode: the firmware hooks first (vcpu.h). */
+static bool realmode_call(void)
+{
+	struct vmcb_save *s = &cpu()->vmcb->save;
+	struct vcpu_realmode rm = {
+		.cs = s->cs.selector, .ip = (uint16_t)(s->rip + 3), .ss = s->ss.selector,
+		.sp = (uint16_t)s->rsp, .ds = s->ds.selector, .es = s->es.selector,
+	};
+	struct vcpu_regs r;
+
+	if ((s->cr0 & CR0_PE) || !realmode_hook)
+		return false;
+	regs_out(&r);
+	switch (realmode_hook(&r, &rm)) {
+	case REALMODE_NOT_OURS:
+		return false;
+	case REALMODE_DONE:
+		regs_in(&r);
+		s->cs.selector = rm.cs;
+		s->cs.base = (uint64_t)rm.cs << 4;
+		s->rip = rm.ip;
+		return true;
+	case REALMODE_STOP:
+		break;
+	}
+	log_guest_state("the firmware boot path cannot go on (see above)");
+	shoji_stop(STOP_FAILURE);
+}
+
 static void handle_vmmcall(void)
 {
 	struct vcpu_regs r;
 	struct guest_paging pg = paging();
 
+	if (realmode_call())
+		return;
 	if (!vmmcall_hook) {
 		inject_ud();	/* nobody answers: as on a CPU without it */
 		return;
@@ -671,6 +723,24 @@ static void handle_cr_write(unsigned cr)
 	s->rip += insn.len;
 }
 
+/* The base of an operand's segment: in 64-bit mode only FS and GS have
+ * one (APM vol. 2 4.12.2); in real and protected mode every segment does
+ * (SeaBIOS and GRUB run with flat ones, real mode with selector * 16). */
+static uint64_t segment_base(enum x86_seg sg, enum x86_mode mode)
+{
+	const struct vmcb_save *s = &cpu()->vmcb->save;
+
+	switch (sg) {
+	case X86_SEG_FS: return s->fs.base;
+	case X86_SEG_GS: return s->gs.base;
+	case X86_SEG_ES: return mode == X86_MODE_64 ? 0 : s->es.base;
+	case X86_SEG_CS: return mode == X86_MODE_64 ? 0 : s->cs.base;
+	case X86_SEG_SS: return mode == X86_MODE_64 ? 0 : s->ss.base;
+	case X86_SEG_DS: return mode == X86_MODE_64 ? 0 : s->ds.base;
+	}
+	return 0;
+}
+
 /* An access to a device shoji emulates (e.g. the intercepted AHCI
  * controller): decode the instruction (no decode assists on TCG), check it
  * is the access that faulted, emulate it through the device's callbacks. */
@@ -693,10 +763,7 @@ static void handle_mmio(const struct protected_range *h, paddr_t gpa)
 		mmio_explain(&insn, insn.reason, why, sizeof(why));
 		goto refuse;
 	}
-	if (insn.mem.seg == X86_SEG_FS)
-		seg_base = s->fs.base;
-	else if (insn.mem.seg == X86_SEG_GS)
-		seg_base = s->gs.base;
+	seg_base = segment_base(insn.mem.seg, mode);
 	lin = x86_linear_addr(&insn, &r, rip, seg_base);
 	if (guest_translate(&pg, lin, insn.access != X86_ACCESS_READ, &pa) ||
 	    (pa >> 12) != (gpa >> 12)) {
@@ -898,6 +965,7 @@ const struct vcpu_backend svm_backend = {
 	.setup = svm_setup_guest,
 	.set_exit_hook = svm_set_exit_hook,
 	.set_vmmcall_handler = svm_set_vmmcall_handler,
+	.set_realmode_call_handler = svm_set_realmode_call_handler,
 	.set_power_ops = svm_set_power_ops,
 	.run = svm_run,
 };
