@@ -116,6 +116,28 @@ void hal_page_free(void *va)
 	free(va);
 }
 
+void *hal_pages_alloc(unsigned n)
+{
+	void *p;
+
+	if (!n || (host_page_limit && host_pages_in_use + n > host_page_limit))
+		return NULL;
+	p = aligned_alloc(4096, (size_t)n * 4096);
+	if (!p)
+		return NULL;
+	memset(p, 0, (size_t)n * 4096);
+	host_pages_in_use += n;
+	return p;
+}
+
+void hal_pages_free(void *va, unsigned n)
+{
+	if (!va)
+		return;
+	host_pages_in_use -= n;
+	free(va);
+}
+
 void hal_cache_flush(const void *va, size_t len)
 {
 	(void)va;

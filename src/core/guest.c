@@ -80,6 +80,8 @@ static int prepare_acpi(void)
 		return 0;
 	n = acpi_hide_table("DMAR");
 	log_info("guest acpi: DMAR hidden (%d root entries removed): the IOMMU is shoji's", n);
+	n = acpi_hide_table("IVRS");
+	log_info("guest acpi: IVRS hidden (%d root entries removed): the IOMMU is shoji's", n);
 	n = acpi_hide_table("MCFG");
 	log_info("guest acpi: MCFG hidden (%d root entries removed): PCI config goes through "
 		 "ports 0xcf8/0xcfc, which shoji checks", n);
@@ -111,6 +113,13 @@ static int virtualise_interrupts(const struct guest_platform *p)
 		return nx;
 	/* msix_virt_init registered each table's pages (reads exit too: the
 	 * table reads back the guest's entries) with the BAR pinned. */
+	if (!irq_remap_ioapic_supported() && p->madt && p->madt->nioapics) {
+		log_warn("guest: the %s IOMMU's remapping does not take IOAPIC entries yet: "
+			 "the guest programs the IOAPIC unchecked", iommu_backend_name());
+		log_info("guest interrupts: msi_functions=%d msix_functions=%d ioapics=0 "
+			 "remapped=msi-only", n, nx);
+		return 0;
+	}
 	for (unsigned i = 0; p->madt && i < p->madt->nioapics; i++) {
 		const struct acpi_ioapic *io = &p->madt->ioapics[i];
 		struct irq_source src;

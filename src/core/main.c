@@ -225,6 +225,7 @@ static void boot_report(void)
 static void protect_memory(void)
 {
 	const struct acpi_header *dmar = acpi_root_info() ? acpi_find_table("DMAR", 0) : NULL;
+	const struct acpi_header *ivrs = acpi_root_info() ? acpi_find_table("IVRS", 0) : NULL;
 	struct iommu_config c = {
 		.enabled = opts.iommu,
 		.mem = &boot.mem,
@@ -232,6 +233,8 @@ static void protect_memory(void)
 		.hv_end = hv_base + opts.hv_mem,
 		.dmar = dmar,
 		.dmar_len = dmar ? dmar->length : 0,
+		.ivrs = ivrs,
+		.ivrs_len = ivrs ? ivrs->length : 0,
 	};
 
 	if (iommu_init(&c)) {

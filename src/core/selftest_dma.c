@@ -42,6 +42,7 @@ struct ctx {
 	paddr_t hv_base, hv_end;
 	paddr_t staging;	/* 2 pages of ordinary memory for moving data */
 	bool protected_;
+	unsigned unreported;	/* blocked cases the IOMMU reported no fault for */
 	int passed, failed, skipped;
 };
 
@@ -112,7 +113,15 @@ static void report(struct ctx *c, const char *name, enum dir d, paddr_t addr, ui
 		   bool expect_blocked, bool blocked, bool faulted, const struct fault_event *ev,
 		   const char *check, bool ok)
 {
-	ok = ok && blocked == expect_blocked && (faulted == expect_blocked || !c->protected_);
+	/* A blocked access must have faulted, where the IOMMU reports faults
+	 * at all (iommu_faults_reported: an AMD-Vi unit whose event log never
+	 * delivered an entry does not; the memory checks still decide). */
+	bool unreported = expect_blocked && !faulted && c->protected_ && !iommu_faults_reported();
+
+	ok = ok && blocked == expect_blocked &&
+	     (faulted == expect_blocked || !c->protected_ || unreported);
+	if (unreported)
+		c->unreported++;
 	if (ok)
 		c->passed++;
 	else
@@ -121,7 +130,7 @@ static void report(struct ctx *c, const char *name, enum dir d, paddr_t addr, ui
 		 "reason=0x%02x sid=%02x:%02x.%x check=%s verdict=%s", name,
 		 d == DEV_WRITES_RAM ? "write" : "read", (unsigned long long)addr, len,
 		 expect_blocked ? "blocked" : "allowed", blocked ? "blocked" : "allowed",
-		 faulted ? "yes" : "no", faulted ? ev->f.reason : 0, c->sid >> 8,
+		 faulted ? "yes" : unreported ? "unreported" : "no", faulted ? ev->f.reason : 0, c->sid >> 8,
 		 (c->sid >> 3) & 0x1f, c->sid & 7, check, ok ? "pass" : "fail");
 }
 
@@ -328,7 +337,11 @@ int selftest_dma(const struct boot_info *bi, paddr_t hv_base, paddr_t hv_end, bo
 		skip(&c, "cross-1g", "no scratch RAM around a 1 GiB boundary (try -m 2G)");
 
 	palloc_free(secret, 1);
-	log_info("selftest dma summary passed=%d failed=%d skipped=%d", c.passed, c.failed,
-		 c.skipped);
+	if (c.unreported)
+		log_warn("selftest dma: %u blocked accesses left no fault record: the %s IOMMU "
+			 "reports no faults (its event log stays empty); judged by memory only",
+			 c.unreported, iommu_backend_name());
+	log_info("selftest dma summary passed=%d failed=%d skipped=%d faults=%s", c.passed,
+		 c.failed, c.skipped, c.unreported ? "unreported" : "checked");
 	return c.failed;
 }

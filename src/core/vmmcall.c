@@ -77,6 +77,19 @@ static size_t status_text(void)
 	n += (size_t)shoji_snprintf(text + n, TEXT_MAX - n, "irq_remap=%s\nirq_refused=%llu\n",
 				    irq_remap_active() ? "on" : "off",
 				    (unsigned long long)irq_refusals());
+	/* Which IOMMU (added keys): its kind, the first unit's registers, and
+	 * whether its faults reach shoji at all (iommu.h). */
+	{
+		paddr_t rs = 0, re = 0;
+
+		if (iommu_unit_count())
+			iommu_unit_regs(0, &rs, &re);
+		n += (size_t)shoji_snprintf(text + n, TEXT_MAX - n,
+					    "iommu_backend=%s\niommu_regs=0x%llx\n"
+					    "iommu_faults_reported=%s\n", iommu_backend_name(),
+					    (unsigned long long)rs,
+					    iommu_faults_reported() ? "yes" : "no");
+	}
 	if (iommu_active() && n < TEXT_MAX - 1)
 		n += iommu_devices_text(text + n, TEXT_MAX - n);
 	if (disk_active() && n < TEXT_MAX - 1) {

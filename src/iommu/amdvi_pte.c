@@ -3,6 +3,7 @@
 #include "iommu/amdvi_pte.h"
 #include "iommu/amdvi_regs.h"
 #include "lib/error.h"
+#include "iommu/iopt.h"
 
 static uint64_t perms(bool read, bool write)
 {
@@ -48,3 +49,64 @@ int amdvi_leaf(unsigned level, paddr_t paddr, unsigned size_log2, bool read, boo
 	*pte |= addr | perms(read, write) | (fc ? AMDVI_PTE_FC : 0);
 	return 0;
 }
+
+/* ---- The entry format for the generic I/O page-table builder (iopt.h) ----
+ * Host page tables as the DTE's root points at them (2.2.3): levels 1-3
+ * hold leaves of their natural size (NextLevel 0: 4 KiB, 2 MiB, 1 GiB),
+ * every directory points one level down (no skipped levels) and carries
+ * IR|IW, so the leaf alone decides (permissions are ANDed along the walk).
+ * The builder's arguments are aligned and in range by construction; an
+ * encoder refusal would mean a builder bug, and yields 0 (not present). */
+
+static uint64_t fmt_leaf(paddr_t pa, unsigned level, unsigned perm)
+{
+	uint64_t e;
+
+	if (amdvi_leaf(level, pa, amdvi_level_shift(level), perm & IOPT_READ, perm & IOPT_WRITE,
+		       false, &e))
+		return 0;
+	return e;
+}
+
+static uint64_t fmt_table(paddr_t pa, unsigned level)
+{
+	uint64_t e;
+
+	if (amdvi_pde(level, level - 1, pa, true, true, &e))
+		return 0;
+	return e;
+}
+
+static bool fmt_present(uint64_t e)
+{
+	return (e & AMDVI_PTE_PR) != 0;
+}
+
+static bool fmt_is_leaf(uint64_t e, unsigned level)
+{
+	unsigned next = (unsigned)((e & AMDVI_PTE_NEXT_MASK) >> AMDVI_PTE_NEXT_SHIFT);
+
+	return level == 1 || next == AMDVI_NEXT_LEAF || next == AMDVI_NEXT_SIZED_LEAF;
+}
+
+static paddr_t fmt_addr(uint64_t e)
+{
+	return e & AMDVI_PTE_ADDR_MASK;
+}
+
+static unsigned fmt_perm(uint64_t e)
+{
+	return ((e & AMDVI_PTE_IR) ? IOPT_READ : 0) | ((e & AMDVI_PTE_IW) ? IOPT_WRITE : 0);
+}
+
+const struct iopt_format iopt_format_amdvi = {
+	.name = "amdvi-host",
+	.leaf = fmt_leaf,
+	.table = fmt_table,
+	.present = fmt_present,
+	.is_leaf = fmt_is_leaf,
+	.addr = fmt_addr,
+	.perm = fmt_perm,
+	/* PR=0 (not present: 2.2.3, the rest is ignored), NextLevel 1. */
+	.empty = (uint64_t)1 << AMDVI_PTE_NEXT_SHIFT,
+};

@@ -44,4 +44,9 @@ static inline unsigned amdvi_leaf_span(unsigned level, unsigned size_log2)
 	return 1u << (size_log2 - amdvi_level_shift(level));
 }
 
+/* The format for iopt_init_format (iopt.h): host page tables with 4 KiB,
+ * 2 MiB and 1 GiB leaves, directories one level apart. */
+struct iopt_format;
+extern const struct iopt_format iopt_format_amdvi;
+
 #endif

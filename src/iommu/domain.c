@@ -102,7 +102,8 @@ static struct domain *alloc_domain(const char *name, bool is_default)
 		d->in_use = true;
 		d->id = (uint16_t)(DOMAIN_DEFAULT_ID + i);
 		shoji_snprintf(d->name, sizeof(d->name), "%s", name);
-		if (iopt_init(&d->pt, cfg.levels, cfg.max_page_level, cfg.coherent)) {
+		if (iopt_init_format(&d->pt, cfg.format ? cfg.format : &iopt_format_vtd, cfg.levels,
+				     cfg.max_page_level, cfg.coherent)) {
 			d->in_use = false;
 			return NULL;
 		}

@@ -44,6 +44,7 @@ struct domain {
 };
 
 struct domain_config {
+	const struct iopt_format *format; /* the back-end's entry format; NULL = VT-d's */
 	unsigned levels;	 /* 3/4/5: one AGAW every unit supports */
 	unsigned max_page_level; /* 1/2/3: superpages every unit supports */
 	bool coherent;		 /* every unit has ECAP.C */

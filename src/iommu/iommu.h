@@ -1,5 +1,7 @@
-/* The IOMMU layer: from the DMAR table to translation on, and the devices'
- * attachment to domains (domain.h decides what a domain reaches). */
+/* The IOMMU layer: from the firmware's table (DMAR or IVRS) to translation
+ * on, and the devices' attachment to domains (domain.h decides what a
+ * domain reaches). Back-end neutral; the back-ends are behind
+ * iommu_backend.h. */
 #ifndef SHOJI_IOMMU_IOMMU_H
 #define SHOJI_IOMMU_IOMMU_H
 
@@ -14,24 +16,34 @@ struct iommu_config {
 	paddr_t hv_base, hv_end;	/* the hypervisor region */
 	const void *dmar;		/* the firmware's DMAR table, or NULL */
 	size_t dmar_len;
+	const void *ivrs;		/* the firmware's IVRS table, or NULL */
+	size_t ivrs_len;
 };
 
-/* Brings the IOMMU up: parse and check the DMAR, probe the units, protect
- * the region with PMRs where the units have them, build the default domain,
- * attach every PCI device, enable translation. Fails closed: with
- * iommu=on, a missing or unusable DMAR or unit is an error (the caller
- * stops); with iommu=off it says loudly that nothing is protected. */
+/* Brings the IOMMU up: picks the back-end from the tables (DMAR -> VT-d,
+ * IVRS -> AMD-Vi), parses and checks its table, probes the units, protects
+ * the region during bring-up where the units can, builds the default
+ * domain, attaches every PCI device, enables translation. Fails closed:
+ * with iommu=on, no usable table or unit is an error (the caller stops);
+ * with iommu=off it says loudly that nothing is protected. */
 int iommu_init(const struct iommu_config *c);
 
 bool iommu_active(void);
+/* "vtd", "amdvi", or "none" before iommu_init chose one. */
+const char *iommu_backend_name(void);
 
 /* Moves a device into a domain (and back: pass domain_default()). */
 int iommu_attach(struct pci_bdf bdf, struct domain *d);
 
-/* Fault events become NMIs to this CPU (see vtd_fault_event_nmi). */
+/* Fault events become NMIs to this CPU (VT-d: FEDATA; AMD-Vi: its MSI). */
 void iommu_fault_events_to_nmi(uint32_t apic_id);
 /* Whether any unit has a fault or error to report. */
 bool iommu_fault_pending(void);
+
+/* Whether the IOMMU reports faults: VT-d always; AMD-Vi once its event log
+ * has delivered an entry (an event log that never does, as in QEMU 7.2's
+ * model, cannot be told apart from no faults). */
+bool iommu_faults_reported(void);
 
 /* Polls every unit's fault records; returns how many were handled. */
 unsigned iommu_poll_faults(void);
@@ -47,8 +59,9 @@ size_t iommu_devices_text(char *buf, size_t len);
 /* One line per PCI device: "iommu device 00:02.0 unit=0 domain=default reach=...". */
 void iommu_log_devices(void);
 
-/* The requester id the DMAR gives the IOAPIC with this id; E_NOENT when it
- * lists none (then its interrupts cannot be source-checked). */
+/* The requester id the DMAR (IOAPIC scope) or IVRS (special entry) gives
+ * the IOAPIC with this id; E_NOENT when it lists none (then its interrupts
+ * cannot be source-checked). */
 struct irq_source;
 int iommu_ioapic_source(uint8_t ioapic_id, struct irq_source *out);
 

@@ -178,6 +178,14 @@ static void push_page(void **list, void *page)
 	*list = page;
 }
 
+/* Every slot of a fresh (unlinked) table unused, in the format's way. */
+static void fill_empty(const struct iopt_format *f, uint64_t *table)
+{
+	if (f->empty)
+		for (unsigned i = 0; i < 512; i++)
+			table[i] = f->empty;
+}
+
 static void *pop_page(void **list)
 {
 	uint64_t *page = *list;
@@ -213,9 +221,13 @@ static int stash_fill(const struct iopt *pt, struct stash *st, uint64_t n)
 
 static uint64_t *stash_take(struct iopt *pt, struct stash *st)
 {
+	uint64_t *page;
+
 	st->count--;
 	pt->table_pages++;
-	return pop_page(&st->head);
+	page = pop_page(&st->head);
+	fill_empty(pt->fmt, page);
+	return page;
 }
 
 static void stash_drain(struct stash *st)
@@ -433,7 +445,7 @@ static bool fill_unmap(struct iopt *pt, uint64_t *table, unsigned level, uint64_
 			continue;
 		c = cover(r, s, s + LEVEL_SIZE(level));
 		if (c == COVER_FULL) {
-			set_entry(&table[i], 0);
+			set_entry(&table[i], r->fmt->empty);
 			mark(&d, i);
 			cleared = true;
 			if (!is_leaf(r->fmt, e, level))
@@ -455,7 +467,7 @@ static bool fill_unmap(struct iopt *pt, uint64_t *table, unsigned level, uint64_
 		} else {
 			child = table_at(r->fmt, e);
 			if (fill_unmap(pt, child, level - 1, s, r, linked, st)) {
-				set_entry(&table[i], 0);
+				set_entry(&table[i], r->fmt->empty);
 				mark(&d, i);
 				cleared = true;
 				release_tree(pt, child, level - 1);
@@ -492,6 +504,7 @@ int iopt_init_format(struct iopt *pt, const struct iopt_format *fmt, unsigned le
 	pt->max_page_level = max_page_level;
 	pt->coherent = coherent;
 	pt->haw = IOPT_MAX_HAW;
+	fill_empty(fmt, root);
 	pt->root = hal_virt_to_phys(root);
 	pt->table_pages = 1;
 	flush_table(pt, root);

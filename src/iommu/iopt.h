@@ -89,6 +89,11 @@ struct iopt_format {
 	bool (*is_leaf)(uint64_t e, unsigned level);	/* level 1: always */
 	paddr_t (*addr)(uint64_t e);			/* the page or table it points to */
 	unsigned (*perm)(uint64_t e);			/* IOPT_READ | IOPT_WRITE it grants */
+	/* What an unused slot holds (present() false). 0 for VT-d. AMD-Vi
+	 * writes PR=0 with a non-zero NextLevel: the hardware ignores every
+	 * bit but PR, and QEMU 7.2's model reports the walk's fault only for
+	 * such an entry (a zero one it refuses silently). */
+	uint64_t empty;
 };
 
 extern const struct iopt_format iopt_format_vtd;

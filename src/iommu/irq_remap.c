@@ -1,68 +1,45 @@
-/* Interrupt remapping table and handles (see irq_remap.h), on the VT-d
- * units the IOMMU bring-up made. One table serves every unit: a handle
- * means the same entry wherever the request enters. */
+/* Interrupt remapping handles (see irq_remap.h), back-end neutral: which
+ * handle belongs to which source and owner, and whether it delivers. The
+ * entries themselves are the back-end's (struct irq_remap_ops). */
 #include "iommu/irq_remap.h"
-#include "iommu/vtd.h"
-#include "iommu/vtd_irte.h"
 #include "lib/error.h"
-#include "lib/hal.h"
 #include "lib/log.h"
 #include "platform/pci.h"
 
-#define ENTRIES_LOG2 8	/* 2^8 = IRQ_REMAP_ENTRIES */
-_Static_assert((1u << ENTRIES_LOG2) == IRQ_REMAP_ENTRIES, "table size");
-_Static_assert(IRQ_REMAP_ENTRIES * sizeof(struct vtd_entry128) == PAGE_SIZE, "one page");
-
-static struct vtd_entry128 *table;
 static struct {
 	struct irq_source src;
 	const char *owner;
+	bool present;
 } slots[IRQ_REMAP_ENTRIES];
 static unsigned n_used;
 static bool active;
-static struct vtd_unit *const *ir_units;
-static unsigned n_ir_units;
+static const struct irq_remap_ops *ops;
 
 bool irq_remap_active(void)
 {
 	return active;
 }
 
-int irq_remap_init(struct vtd_unit *const *units, unsigned n)
+bool irq_remap_ioapic_supported(void)
 {
-	unsigned on = 0;
-	int rc = 0;
+	return active && ops->ioapic;
+}
+
+int irq_remap_init(const struct irq_remap_ops *o)
+{
+	int rc;
 
 	active = false;
 	n_used = 0;
-	ir_units = units;
-	n_ir_units = n;
-	if (!n)
+	ops = o;
+	if (!o)
 		return E_NOENT;
-	for (unsigned i = 0; i < n; i++)
-		if (!(units[i]->ecap & VTD_ECAP_IR)) {
-			log_warn("vtd unit=%u has no interrupt remapping (ECAP.IR=0): device "
-				 "interrupts are checked only where shoji programs them", i);
-			return E_UNSUPPORTED;
-		}
-	table = hal_page_alloc();	/* zeroed: every entry not present */
-	if (!table)
-		return E_NOMEM;
-	for (unsigned i = 0; i < n && !rc; i++) {
-		struct vtd_unit *u = units[i];
-
-		vtd_ir_flush_table(u, table, PAGE_SIZE);
-		rc = vtd_ir_enable(u, hal_virt_to_phys(table), ENTRIES_LOG2);
-		if (!rc)
-			on++;
-	}
-	if (rc) {
-		log_error("iommu: interrupt remapping could not be enabled (%s)", err_str(rc));
+	rc = o->enable();
+	if (rc)
 		return rc;
-	}
+	for (unsigned i = 0; i < IRQ_REMAP_ENTRIES; i++)
+		slots[i].present = false;
 	active = true;
-	log_info("irq remap on units=%u table=0x%llx entries=%u mode=xapic compat_format=blocked",
-		 on, (unsigned long long)hal_virt_to_phys(table), IRQ_REMAP_ENTRIES);
 	return 0;
 }
 
@@ -71,80 +48,77 @@ int irq_remap_alloc(unsigned count, const struct irq_source *src, const char *ow
 {
 	if (!active)
 		return E_UNSUPPORTED;
-	if (!count || count > IRQ_REMAP_ENTRIES - n_used) {
+	unsigned start = n_used;
+	int rc;
+
+	if (count && !(count & (count - 1)))
+		start = ALIGN_UP(n_used, count);
+	if (!count || count > IRQ_REMAP_ENTRIES || start > IRQ_REMAP_ENTRIES - count) {
 		log_error("irq remap: no room for %u entries for %s (%u of %u used)", count, owner,
 			  n_used, IRQ_REMAP_ENTRIES);
 		return E_NOMEM;
 	}
-	*first = (uint16_t)n_used;
+	if (ops->claim) {
+		rc = ops->claim((uint16_t)start, count, src);
+		if (rc) {
+			log_error("irq remap: %s: the %s back-end refused its %u entries (%s)", owner,
+				  ops->name, count, err_str(rc));
+			return rc;
+		}
+	}
+	/* Skipped (alignment) handles stay unowned: never present. */
+	for (unsigned i = n_used; i < start; i++)
+		slots[i] = (typeof(slots[i])){ .owner = "unused" };
+	*first = (uint16_t)start;
 	for (unsigned i = 0; i < count; i++) {
-		slots[n_used + i].src = *src;
-		slots[n_used + i].owner = owner;
+		slots[start + i].src = *src;
+		slots[start + i].owner = owner;
+		slots[start + i].present = false;
 	}
-	n_used += count;
+	n_used = start + count;
 	return 0;
-}
-
-static int invalidate(uint16_t handle)
-{
-	int rc = 0;
-
-	for (unsigned i = 0; i < n_ir_units; i++) {
-		struct vtd_unit *u = ir_units[i];
-
-		vtd_ir_flush_table(u, &table[handle], sizeof(table[handle]));
-		if (!rc)
-			rc = vtd_ir_invalidate(u, handle, 0);
-	}
-	return rc;
 }
 
 int irq_remap_set(uint16_t handle, const struct irq_route *route)
 {
-	struct vtd_entry128 e;
+	int rc;
 
-	if (!active || handle >= n_used)
+	if (!active || handle >= n_used || !route)
 		return E_INVAL;
-	e = vtd_irte_encode(route, &slots[handle].src);
-	if (!(table[handle].lo & VTD_IRTE_P)) {
-		/* Not present: the unit ignores the rest, so fill the source
-		 * check first and make it present last. */
-		table[handle].hi = e.hi;
-		__asm__ volatile("" ::: "memory");
-	} else if (table[handle].hi != e.hi) {
-		return E_INVAL;	/* a handle's source never changes */
-	}
-	/* The whole routing is in the low qword: one aligned 64-bit store is
-	 * atomic, so the unit sees the old entry or the new, never a mix. */
-	*(volatile uint64_t *)&table[handle].lo = e.lo;
-	return invalidate(handle);
+	rc = ops->write(handle, &slots[handle].src, route);
+	if (!rc)
+		slots[handle].present = true;
+	return rc;
 }
 
 int irq_remap_block(uint16_t handle)
 {
+	int rc;
+
 	if (!active || handle >= n_used)
 		return E_INVAL;
-	if (!(table[handle].lo & VTD_IRTE_P))
+	if (!slots[handle].present)
 		return 0;
-	*(volatile uint64_t *)&table[handle].lo = 0;
-	return invalidate(handle);
+	rc = ops->write(handle, &slots[handle].src, NULL);
+	if (!rc)
+		slots[handle].present = false;
+	return rc;
 }
 
 bool irq_remap_present(uint16_t handle)
 {
-	return active && handle < n_used && (table[handle].lo & VTD_IRTE_P);
+	return active && handle < n_used && slots[handle].present;
 }
 
 void irq_remap_msi_message(uint16_t handle, uint64_t *addr, uint32_t *data)
 {
-	*addr = vtd_ir_msi_address(handle);
-	*data = 0;	/* subhandle 0; a multi-message device adds its number */
+	ops->msi_message(handle, addr, data);
 }
 
 uint64_t irq_remap_ioapic_rte(uint16_t handle, uint8_t vector, bool level, bool active_low,
 			      bool masked)
 {
-	return vtd_ir_ioapic_rte(handle, vector, level, active_low, masked);
+	return ops->ioapic_rte(handle, vector, level, active_low, masked);
 }
 
 /* PCI Express capability register (PCIe Base 7.5.3.2) bits 7:4. */

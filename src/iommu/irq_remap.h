@@ -8,8 +8,11 @@
  * and only after irq_policy_check() allowed it. An entry that is not
  * present blocks the interrupt (the unit records a fault).
  *
- * The VT-d back-end is src/iommu/vtd_ir.c (IRTE format, remappable MSI
- * and IOAPIC formats); an AMD-Vi back-end keeps this interface. */
+ * This file keeps the handles (who owns which, with which source check,
+ * present or not); how an entry is encoded, where it lives and how the
+ * unit is told is the back-end's (struct irq_remap_ops): VT-d in
+ * src/iommu/vtd_ir.c (one shared IRTE table, remappable MSI and IOAPIC
+ * formats), AMD-Vi in src/iommu/amdvi.c (a table per requester ID). */
 #ifndef SHOJI_IOMMU_IRQ_REMAP_H
 #define SHOJI_IOMMU_IRQ_REMAP_H
 
@@ -45,14 +48,41 @@ struct irq_route {
 
 #define IRQ_REMAP_ENTRIES 256	/* one 4 KiB table of 16-byte entries */
 
-/* Called by the IOMMU bring-up once translation is on, with its units: the
- * table, then remapping on every unit (compatibility-format interrupts
- * blocked). E_UNSUPPORTED when a unit lacks ECAP.IR (then nothing is on). */
-struct vtd_unit;
-int irq_remap_init(struct vtd_unit *const *units, unsigned n);
-bool irq_remap_active(void);
+/* What an IOMMU back-end does for interrupt remapping. Handles are
+ * 0 .. IRQ_REMAP_ENTRIES-1 and mean the same entry on every unit. */
+struct irq_remap_ops {
+	const char *name;		/* "vtd", "amdvi" */
+	/* Tables installed and remapping on in every unit, every entry not
+	 * present (blocking). E_UNSUPPORTED when a unit cannot remap. */
+	int (*enable)(void);
+	/* Makes handle deliver route (present) with src as its requester
+	 * check, or blocks it (route NULL), and invalidates the units'
+	 * cached copies before returning. */
+	int (*write)(uint16_t handle, const struct irq_source *src, const struct irq_route *route);
+	/* The message a PCI function sends to use handle. */
+	void (*msi_message)(uint16_t handle, uint64_t *addr, uint32_t *data);
+	/* An IOAPIC redirection entry that sends through handle. */
+	uint64_t (*ioapic_rte)(uint16_t handle, uint8_t vector, bool level, bool active_low,
+			       bool masked);
+	/* Optional: handles first .. first+count-1 now belong to src (called
+	 * by irq_remap_alloc; AMD-Vi points src's device table entry at its
+	 * remapping table here, every entry blocking). */
+	int (*claim)(uint16_t first, unsigned count, const struct irq_source *src);
+	/* Whether the IOAPIC's entries can go through handles at all. */
+	bool ioapic;
+};
 
-/* count consecutive handles for one source, all not present. */
+/* Called by the IOMMU bring-up once translation is on, with its back-end's
+ * operations: enable(), then handles can be allocated. E_UNSUPPORTED when a
+ * unit cannot remap (then nothing is on). */
+int irq_remap_init(const struct irq_remap_ops *ops);
+bool irq_remap_active(void);
+/* The back-end can remap IOAPIC entries (VT-d: yes; AMD-Vi: see amdvi.c). */
+bool irq_remap_ioapic_supported(void);
+
+/* count consecutive handles for one source, all not present. A power-of-two
+ * count (multi-message MSI) starts at a multiple of itself: the function
+ * puts the message number in the low bits of the data it sends. */
 int irq_remap_alloc(unsigned count, const struct irq_source *src, const char *owner,
 		    uint16_t *first);
 /* Makes handle deliver route (present), or blocks it (not present). */

@@ -55,6 +55,11 @@ static inline void hal_out(uint16_t port, unsigned size, uint32_t v)
  * Returns the virtual address, NULL when the pool is exhausted. */
 void *hal_page_alloc(void);
 void hal_page_free(void *va);
+/* n (>= 1) physically contiguous zeroed pages, 4 KiB aligned (tables the
+ * hardware indexes as one block, e.g. an AMD-Vi device table); NULL when
+ * the pool has no such run. Freed with hal_pages_free(va, n). */
+void *hal_pages_alloc(unsigned n);
+void hal_pages_free(void *va, unsigned n);
 
 /* Write back [va, va+len) to memory so a non-coherent device (e.g. a VT-d
  * unit with ECAP.C=0) sees it. */

@@ -13,6 +13,7 @@
 #include "vmm/irq_log.h"
 #include "vmm/irq_policy.h"
 #include "vmm/msi_virt.h"
+#include "vmm/protect.h"
 
 #define MSI_CTRL_ENABLE 0x0001
 #define MSI_CTRL_MMC(c) (((c) >> 1) & 7)
@@ -242,7 +243,9 @@ int msi_virt_init(void)
 		uint8_t cap = pci_find_cap(d, PCI_CAP_ID_MSI);
 		int rc;
 
-		if (!cap)
+		/* A function hidden from the guest (the AMD-Vi IOMMU's own) is
+		 * shoji's: the guest cannot program it. */
+		if (!cap || protect_pci_function_hidden(d->bdf))
 			continue;
 		if (n_fns == MSI_VIRT_MAX) {
 			log_error("msi virt: more than %d functions with MSI", MSI_VIRT_MAX);

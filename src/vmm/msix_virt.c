@@ -245,7 +245,9 @@ int msix_virt_init(void)
 		uint8_t cap = pci_find_cap(d, PCI_CAP_ID_MSIX);
 		int rc;
 
-		if (!cap)
+		/* A function hidden from the guest (the AMD-Vi IOMMU's own) is
+		 * shoji's: the guest cannot program it. */
+		if (!cap || protect_pci_function_hidden(d->bdf))
 			continue;
 		if (n_fns == MSIX_VIRT_MAX)
 			return E_NOMEM;

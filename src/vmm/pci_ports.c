@@ -1,10 +1,16 @@
 /* PCI configuration ports as the guest sees them (see pci_ports.h). */
 #include "lib/hal.h"
+#include "lib/log.h"
+#include "vmm/protect.h"
 #include "platform/pci_cfg.h"
 #include "vmm/msi_virt.h"
 #include "vmm/msix_virt.h"
 #include "vmm/pci_guard.h"
 #include "vmm/pci_ports.h"
+
+/* Writes to hidden functions dropped (the first few are logged). Global:
+ * an atomic counter when SMP comes (docs/architecture.md). */
+static unsigned hidden_writes;
 
 static uint32_t mask_of(unsigned size)
 {
@@ -31,6 +37,8 @@ uint32_t pci_ports_in(struct pci_ports *p, uint16_t port, unsigned size)
 	if (port == PCI_CF8_ADDR_PORT && size == 4)
 		return p->cf8;
 	if (target(p, port, &bdf, &off)) {
+		if (protect_pci_function_hidden(bdf))
+			return mask_of(size);	/* absent: no function answers */
 		hal_outl(PCI_CF8_ADDR_PORT, p->cf8);
 		return msi_virt_read_fixup(bdf, off, (int)size, hal_in(port, size)) & mask_of(size);
 	}
@@ -51,6 +59,15 @@ void pci_ports_out(struct pci_ports *p, uint16_t port, unsigned size, uint32_t v
 	}
 	if (target(p, port, &bdf, &off)) {
 		uint32_t cur;
+		const char *hidden = protect_pci_function_hidden(bdf);
+
+		if (hidden) {
+			/* Nothing is there for the guest: the write is dropped. */
+			if (hidden_writes++ < 4)
+				log_warn("pci: guest write to hidden function %02x:%02x.%x (%s) "
+					 "off=0x%x dropped", bdf.bus, bdf.dev, bdf.fn, hidden, off);
+			return;
+		}
 
 		/* The guard may use CF8 itself (no ECAM): the address is written
 		 * again before the data access. */

@@ -9,10 +9,54 @@ static struct protected_range ranges[PROTECT_MAX_RANGES];
 static unsigned n_ranges;
 static unsigned sealed;
 
+static struct {
+	struct pci_bdf bdf;
+	const char *what;
+} hidden_fn[PROTECT_MAX_FUNCTIONS];
+static unsigned n_hidden_fn;
+
 void protect_reset(void)
 {
 	n_ranges = 0;
 	sealed = 0;
+	n_hidden_fn = 0;
+}
+
+int protect_add_pci_function(struct pci_bdf bdf, const char *what)
+{
+	if (!what)
+		return E_INVAL;
+	if (sealed & PROTECT_CPU) {
+		log_error("protect: function %02x:%02x.%x (%s) registered after the guest's "
+			  "view was built", bdf.bus, bdf.dev, bdf.fn, what);
+		return E_BUSY;
+	}
+	if (protect_pci_function_hidden(bdf))
+		return 0;
+	if (n_hidden_fn == PROTECT_MAX_FUNCTIONS) {
+		log_error("protect: no room to hide function %02x:%02x.%x (%s): %u already",
+			  bdf.bus, bdf.dev, bdf.fn, what, PROTECT_MAX_FUNCTIONS);
+		return E_NOMEM;
+	}
+	hidden_fn[n_hidden_fn].bdf = bdf;
+	hidden_fn[n_hidden_fn].what = what;
+	n_hidden_fn++;
+	log_info("protect function=%04x:%02x:%02x.%x what=%s hidden=yes", bdf.seg, bdf.bus,
+		 bdf.dev, bdf.fn, what);
+	return 0;
+}
+
+const char *protect_pci_function_hidden(struct pci_bdf bdf)
+{
+	for (unsigned i = 0; i < n_hidden_fn; i++)
+		if (pci_bdf_eq(hidden_fn[i].bdf, bdf))
+			return hidden_fn[i].what;
+	return NULL;
+}
+
+unsigned protect_pci_function_count(void)
+{
+	return n_hidden_fn;
 }
 
 void protect_seal(unsigned forbids)

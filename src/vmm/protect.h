@@ -99,6 +99,18 @@ int protect_add_io_emulated(uint16_t start, uint32_t end, const char *what,
 			    const struct io_ops *io, void *ctx, struct pci_bdf owner,
 			    int owner_bar);
 
+/* PCI functions the guest must not see at all (the AMD-Vi IOMMU's own
+ * function, whose capability block holds its register base): the PCI
+ * configuration ports read them as absent (all ones) and drop every
+ * write (vmm/pci_ports.c). At most PROTECT_MAX_FUNCTIONS; E_NOMEM beyond
+ * (logged: the caller stops), E_BUSY once sealed (PROTECT_CPU: the guest
+ * is about to run). */
+#define PROTECT_MAX_FUNCTIONS 8
+int protect_add_pci_function(struct pci_bdf bdf, const char *what);
+/* The name it was registered under, or NULL when the guest may see it. */
+const char *protect_pci_function_hidden(struct pci_bdf bdf);
+unsigned protect_pci_function_count(void);
+
 /* Marks the consumers of `forbids` built (the IOMMU domains: PROTECT_DMA;
  * the nested page tables: PROTECT_CPU): a range registered later with any
  * of those flags (or an emulator, once PROTECT_CPU is sealed) is refused

@@ -15,6 +15,7 @@
 #include "host/host.h"
 #include "iommu/irq_remap.h"
 #include "iommu/vtd.h"
+#include "iommu/vtd_ir.h"
 #include "iommu/vtd_regs.h"
 #include "lib/hal.h"
 #include "vmm/ioapic_virt.h"
@@ -147,7 +148,7 @@ static int setup(void **state)
 	host_log_clear();
 	assert_int_equal(vtd_probe(&U, 0, VTD), 0);
 	assert_int_equal(vtd_setup(&U), 0);
-	assert_int_equal(irq_remap_init(units, 1), 0);
+	assert_int_equal(irq_remap_init(vtd_ir_ops_for(units, 1)), 0);
 	ioapic_virt_reset();
 	assert_int_equal(ioapic_virt_add(0, IOAPIC, &src), 0);
 	ctx = ioapic_virt_ctx(ioapic_virt_count() - 1);

@@ -522,6 +522,40 @@ static void ports_out(uint16_t port, int width, uint32_t v)
 
 static const struct host_io_ops ports = { ports_in, ports_out };
 
+/* A function hidden through the registry (the AMD-Vi IOMMU's own): the
+ * configuration ports read it as absent at every size and drop every
+ * write; the other functions are untouched; registration fails closed. */
+static void test_hidden_function_through_config_ports(void **state)
+{
+	struct pci_ports p = { 0 };
+	uint32_t bar = fns[0].v[4];
+
+	host_io = &ports;
+	assert_int_equal(protect_add_pci_function(PCI_BDF(0, 0, 1, 0), "amdvi-iommu"), 0);
+	assert_string_equal(protect_pci_function_hidden(PCI_BDF(0, 0, 1, 0)), "amdvi-iommu");
+	assert_null(protect_pci_function_hidden(PCI_BDF(0, 0, 2, 0)));
+	pci_ports_out(&p, 0xcf8, 4, 0x80000800);	/* 00:01.0 vendor/device */
+	assert_int_equal(pci_ports_in(&p, 0xcfc, 4), 0xffffffffu);
+	assert_int_equal(pci_ports_in(&p, 0xcfe, 2), 0xffff);
+	assert_int_equal(pci_ports_in(&p, 0xcfd, 1), 0xff);
+	pci_ports_out(&p, 0xcf8, 4, 0x80000810);	/* its BAR0: the write is dropped */
+	pci_ports_out(&p, 0xcfc, 4, 0x00300004);
+	assert_int_equal(fns[0].v[4], bar);
+	pci_ports_out(&p, 0xcf8, 4, 0x80000804);	/* command register, 2 bytes */
+	pci_ports_out(&p, 0xcfc, 2, 0);
+	assert_int_equal(host_log_count("guest write to hidden function 00:01.0 (amdvi-iommu)"), 2);
+	/* Registering again is fine; after the guest's view is sealed, no. */
+	assert_int_equal(protect_add_pci_function(PCI_BDF(0, 0, 1, 0), "amdvi-iommu"), 0);
+	assert_int_equal(protect_pci_function_count(), 1);
+	for (unsigned i = 1; i < PROTECT_MAX_FUNCTIONS; i++)
+		assert_int_equal(protect_add_pci_function(PCI_BDF(0, 5, (uint8_t)i, 0), "x"), 0);
+	assert_int_equal(protect_add_pci_function(PCI_BDF(0, 6, 0, 0), "one-too-many"), E_NOMEM);
+	protect_seal(PROTECT_CPU);
+	assert_int_equal(protect_add_pci_function(PCI_BDF(0, 7, 0, 0), "late"), E_BUSY);
+	protect_reset();
+	assert_null(protect_pci_function_hidden(PCI_BDF(0, 0, 1, 0)));
+}
+
 static void test_config_ports(void **state)
 {
 	struct pci_ports p = { 0 };
@@ -710,6 +744,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bridge_numbers_still_fixed, pci_setup,
 						pci_teardown),
 		cmocka_unit_test_setup_teardown(test_config_ports, pci_setup, pci_teardown),
+		cmocka_unit_test_setup_teardown(test_hidden_function_through_config_ports, pci_setup,
+						pci_teardown),
 		cmocka_unit_test(test_every_consumer_sees_every_range),
 		cmocka_unit_test(test_accessors_paging_off),
 		cmocka_unit_test(test_accessors_tables_protected),

@@ -46,6 +46,21 @@ void *hal_page_alloc(void)
 	return hal_phys_to_virt(pa);
 }
 
+void *hal_pages_alloc(unsigned n)
+{
+	paddr_t pa;
+
+	if (!n || palloc_alloc(n, PAGE_SIZE, &pa))
+		return NULL;
+	return hal_phys_to_virt(pa);
+}
+
+void hal_pages_free(void *va, unsigned n)
+{
+	if (va)
+		palloc_free(hal_virt_to_phys(va), n);
+}
+
 void hal_page_free(void *va)
 {
 	if (va)

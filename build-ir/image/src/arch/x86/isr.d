@@ -1,0 +1,1 @@
+build-ir/image/src/arch/x86/isr.o: src/arch/x86/isr.S
