@@ -52,28 +52,31 @@ static uint32_t *find(uint16_t devid)
 	return NULL;
 }
 
-static int devid_of(const struct irq_source *src, uint16_t *devid)
+/* The requester IDs a source's requests may carry: its own and the IVRS
+ * alias (a bridge may take them over); both entries use one table. */
+static int ids_of(const struct irq_source *src, uint16_t ids[2], unsigned *n)
 {
 	if (src->kind != IRQ_SRC_RID) {
-		/* A function behind a PCIe-to-PCI bridge: the IVRS alias says
-		 * which ID its requests carry; not handled by range yet. */
 		log_error("amdvi irq remap: a bus-range source (buses %02x-%02x) is not supported",
 			  src->bus_first, src->bus_last);
 		return E_UNSUPPORTED;
 	}
-	*devid = amdvi_requester_id(src->rid);
+	ids[0] = amdvi_requester_id(src->rid);
+	ids[1] = src->rid;
+	*n = ids[1] != ids[0] ? 2 : 1;
 	return 0;
 }
 
 static int claim(uint16_t first, unsigned count, const struct irq_source *src)
 {
-	uint16_t devid;
+	uint16_t ids[2];
+	unsigned n;
 	uint32_t *t;
-	int rc = devid_of(src, &devid);
+	int rc = ids_of(src, ids, &n);
 
 	if (rc)
 		return rc;
-	if (find(devid))
+	if (find(ids[0]))
 		return 0;
 	if (n_tables == MAX_TABLES) {
 		log_error("amdvi irq remap: more than %u requester IDs with interrupts", MAX_TABLES);
@@ -83,28 +86,32 @@ static int claim(uint16_t first, unsigned count, const struct irq_source *src)
 	if (!t)
 		return E_NOMEM;
 	hal_cache_flush(t, PAGE_SIZE);
-	rc = amdvi_set_interrupt_table(devid, hal_virt_to_phys(t), TABLE_LOG2);
-	if (rc)
-		return rc;	/* the page stays allocated: the entry may have been read */
-	tables[n_tables].devid = devid;
+	/* Recorded first: the page is never freed (an entry may point at it). */
+	tables[n_tables].devid = ids[0];
 	tables[n_tables].table = t;
 	n_tables++;
+	for (unsigned i = 0; i < n && !rc; i++)
+		rc = amdvi_set_interrupt_table(ids[i], hal_virt_to_phys(t), TABLE_LOG2);
+	if (rc)
+		return rc;
 	log_info("amdvi irq table devid=%02x:%02x.%x table=0x%llx entries=%u first_handle=%u "
-		 "count=%u", devid >> 8, (devid >> 3) & 0x1f, devid & 7,
-		 (unsigned long long)hal_virt_to_phys(t), IRQ_REMAP_ENTRIES, first, count);
+		 "count=%u%s", ids[0] >> 8, (ids[0] >> 3) & 0x1f, ids[0] & 7,
+		 (unsigned long long)hal_virt_to_phys(t), IRQ_REMAP_ENTRIES, first, count,
+		 n == 2 ? " (alias of the function's own id, which uses it too)" : "");
 	return 0;
 }
 
 static int write_entry(uint16_t handle, const struct irq_source *src,
 		       const struct irq_route *route)
 {
-	uint16_t devid;
+	uint16_t ids[2];
+	unsigned n;
 	uint32_t *t, e = AMDVI_IRTE32_BLOCKED;
-	int rc = devid_of(src, &devid);
+	int rc = ids_of(src, ids, &n);
 
 	if (rc)
 		return rc;
-	t = find(devid);
+	t = find(ids[0]);
 	if (!t)
 		return E_NOENT;	/* claim made it, or the allocation failed */
 	if (route) {
@@ -115,7 +122,9 @@ static int write_entry(uint16_t handle, const struct irq_source *src,
 	/* One aligned 32-bit store: the IOMMU sees the old or the new entry. */
 	__atomic_store_n(&t[handle], e, __ATOMIC_RELEASE);
 	hal_cache_flush(&t[handle], sizeof(t[handle]));
-	return amdvi_invalidate_interrupts(devid);
+	for (unsigned i = 0; i < n && !rc; i++)
+		rc = amdvi_invalidate_interrupts(ids[i]);
+	return rc;
 }
 
 static void msi_message(uint16_t handle, uint64_t *addr, uint32_t *data)
