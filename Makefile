@@ -139,6 +139,7 @@ test: check-deps unit integration
 bench: deps guest $(IMAGE) $(TOOL_BINS)
 	$(BUILD)/tools/iopt-bench
 	BUILD=$(BUILD) $(PY) scripts/bench $(if $(filter-out 0,$(QUICK)),--quick) $(BENCH_ARGS)
+	BUILD=$(BUILD) $(PY) scripts/bench-bochs $(if $(filter-out 0,$(QUICK)),--reps 1)
 
 # On a terminal the guest gives a shell; otherwise it runs its demo script
 # and `make run` exits 0 only if the demo passed.

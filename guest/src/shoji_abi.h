@@ -1,5 +1,6 @@
 /* shoji's guest ABI for the guest programs: finding shoji (CPUID leaf
- * 0x40000000) and calling it (VMMCALL). Definition: src/vmm/vmmcall.h and
+ * 0x40000000) and calling it: VMMCALL on AMD (SVM), VMCALL on Intel (VT-x),
+ * the same registers either way. Definition: src/vmm/vmmcall.h and
  * docs/vmmcall.md in shoji's tree. */
 #ifndef GUEST_SHOJI_ABI_H
 #define GUEST_SHOJI_ABI_H
@@ -18,12 +19,30 @@ struct answer {
 	uint64_t rbx, rcx;
 };
 
-/* Never call without shoji_present(): on bare hardware VMMCALL is #UD. */
+/* Whether the CPU is Intel's (CPUID leaf 0 vendor "GenuineIntel", in EBX,
+ * EDX, ECX): its hypercall instruction is VMCALL (0f 01 c1), AMD's is
+ * VMMCALL (0f 01 d9); each is #UD on the other vendor's CPU. */
+static inline int cpu_is_intel(void)
+{
+	static int intel = -1;
+	uint32_t a, b, c, d;
+
+	if (intel < 0) {
+		__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0u), "c"(0));
+		intel = b == 0x756e6547u && d == 0x49656e69u && c == 0x6c65746eu;
+	}
+	return intel;
+}
+
+/* Never call without shoji_present(): on bare hardware VMMCALL/VMCALL is #UD. */
 static inline struct answer vmmcall(uint32_t fn, uint64_t buf, uint64_t len)
 {
 	uint64_t rax = VMMCALL_MAGIC | fn, rbx = buf, rcx = len, rdx = 0;
 
-	__asm__ volatile("vmmcall" : "+a"(rax), "+b"(rbx), "+c"(rcx), "+d"(rdx) : : "memory");
+	if (cpu_is_intel())
+		__asm__ volatile("vmcall" : "+a"(rax), "+b"(rbx), "+c"(rcx), "+d"(rdx) : : "memory");
+	else
+		__asm__ volatile("vmmcall" : "+a"(rax), "+b"(rbx), "+c"(rcx), "+d"(rdx) : : "memory");
 	return (struct answer){ (int64_t)rax, rbx, rcx };
 }
 

@@ -3,8 +3,7 @@
  *   "PATH role=initrd"
  * The path word, when present, is skipped like the hypervisor's own. */
 #include "arch/x86/cpu.h"
-#include "arch/x86/npt.h"
-#include "arch/x86/svm_vcpu.h"
+#include "arch/x86/vcpu_select.h"
 #include "core/fwboot.h"
 #include "core/guest.h"
 #include "core/power.h"
@@ -150,8 +149,9 @@ static int virtualise_interrupts(const struct guest_platform *p)
 	return 0;
 }
 
-/* The CPU back-end: SVM is the only one so far (VT-x: issue 16). */
-static const struct vcpu_backend *const cpu = &svm_backend;
+/* The CPU back-end for this CPU (arch/x86/vcpu_select.h: SVM or VT-x), set
+ * by guest_launch. */
+static const struct vcpu_backend *cpu;
 
 /* The PVH kernel given as a module: loaded, its start info built. */
 static int prepare_pvh(const struct guest_platform *p, struct vcpu_entry *entry)
@@ -240,6 +240,7 @@ int guest_launch(const struct guest_platform *p)
 
 	if (!p->boot_disk && !guest_present(bi))
 		return E_NOENT;
+	cpu = vcpu_backend_for_this_cpu();
 	rc = cpu->init();
 	if (rc)
 		return rc;
@@ -267,7 +268,7 @@ int guest_launch(const struct guest_platform *p)
 		return rc;
 	protect_seal(PROTECT_CPU);
 	protect_log();
-	ncr3 = cpu->build_nested(MAX(memmap_top(&bi->mem), GiB(4)));
+	ncr3 = cpu->build_nested(&bi->mem, MAX(memmap_top(&bi->mem), GiB(4)));
 	if (!ncr3)
 		return E_NOMEM;
 	rc = cpu->setup(ncr3, &entry);

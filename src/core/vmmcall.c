@@ -1,6 +1,5 @@
 /* VMMCALL functions (ABI in vmm/vmmcall.h and docs/vmmcall.md). */
-#include "arch/x86/npt.h"
-#include "arch/x86/svm_vcpu.h"
+#include "arch/x86/vcpu_select.h"
 #include "arch/x86/time.h"
 #include "core/disk.h"
 #include "core/status.h"
@@ -32,7 +31,8 @@ uint64_t image_checksum(void)
 
 static size_t status_text(void)
 {
-	const struct svm_stats *s = svm_stats();
+	const struct vcpu_backend *cpu = vcpu_backend_for_this_cpu();
+	const struct vcpu_stats *s = cpu->stats();
 	const struct shoji_status *st = shoji_status();
 	size_t n = 0;
 
@@ -44,7 +44,7 @@ static size_t status_text(void)
 		"fault_nmis=%llu\n",
 		iommu_active() ? "on" : "off", st->iommu_units,
 		(unsigned long long)st->hv_base, (unsigned long long)st->hv_end, st->reach,
-		(unsigned long long)fault_ring_seq(), (unsigned long long)npt_hole_touches(),
+		(unsigned long long)fault_ring_seq(), (unsigned long long)cpu->hole_touches(),
 		(unsigned long long)pci_guard_refusals(), (unsigned long long)apic_ipis_refused(),
 		(unsigned long long)s->exits,
 		(unsigned long long)s->io, (unsigned long long)s->msr,

@@ -5,7 +5,10 @@
  * "Host Bridge/DRAM Controller Registers (D0:F0)"; Intel I/O Controller Hub 9
  * (ICH9) Family datasheet (316972), chapter 13.1 "LPC Interface Bridge
  * Registers (D31:F0)"; QEMU hw/pci-host/q35.h and include/hw/southbridge/
- * ich9.h for the registers QEMU's q35 model adds or implements. */
+ * ich9.h for the registers QEMU's q35 model adds or implements; Intel 440FX
+ * PCIset 82441FX PMC datasheet (290549), section 3.2, for the SMRAM
+ * register of the i440FX host bridge (Bochs; QEMU's pc machine,
+ * hw/pci-host/i440fx.c I440FX_SMRAM 0x72). */
 #include "lib/error.h"
 #include "lib/log.h"
 #include "platform/pci.h"
@@ -258,7 +261,18 @@ void chipset_guard_report(void)
 	}
 }
 
-/* The host bridge with an SMRAM register, if the table knows one. */
+/* Host bridges without a register table here (every register of theirs
+ * from 0x40 stays fixed for the guest: the default) whose SMRAM control
+ * shoji still locks. The 82441FX's has the Q35's bits (D_OPEN 6, D_CLS 5,
+ * D_LCK 4, G_SMRAME 3; datasheet 3.2 "SMRAM"). */
+static const struct {
+	uint16_t vendor, device;
+	int smram_off;
+} smram_only[] = {
+	{ 0x8086, 0x1237, 0x72 },	/* 82441FX PMC (i440FX) */
+};
+
+/* The host bridge with an SMRAM register, if shoji knows one. */
 static const struct pci_device *smram_bridge(int *off)
 {
 	for (const struct pci_device *d = pci_first(); d; d = pci_next(d)) {
@@ -267,6 +281,12 @@ static const struct pci_device *smram_bridge(int *off)
 		if (m && m->smram_off >= 0) {
 			*off = m->smram_off;
 			return d;
+		}
+		for (unsigned i = 0; i < ARRAY_SIZE(smram_only); i++) {
+			if (d->vendor == smram_only[i].vendor && d->device == smram_only[i].device) {
+				*off = smram_only[i].smram_off;
+				return d;
+			}
 		}
 	}
 	return NULL;

@@ -44,6 +44,24 @@ void cpu_policy_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t r[4])
 	}
 }
 
+#define CPUID_1_ECX_OSXSAVE (1u << 27)
+#define CPUID_7_ECX_OSPKE (1u << 4)
+#define CR4_OSXSAVE (1ULL << 18)
+#define CR4_PKE (1ULL << 22)
+
+void cpu_policy_cpuid_cr4(uint32_t leaf, uint32_t subleaf, uint32_t r[4], uint64_t cr4)
+{
+	if (leaf == 1) {
+		r[2] &= ~CPUID_1_ECX_OSXSAVE;
+		if (cr4 & CR4_OSXSAVE)
+			r[2] |= CPUID_1_ECX_OSXSAVE;
+	} else if (leaf == 7 && subleaf == 0) {
+		r[2] &= ~CPUID_7_ECX_OSPKE;
+		if (cr4 & CR4_PKE)
+			r[2] |= CPUID_7_ECX_OSPKE;
+	}
+}
+
 /* ---- memory-map and SMM MSRs (AMD BKDG/PPR "MSRC001_xxxx"; APM vol. 2
  * 7.9 "Memory-Mapped I/O ... TOP_MEM, TOM2", 10.2 "SMM configuration MSRs")
  * Writes are refused with #GP: they decide how the CPU decodes DRAM and
@@ -88,7 +106,21 @@ static const uint32_t fixed_mtrrs[] = {
 #define MAX_VAR_MTRRS 16
 #define N_MTRRS (2 * MAX_VAR_MTRRS + ARRAY_SIZE(fixed_mtrrs) + 1)
 
+/* VT-x MSRs (SDM vol. 4 table 2-2, vol. 3D appendix A). */
+#define MSR_FEATURE_CONTROL 0x3Au
+#define FEATURE_CONTROL_LOCK (1ULL << 0)
+#define FEATURE_CONTROL_VMX_IN_SMX (1ULL << 1)
+#define FEATURE_CONTROL_VMX_OUTSIDE_SMX (1ULL << 2)
+#define MSR_VMX_FIRST 0x480u	/* IA32_VMX_BASIC */
+#define MSR_VMX_LAST 0x491u	/* IA32_VMX_VMFUNC */
+
+static bool is_vmx_cap_msr(uint32_t msr)
+{
+	return msr >= MSR_VMX_FIRST && msr <= MSR_VMX_LAST;
+}
+
 static struct x86_features feat;
+static uint64_t feature_control_host;
 static unsigned var_mtrrs;
 static struct {
 	uint32_t msr;
@@ -124,8 +156,23 @@ unsigned cpu_policy_msr_intercepts(uint64_t mtrrcap, struct msr_intercept *out, 
 	return n;
 }
 
+unsigned cpu_policy_vmx_msr_intercepts(struct msr_intercept *out, unsigned max)
+{
+	unsigned n = 0;
+
+	if (n < max)
+		out[n++] = (struct msr_intercept){ MSR_FEATURE_CONTROL, true };
+	for (uint32_t m = MSR_VMX_FIRST; m <= MSR_VMX_LAST && n < max; m++)
+		out[n++] = (struct msr_intercept){ m, true };
+	return n;
+}
+
 void cpu_policy_set_host_msr(uint32_t msr, uint64_t value)
 {
+	if (msr == MSR_FEATURE_CONTROL) {
+		feature_control_host = value;
+		return;
+	}
 	if (msr == MSR_HWCR) {
 		hwcr_host = value;
 		return;
@@ -201,7 +248,13 @@ enum msr_verdict cpu_policy_rdmsr(uint32_t msr, uint64_t efer, uint64_t *value)
 	case MSR_VM_HSAVE_PA:
 	case MSR_SVM_KEY:
 		return MSR_FAULT;
+	case MSR_FEATURE_CONTROL:
+		*value = (feature_control_host | FEATURE_CONTROL_LOCK) &
+			 ~(FEATURE_CONTROL_VMX_IN_SMX | FEATURE_CONTROL_VMX_OUTSIDE_SMX);
+		return MSR_HANDLED;
 	default:
+		if (is_vmx_cap_msr(msr))
+			return MSR_FAULT;
 		slot = mtrr_slot(msr);
 		if (slot >= 0) {
 			*value = mtrr[slot].value;
@@ -238,6 +291,9 @@ enum msr_verdict cpu_policy_wrmsr(uint32_t msr, uint64_t value, uint64_t cr0, ui
 	case MSR_SVM_KEY:
 		*why = "SVM does not exist for the guest";
 		return MSR_FAULT;
+	case MSR_FEATURE_CONTROL:
+		*why = "IA32_FEATURE_CONTROL is locked";
+		return MSR_FAULT;
 	case MSR_HWCR:
 		if ((value ^ hwcr_host) & HWCR_GUARDED) {
 			*why = "HWCR SMMLOCK/INVDWBINVD/McStatusWrEn are shoji's";
@@ -247,6 +303,10 @@ enum msr_verdict cpu_policy_wrmsr(uint32_t msr, uint64_t value, uint64_t cr0, ui
 		return MSR_PASSTHROUGH;
 	default:
 		break;
+	}
+	if (is_vmx_cap_msr(msr)) {
+		*why = "VMX does not exist for the guest";
+		return MSR_FAULT;
 	}
 	if (fixed_msr_name(msr)) {
 		*why = "memory-map/SMM MSR: the platform's decode is shoji's";

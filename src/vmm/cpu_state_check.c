@@ -108,6 +108,32 @@ const char *x86_cr4_write_check(uint64_t old, uint64_t cr4, uint64_t cr3, uint64
 	return NULL;
 }
 
+#define XCR0_X87 (1ULL << 0)
+#define XCR0_SSE (1ULL << 1)
+#define XCR0_AVX (1ULL << 2)
+#define XCR0_MPX (3ULL << 3)
+#define XCR0_AVX512 (7ULL << 5)
+#define XCR0_AMX (3ULL << 17)
+
+const char *x86_xcr0_write_check(uint32_t index, uint64_t value, uint64_t supported)
+{
+	if (index != 0)
+		return "XCR index other than 0";
+	if (value & ~supported)
+		return "XCR0 bit the CPU does not support";
+	if (!(value & XCR0_X87))
+		return "XCR0.X87 clear";
+	if ((value & XCR0_AVX) && !(value & XCR0_SSE))
+		return "XCR0.AVX without XCR0.SSE";
+	if ((value & XCR0_MPX) && (value & XCR0_MPX) != XCR0_MPX)
+		return "XCR0 BNDREGS and BNDCSR not set together";
+	if ((value & XCR0_AVX512) && ((value & XCR0_AVX512) != XCR0_AVX512 || !(value & XCR0_AVX)))
+		return "XCR0 AVX-512 state incomplete or without AVX";
+	if ((value & XCR0_AMX) && (value & XCR0_AMX) != XCR0_AMX)
+		return "XCR0 AMX TILECFG and TILEDATA not set together";
+	return NULL;
+}
+
 static uint64_t cr3_mbz(uint64_t efer, uint64_t cr0, const struct x86_features *f)
 {
 	unsigned pa = f->phys_bits ? f->phys_bits : 52;

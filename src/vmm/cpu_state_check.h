@@ -55,6 +55,15 @@ const char *x86_cr0_write_check(uint64_t cr0, uint64_t cr4, uint64_t efer);
 const char *x86_cr4_write_check(uint64_t old, uint64_t cr4, uint64_t cr3, uint64_t efer,
 				const struct x86_features *f);
 
+/* XSETBV (SDM vol. 2 "XSETBV"; vol. 1 13.3 "Enabling the XSAVE feature
+ * set"): NULL if the CPU would take `value` for XCR `index`, where
+ * `supported` is CPUID.(EAX=0DH,ECX=0):EDX:EAX (the XCR0 bits the CPU
+ * has), else why it raises #GP: only XCR0 exists here; x87 (bit 0) must
+ * stay set; AVX (2) needs SSE (1); the MPX pair (3, 4) goes together; the
+ * AVX-512 trio (5-7) goes together and needs AVX; AMX (17, 18) goes
+ * together; no bit the CPU lacks. */
+const char *x86_xcr0_write_check(uint32_t index, uint64_t value, uint64_t supported);
+
 /* The guest state VM entry checks (APM 15.5.1). NULL if VMRUN would
  * accept it, else what is wrong. */
 struct x86_guest_state {

@@ -131,6 +131,54 @@ int ept_map(struct ept *e, uint64_t gpa, uint64_t hpa, uint64_t size, uint64_t p
 	return 0;
 }
 
+int ept_set_4k(struct ept *e, uint64_t gpa, uint64_t hpa, uint64_t perms, unsigned memtype)
+{
+	uint64_t *t = hal_phys_to_virt(e->root);
+	uint64_t leaf;
+	int rc;
+
+	if (!(perms & EPT_R) || gpa >= GPA_LIMIT || (gpa & (EPT_PAGE_4K - 1)))
+		return E_INVAL;
+	rc = ept_leaf_entry(hpa, 1, perms, memtype, &leaf);
+	if (rc)
+		return rc;
+	for (unsigned l = EPT_LEVELS; l > 1; l--) {
+		uint64_t *slot = &t[index_at(gpa, l)];
+
+		if (!*slot) {
+			paddr_t n = new_table(e);
+
+			if (!n)
+				return E_NOMEM;
+			*slot = ept_table_entry(n);
+		} else if (*slot & EPT_LARGE) {
+			return E_BUSY;
+		}
+		t = hal_phys_to_virt(*slot & EPT_ADDR);
+	}
+	t[index_at(gpa, 1)] = leaf;
+	return 0;
+}
+
+uint64_t ept_lookup(const struct ept *e, uint64_t gpa, unsigned *level)
+{
+	const uint64_t *t = hal_phys_to_virt(e->root);
+
+	for (unsigned l = EPT_LEVELS; l >= 1; l--) {
+		uint64_t v = t[index_at(gpa, l)];
+
+		if (!(v & EPT_PERM_MASK))
+			return 0;
+		if (l == 1 || (v & EPT_LARGE)) {
+			if (level)
+				*level = l;
+			return v;
+		}
+		t = hal_phys_to_virt(v & EPT_ADDR);
+	}
+	return 0;
+}
+
 static void free_table(paddr_t table, unsigned level)
 {
 	uint64_t *t = hal_phys_to_virt(table);

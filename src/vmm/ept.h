@@ -60,6 +60,15 @@ int ept_init(struct ept *e, bool use_2m, bool use_1g);
 int ept_map(struct ept *e, uint64_t gpa, uint64_t hpa, uint64_t size, uint64_t perms,
 	    unsigned memtype);
 
+/* Puts a 4 KiB leaf at gpa, replacing the one there (a stand-in page
+ * swapped for another): tables on the way are created; a large page
+ * covering gpa is E_BUSY (holes are never inside one). The caller flushes
+ * (INVEPT). Returns 0, E_INVAL, E_BUSY or E_NOMEM. */
+int ept_set_4k(struct ept *e, uint64_t gpa, uint64_t hpa, uint64_t perms, unsigned memtype);
+
+/* The leaf entry translating gpa (any level), 0 when none. */
+uint64_t ept_lookup(const struct ept *e, uint64_t gpa, unsigned *level);
+
 /* Frees every table of the map. */
 void ept_free(struct ept *e);
 

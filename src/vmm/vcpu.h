@@ -15,6 +15,26 @@ struct vcpu_regs {
 
 struct guest_paging;
 struct power_ops;
+struct memmap;
+
+/* VM exits by reason, whichever back-end (the VMMCALL status and the
+ * bench's histogram). "npf" counts nested page faults on SVM and EPT
+ * violations on VT-x. */
+#define VCPU_APIC_CLASSES 5	/* enum apic_reg_class (vmm/apic_guard.h) */
+struct vcpu_stats {
+	uint64_t exits, cpuid, msr, io, npf, mmio, vmmcall, nmi, fault_nmis;
+	uint64_t io_pci_cfg;		/* of io: ports 0xcf8/0xcfc-0xcff */
+	uint64_t io_trapped;		/* of io: emulated ports (vmm/io_trap.h) */
+	uint64_t io_string;		/* of io_trapped: INS/OUTS */
+	uint64_t mmio_read, mmio_write;	/* of mmio, by the fault's access */
+	uint64_t apic_read;		/* of mmio: the xAPIC page */
+	uint64_t apic_write[VCPU_APIC_CLASSES];	/* by register class */
+	uint64_t apic_fast;		/* of the APIC writes: the fast path */
+	uint64_t npf_forbidden;		/* of npf: forbidden memory touched */
+	uint64_t msr_icr;		/* of msr: the x2APIC ICR */
+	uint64_t cr0_write, cr4_write;	/* intercepted CR writes */
+	uint64_t tsc;			/* TSC ticks in shoji's exit handling */
+};
 
 /* Where the guest starts:
  * - VCPU_ENTRY_PVH32: 32-bit protected mode, paging off, flat segments (the
@@ -58,6 +78,8 @@ typedef void (*vmmcall_handler)(struct vcpu_regs *r, const struct guest_paging *
  * svm_backend; VT-x later), driven by core/guest.c in this order:
  * init, set_power_ops, build_nested, setup, set_exit_hook,
  * set_vmmcall_handler, set_realmode_call_handler (guest=disk), run.
+ * arch/x86/vcpu_select.h picks the instance for this CPU (SVM on AMD,
+ * VT-x on Intel).
  * The nested tables (NPT or EPT) are built from the protected-range
  * registry (vmm/protect.h) by the back-end's own format. */
 struct vcpu_backend {
@@ -69,8 +91,10 @@ struct vcpu_backend {
 	 * what to do with them, a triple fault and INIT. Before setup; setup
 	 * refuses to start a guest without them. */
 	void (*set_power_ops)(const struct power_ops *ops);
-	/* The nested page tables for [0, top): their root, 0 when out of memory. */
-	paddr_t (*build_nested)(uint64_t top);
+	/* The nested page tables for [0, top): their root, 0 when out of memory.
+	 * m is the machine's memory map (EPT takes memory types from it; the
+	 * NPT leaves them to the guest's PAT and MTRRs). */
+	paddr_t (*build_nested)(const struct memmap *m, uint64_t top);
 	/* Control block, intercepts, entry state. */
 	int (*setup)(paddr_t nested_root, const struct vcpu_entry *e);
 	/* Called after every exit (device polling), may be NULL. */
@@ -79,6 +103,10 @@ struct vcpu_backend {
 	void (*set_vmmcall_handler)(vmmcall_handler h);
 	/* VMMCALLs made in real mode go to this first (may be NULL: none). */
 	void (*set_realmode_call_handler)(realmode_call_handler h);
+	/* Exit counters, and how many stand-in pages the guest's touches of
+	 * protected memory put in. */
+	const struct vcpu_stats *(*stats)(void);
+	uint64_t (*hole_touches)(void);
 	/* Runs the guest until shoji stops. */
 	NORETURN void (*run)(void);
 };
@@ -88,6 +116,13 @@ struct vcpu_backend {
  * leaves 0x40000000.. name shoji ("shojishojish"). in: eax, ecx; io: the
  * host's result, adjusted in place. */
 void cpu_policy_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t r[4]);
+
+/* The CPUID bits that mirror a control register (SDM vol. 2A CPUID):
+ * leaf 1 ECX.OSXSAVE (27) is CR4.OSXSAVE, leaf 7.0 ECX.OSPKE (4) is
+ * CR4.PKE. CPUID executed by shoji for the guest reads shoji's CR4, which
+ * need not be the guest's: this puts the guest's in (cr4 = the guest's
+ * CR4 as it sees it). */
+void cpu_policy_cpuid_cr4(uint32_t leaf, uint32_t subleaf, uint32_t r[4], uint64_t cr4);
 
 /* MSRs the guest must not see or change as they are. */
 enum msr_verdict {
@@ -111,6 +146,16 @@ struct msr_intercept {
 };
 unsigned cpu_policy_msr_intercepts(uint64_t mtrrcap, struct msr_intercept *out, unsigned max);
 void cpu_policy_set_host_msr(uint32_t msr, uint64_t value);
+
+/* The VT-x MSRs (a VT-x back-end intercepts them besides the list above):
+ * IA32_FEATURE_CONTROL (0x3A) and the VMX capability MSRs (0x480-0x491).
+ * CPUID hides VMX from the guest, so the capability MSRs #GP as on a CPU
+ * without it, and IA32_FEATURE_CONTROL reads as locked with VMX off (its
+ * other bits the host's: SGX, LMCE) and refuses writes, as a locked one
+ * does (SDM vol. 3C 24.7; vol. 4 table 2-2). Returns how many it wrote. The
+ * back-end hands the host's IA32_FEATURE_CONTROL to
+ * cpu_policy_set_host_msr(). */
+unsigned cpu_policy_vmx_msr_intercepts(struct msr_intercept *out, unsigned max);
 
 /* efer is the guest's EFER as the back-end keeps it (with SVME set, as
  * VMRUN requires); reads hide SVME. Writes are validated as the CPU does

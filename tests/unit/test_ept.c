@@ -16,6 +16,9 @@
 #include "lib/error.h"
 #include "lib/hal.h"
 #include "vmm/ept.h"
+#include "vmm/ept_guest.h"
+#include "vmm/mmio_emul.h"
+#include "vmm/protect.h"
 #include "vmm/vmx_caps.h"
 
 enum walk_result { WALK_OK, WALK_VIOLATION, WALK_MISCONFIG };
@@ -284,6 +287,179 @@ static void test_eptp_of_map(void **state)
 	ept_free(&e);
 }
 
+/* ---- the guest's map from the registry (vmm/ept_guest) ---- */
+
+static uint64_t dummy_read(void *ctx, uint64_t gpa, int size)
+{
+	(void)ctx, (void)gpa, (void)size;
+	return 0;
+}
+
+static void dummy_write(void *ctx, uint64_t gpa, int size, uint64_t v)
+{
+	(void)ctx, (void)gpa, (void)size, (void)v;
+}
+
+static const struct mmio_ops dummy_ops = { dummy_read, dummy_write };
+
+#define HV 0x3be00000ULL		/* hypervisor region, to 0x40000000 */
+#define ECAM 0xe0000000ULL		/* a read-only window (writes forbidden) */
+#define IOAPIC 0xfec00000ULL		/* emulated, reads and writes trap */
+#define LAPIC 0xfee00000ULL		/* emulated writes, reads pass */
+#define TOP 0x140000000ULL
+
+/* A machine like Bochs' with 2 GiB: e820 RAM with a partial page at the
+ * end of low memory, ROM and ACPI areas. */
+static void guest_registry(struct memmap *m)
+{
+	protect_reset();
+	assert_int_equal(protect_add(HV, 0x40000000, PROTECT_ALL, "hypervisor-region"), 0);
+	assert_int_equal(protect_add(ECAM, ECAM + 0x10000000, PROTECT_CPU_WRITE, "ecam"), 0);
+	assert_int_equal(protect_add_emulated(IOAPIC, IOAPIC + 0x1000, PROTECT_CPU, "ioapic",
+					      &dummy_ops, NULL, PCI_BDF(0, 0, 0, 0), -1), 0);
+	assert_int_equal(protect_add_emulated(LAPIC, LAPIC + 0x100000,
+					      PROTECT_CPU_WRITE | PROTECT_CPU_EXEC, "local-apic",
+					      &dummy_ops, NULL, PCI_BDF(0, 0, 0, 0), -1), 0);
+	*m = (struct memmap){ .n = 5 };
+	m->r[0] = (struct mem_range){ 0, 0x9fc00, MEM_USABLE };
+	m->r[1] = (struct mem_range){ 0x9fc00, 0xa0000, MEM_RESERVED };
+	m->r[2] = (struct mem_range){ 0xf0000, 0x100000, MEM_RESERVED };
+	m->r[3] = (struct mem_range){ 0x100000, 0x7fe00000, MEM_USABLE };
+	m->r[4] = (struct mem_range){ 0x7fe00000, 0x7ff00000, MEM_ACPI_RECLAIM };
+}
+
+/* What the map must give page gpa, written from ept_guest.h's rules. */
+static void expected(uint64_t gpa, enum walk_result *res, unsigned *perms, unsigned *mt)
+{
+	bool ram = gpa < 0x9f000 || (gpa >= 0x100000 && gpa < 0x7ff00000);
+
+	*res = WALK_OK;
+	*mt = ram ? EPT_MT_WB : EPT_MT_UC;
+	*perms = 7;
+	if (gpa >= TOP || (gpa >= HV && gpa < 0x40000000) ||
+	    (gpa >= IOAPIC && gpa < IOAPIC + 0x1000))
+		*res = WALK_VIOLATION;
+	else if (gpa >= ECAM && gpa < ECAM + 0x10000000)
+		*perms = 5;	/* R, X */
+	else if (gpa >= LAPIC && gpa < LAPIC + 0x100000)
+		*perms = 1;	/* R */
+}
+
+static void check_guest_map(bool use_2m, bool use_1g)
+{
+	const uint64_t edges[] = { 0, 0x9f000, 0xa0000, 0xf0000, 0x100000, HV, 0x40000000,
+				   0x7fe00000, 0x7ff00000, 0x80000000, ECAM, ECAM + 0x10000000, IOAPIC,
+				   IOAPIC + 0x1000, LAPIC, LAPIC + 0x100000, TOP };
+	struct memmap m;
+	struct ept_guest g;
+
+	guest_registry(&m);
+	assert_int_equal(ept_guest_build(&g, &m, TOP, use_2m, use_1g), 0);
+	srand(7 + use_2m * 2 + use_1g);
+	for (int i = 0; i < 60000; i++) {
+		uint64_t gpa = (i & 1) ? edges[(unsigned)rand() % ARRAY_SIZE(edges)] +
+					 (uint64_t)((rand() % 0x6000) - 0x3000)
+				       : ((uint64_t)rand() << 16 ^ (uint64_t)rand()) % (TOP + 0x1000000);
+		enum walk_result res;
+		unsigned perms, mt;
+		struct walk w;
+
+		gpa &= (1ULL << 40) - 1;
+		expected(gpa & ~0xfffULL, &res, &perms, &mt);
+		w = walk(g.ept.root, gpa, 0);
+		assert_int_equal(w.result, res);
+		if (res != WALK_OK)
+			continue;
+		assert_int_equal(w.hpa, gpa);
+		assert_int_equal(w.perms, perms);
+		assert_int_equal(w.memtype, mt);
+	}
+	/* Large pages where the layout allows them: RAM from 1 GiB is 2 MiB
+	 * pages (it ends at 0x7ff00000), above the map 1 GiB ones. */
+	assert_int_equal(walk(g.ept.root, 0x50000000, 0).level, use_2m ? 2 : 1);
+	assert_int_equal(walk(g.ept.root, 0x90000000, 0).level, use_1g ? 3 : use_2m ? 2 : 1);
+	assert_int_equal(walk(g.ept.root, 0x9f000, 0).level, 1);
+	ept_guest_free(&g);
+}
+
+static void test_guest_map_1g(void **state)
+{
+	(void)state;
+	check_guest_map(true, true);
+}
+
+static void test_guest_map_4k(void **state)
+{
+	(void)state;
+	check_guest_map(false, false);
+}
+
+/* The guest's first touch of a protected page: a read gets the zero page
+ * read-only, a write (then) the sink, never executable; a fetch stops the
+ * guest; emulated ranges and plain RAM are not stand-in business. */
+static void test_guest_violations(void **state)
+{
+	struct memmap m;
+	struct ept_guest g;
+	struct walk w;
+
+	(void)state;
+	guest_registry(&m);
+	assert_int_equal(ept_guest_build(&g, &m, TOP, true, true), 0);
+	assert_int_equal(ept_guest_violation(&g, HV + 0x5123, false, false), EPT_GUEST_HANDLED);
+	w = walk(g.ept.root, HV + 0x5123, 1);
+	assert_int_equal(w.result, WALK_OK);
+	assert_int_equal(w.hpa, g.zero_page + 0x123);
+	assert_int_equal(w.perms, 1);
+	assert_int_equal(walk(g.ept.root, HV + 0x5123, 2).result, WALK_VIOLATION);
+	assert_int_equal(walk(g.ept.root, HV + 0x6000, 1).result, WALK_VIOLATION);
+	assert_int_equal(ept_guest_violation(&g, HV + 0x5008, true, false), EPT_GUEST_HANDLED);
+	w = walk(g.ept.root, HV + 0x5008, 2);
+	assert_int_equal(w.result, WALK_OK);
+	assert_int_equal(w.hpa, g.sink_page + 0x8);
+	assert_int_equal(w.perms, 3);
+	assert_int_equal(walk(g.ept.root, HV + 0x5008, 4).result, WALK_VIOLATION);
+	assert_int_equal(g.touches, 2);
+	assert_int_equal(ept_guest_violation(&g, HV + 0x9000, false, true), EPT_GUEST_EXEC);
+	assert_int_equal(ept_guest_violation(&g, IOAPIC + 0x10, true, false),
+			 EPT_GUEST_UNEXPECTED);
+	assert_int_equal(ept_guest_violation(&g, 0x200000, true, false), EPT_GUEST_UNEXPECTED);
+	assert_int_equal(ept_guest_violation(&g, TOP + 0x1000, false, false),
+			 EPT_GUEST_UNEXPECTED);
+	assert_non_null(ept_guest_mmio_range(LAPIC + 0x300));
+	assert_string_equal(ept_guest_mmio_range(IOAPIC + 0xff0)->what, "ioapic");
+	assert_null(ept_guest_mmio_range(HV));
+	assert_null(ept_guest_mmio_range(0x1000));
+	ept_guest_free(&g);
+}
+
+/* ept_set_4k replaces a 4 KiB leaf, creates the tables to it, and refuses
+ * to split a large page; ept_lookup finds leaves at any level. */
+static void test_set_4k_and_lookup(void **state)
+{
+	struct ept e;
+	unsigned level = 0;
+
+	(void)state;
+	assert_int_equal(ept_init(&e, true, true), 0);
+	assert_int_equal(ept_map(&e, 0x0, 0x0, 0x40000000, EPT_R | EPT_W, EPT_MT_WB), 0);
+	assert_int_equal(ept_set_4k(&e, 0x1000, 0x5000, EPT_R, EPT_MT_WB), E_BUSY);
+	assert_int_equal(ept_lookup(&e, 0x1234, &level) & EPT_ADDR, 0);
+	assert_int_equal(level, 3);
+	assert_int_equal(ept_set_4k(&e, 0x80003000, 0x7000, EPT_R, EPT_MT_WB), 0);
+	assert_int_equal(walk(e.root, 0x80003010, 1).hpa, 0x7010);
+	assert_int_equal(ept_set_4k(&e, 0x80003000, 0x9000, EPT_R | EPT_W, EPT_MT_UC), 0);
+	assert_int_equal(walk(e.root, 0x80003010, 2).hpa, 0x9010);
+	assert_int_equal(walk(e.root, 0x80003010, 2).memtype, EPT_MT_UC);
+	assert_int_equal(ept_lookup(&e, 0x80003fff, &level) & EPT_ADDR, 0x9000);
+	assert_int_equal(level, 1);
+	assert_int_equal(ept_lookup(&e, 0x80004000, &level), 0);
+	assert_int_equal(ept_set_4k(&e, 0x80005000, 0x9000, EPT_W, EPT_MT_WB), E_INVAL);
+	assert_int_equal(ept_set_4k(&e, 0x80005800, 0x9000, EPT_R, EPT_MT_WB), E_INVAL);
+	assert_int_equal(ept_set_4k(&e, 0x80005000, 0x9000, EPT_R, 2), E_INVAL);
+	ept_free(&e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -294,6 +470,10 @@ int main(void)
 		cmocka_unit_test(test_map_refusals),
 		cmocka_unit_test(test_walker_misconfig),
 		cmocka_unit_test(test_eptp_of_map),
+		cmocka_unit_test(test_set_4k_and_lookup),
+		cmocka_unit_test(test_guest_map_1g),
+		cmocka_unit_test(test_guest_map_4k),
+		cmocka_unit_test(test_guest_violations),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

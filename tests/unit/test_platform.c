@@ -25,6 +25,8 @@
 #define LPC_BDF PCI_BDF(0, 0, 0x1f, 0)
 
 /* The dword at `reg` of a register file whose byte i is `fill + i`. */
+static uint16_t smram_reg = 0x9d;	/* where the modelled host bridge has it */
+
 static uint32_t dword_of(uint16_t reg, uint8_t fill)
 {
 	uint32_t v = 0;
@@ -195,7 +197,7 @@ static void ecam_write(struct host_mmio_model *m, uint64_t off, int width, uint6
 		uint8_t b = (uint8_t)(v >> (8 * i));
 		uint64_t o = off + i;
 
-		if (o == 0x9d) {
+		if (o == smram_reg) {
 			if (mch[o] & SMRAM_D_LCK)
 				b = (uint8_t)((mch[o] & ~SMRAM_D_CLS) | (b & SMRAM_D_CLS));
 			if (lock_ignored)
@@ -217,6 +219,7 @@ static int mch_setup(void **state)
 	*(uint16_t *)&mch[2] = 0x29c0;
 	mch[0x0b] = 0x06;	/* host bridge */
 	mch[0x9d] = 0x0a;	/* as SeaBIOS leaves it: G_SMRAME, C_BASE_SEG=2, unlocked */
+	smram_reg = 0x9d;
 	lock_ignored = false;
 	host_mmio = &ecam;
 	pci_cfg_reset();
@@ -262,9 +265,31 @@ static void test_smram_lock_that_does_not_stick(void **state)
 	assert_false(chipset_smi_allowed());
 }
 
+/* The i440FX (Bochs, QEMU's pc): no register table (all of 0x40-0xfff
+ * stays fixed for the guest), but its SMRAM register at 0x72 is locked. */
+static void test_smram_lock_i440fx(void **state)
+{
+	*(uint16_t *)&mch[2] = 0x1237;
+	mch[0x9d] = 0;
+	mch[0x72] = 0x0a;	/* as Bochs' BIOS leaves it: G_SMRAME, C_BASE_SEG=2 */
+	smram_reg = 0x72;
+	pci_cfg_reset();
+	assert_int_equal(pci_add_ecam(0, ECAM_BASE, 0, 0), 0);
+	assert_int_equal(pci_enumerate(), 1);
+	assert_false(chipset_smi_allowed());
+	assert_int_equal(chipset_lock_smram(), 0);
+	assert_int_equal(mch[0x72], 0x1a);
+	assert_int_equal(host_log_count("chipset smram locked=yes by=shoji was=0x0a now=0x1a"), 1);
+	assert_true(chipset_smi_allowed());
+	assert_true(chipset_apmc_write_allowed(0xf1));
+	assert_null(chipset_model_of(0x8086, 0x1237));
+	assert_true(chipset_guard_check(MCH_BDF, 0x8086, 0x1237, 0x060000, 0x72, 1, 0x5a, 0x1a)
+			    .refused);
+}
+
 static void test_smram_lock_without_known_bridge(void **state)
 {
-	*(uint16_t *)&mch[2] = 0x1237;	/* i440FX: not in the table */
+	*(uint16_t *)&mch[2] = 0x7190;	/* 82443BX: shoji knows nothing of it */
 	pci_cfg_reset();
 	assert_int_equal(pci_add_ecam(0, ECAM_BASE, 0, 0), 0);
 	assert_int_equal(pci_enumerate(), 1);
@@ -685,6 +710,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_smram_lock_and_apmc, mch_setup, mch_teardown),
 		cmocka_unit_test_setup_teardown(test_smram_lock_that_does_not_stick, mch_setup,
 						mch_teardown),
+		cmocka_unit_test_setup_teardown(test_smram_lock_i440fx, mch_setup, mch_teardown),
 		cmocka_unit_test_setup_teardown(test_smram_lock_without_known_bridge, mch_setup,
 						mch_teardown),
 		cmocka_unit_test(test_efer_every_reserved_bit),

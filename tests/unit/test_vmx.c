@@ -20,6 +20,8 @@
 #include <string.h>
 
 #include "lib/error.h"
+#include "vmm/cpu_state_check.h"
+#include "vmm/vcpu.h"
 #include "vmm/vmx_caps.h"
 #include "vmm/vmx_error.h"
 
@@ -268,10 +270,9 @@ static void test_control_field_rule(void **state)
 	}
 }
 
-#define CR0_PE 0x1ULL
+/* CR0_PE, CR0_PG: vmm/cpu_state_check.h */
 #define CR0_ET 0x10ULL
 #define CR0_NE 0x20ULL
-#define CR0_PG 0x80000000ULL
 #define CR4_VMXE 0x2000ULL
 
 /* The PVH entry's CR0 (PE | ET) under unrestricted guest gets NE (fixed to
@@ -335,6 +336,83 @@ static void test_error_texts(void **state)
 	assert_string_equal(vmx_entry_failure_qual_str(1), "unknown");
 }
 
+/* The VT-x MSRs the back-end intercepts (cpu_policy): the capability MSRs
+ * #GP both ways (CPUID hides VMX), IA32_FEATURE_CONTROL reads locked with
+ * VMX off and the host's other bits, and refuses writes. */
+static void test_vmx_msr_policy(void **state)
+{
+	struct msr_intercept list[32];
+	unsigned n = cpu_policy_vmx_msr_intercepts(list, 32);
+	uint64_t v = 0, efer = 0;
+	const char *why;
+
+	(void)state;
+	assert_int_equal(n, 1 + 0x12);
+	assert_int_equal(list[0].msr, 0x3a);
+	assert_true(list[0].read);
+	assert_int_equal(list[1].msr, 0x480);
+	assert_int_equal(list[n - 1].msr, 0x491);
+	assert_int_equal(cpu_policy_vmx_msr_intercepts(list, 3), 3);
+	cpu_policy_set_host_msr(0x3a, 0x40005);	/* lock, VMX outside SMX, SGX (bit 18) */
+	assert_int_equal(cpu_policy_rdmsr(0x3a, 0, &v), MSR_HANDLED);
+	assert_int_equal(v, 0x40001);
+	assert_int_equal(cpu_policy_wrmsr(0x3a, 0x5, 0, &efer, &why), MSR_FAULT);
+	assert_non_null(why);
+	for (uint32_t m = 0x480; m <= 0x491; m++) {
+		assert_int_equal(cpu_policy_rdmsr(m, 0, &v), MSR_FAULT);
+		assert_int_equal(cpu_policy_wrmsr(m, 0, 0, &efer, &why), MSR_FAULT);
+	}
+	assert_int_equal(cpu_policy_rdmsr(0x47f, 0, &v), MSR_PASSTHROUGH);
+	assert_int_equal(cpu_policy_rdmsr(0x492, 0, &v), MSR_PASSTHROUGH);
+}
+
+/* CPUID's OSXSAVE and OSPKE bits follow the guest's CR4, not shoji's. */
+static void test_cpuid_cr4_bits(void **state)
+{
+	uint32_t r[4] = { 0, 0, 0x08000000u | 0x201u, 0 };
+
+	(void)state;
+	cpu_policy_cpuid_cr4(1, 0, r, 0);
+	assert_int_equal(r[2], 0x201u);
+	cpu_policy_cpuid_cr4(1, 0, r, 1ULL << 18);
+	assert_int_equal(r[2], 0x08000201u);
+	r[2] = 0x10;
+	cpu_policy_cpuid_cr4(7, 0, r, 0);
+	assert_int_equal(r[2], 0);
+	cpu_policy_cpuid_cr4(7, 0, r, 1ULL << 22);
+	assert_int_equal(r[2], 0x10);
+	r[2] = 0x10;
+	cpu_policy_cpuid_cr4(7, 1, r, 0);	/* another subleaf: untouched */
+	assert_int_equal(r[2], 0x10);
+	r[2] = 0x08000000u;
+	cpu_policy_cpuid_cr4(0xd, 0, r, 0);
+	assert_int_equal(r[2], 0x08000000u);
+}
+
+/* XSETBV as the CPU checks it (SDM vol. 1 13.3): index 0 only, x87 kept,
+ * AVX with SSE, the MPX/AVX-512/AMX groups whole, nothing unsupported. */
+static void test_xcr0_check(void **state)
+{
+	const uint64_t all = 0x602ffULL;	/* x87 SSE AVX MPX AVX-512 PKRU AMX */
+
+	(void)state;
+	assert_null(x86_xcr0_write_check(0, 0x1, all));
+	assert_null(x86_xcr0_write_check(0, 0x7, all));
+	assert_null(x86_xcr0_write_check(0, 0xe7, all));
+	assert_null(x86_xcr0_write_check(0, 0x602e7, all));
+	assert_null(x86_xcr0_write_check(0, 0x1f, all));
+	assert_non_null(x86_xcr0_write_check(1, 0x1, all));
+	assert_non_null(x86_xcr0_write_check(0, 0x0, all));
+	assert_non_null(x86_xcr0_write_check(0, 0x6, all));
+	assert_non_null(x86_xcr0_write_check(0, 0x5, all));
+	assert_non_null(x86_xcr0_write_check(0, 0x7, 0x3));
+	assert_non_null(x86_xcr0_write_check(0, 0xb, all));
+	assert_non_null(x86_xcr0_write_check(0, 0x67, all));
+	assert_non_null(x86_xcr0_write_check(0, 0xe3, all));
+	assert_non_null(x86_xcr0_write_check(0, 0x20007, all));
+	assert_non_null(x86_xcr0_write_check(0, 1ULL << 63 | 1, all));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -348,6 +426,9 @@ int main(void)
 		cmocka_unit_test(test_fixed_bits),
 		cmocka_unit_test(test_eptp),
 		cmocka_unit_test(test_error_texts),
+		cmocka_unit_test(test_vmx_msr_policy),
+		cmocka_unit_test(test_xcr0_check),
+		cmocka_unit_test(test_cpuid_cr4_bits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -39,6 +39,11 @@ static inline uint64_t rdtsc(void)
 	return ((uint64_t)hi << 32) | lo;
 }
 
+/* RDMSR/WRMSR of an MSR the guest names (arch/x86/msr_safe.S): 0, or 1
+ * when the CPU raised #GP (no such MSR, a value it refuses). */
+int msr_read_safe(uint32_t msr, uint64_t *value);
+int msr_write_safe(uint32_t msr, uint64_t value);
+
 #define DEFINE_CR(n)							\
 	static inline uint64_t read_cr##n(void)				\
 	{								\

@@ -150,8 +150,9 @@ static int fill(paddr_t t, int level, uint64_t base, uint64_t top)
 	return 0;
 }
 
-paddr_t npt_build(uint64_t top)
+paddr_t npt_build(const struct memmap *m, uint64_t top)
 {
+	(void)m;
 	void *z = hal_page_alloc(), *s = hal_page_alloc();
 
 	if (!z || !s)

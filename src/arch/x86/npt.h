@@ -22,8 +22,10 @@
 #include "vmm/protect.h"
 
 /* Builds the tables for [0, top) from the registry as it is now; returns
- * the root (nCR3) or 0 when out of memory. */
-paddr_t npt_build(uint64_t top);
+ * the root (nCR3) or 0 when out of memory. The memory map is not needed:
+ * the memory types come from the guest's PAT and MTRR view (APM 15.25.8). */
+struct memmap;
+paddr_t npt_build(const struct memmap *m, uint64_t top);
 
 /* The emulated range containing gpa, or NULL. */
 const struct protected_range *npt_mmio_hole(paddr_t gpa);

@@ -8,7 +8,6 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/npt.h"
 #include "arch/x86/svm.h"
-#include "arch/x86/vmx.h"
 #include "arch/x86/svm_vcpu.h"
 #include "arch/x86/trap.h"
 #include "arch/x86/stop.h"
@@ -43,7 +42,7 @@ struct svm_cpu {
 	uint8_t *iopm, *msrpm;		/* I/O and MSR permission maps */
 	struct guest_regs regs;		/* GPRs the VMCB does not hold */
 	bool flush_tlb;			/* flush the guest's TLB at the next VMRUN */
-	struct svm_stats stats;		/* exits by reason */
+	struct vcpu_stats stats;		/* exits by reason */
 	struct pci_ports pci;		/* the guest's CONFIG_ADDRESS latch */
 };
 
@@ -78,7 +77,7 @@ static void svm_set_realmode_call_handler(realmode_call_handler h)
 	realmode_hook = h;
 }
 
-const struct svm_stats *svm_stats(void)
+const struct vcpu_stats *svm_stats(void)
 {
 	return &cpu()->stats;
 }
@@ -99,13 +98,7 @@ static int svm_init(void)
 	paddr_t hsave;
 
 	if (!(ext.ecx & CPUID_80000001_ECX_SVM)) {
-		struct vmx_config vmx;
-
-		/* Until the VT-x back-end exists (issue 16): say what this CPU's
-		 * VT-x offers and whether shoji could use it. */
 		log_error("svm: this CPU has no AMD SVM");
-		if (!vmx_probe(&vmx))
-			log_error("vmx: usable, but the VT-x back-end is not written yet (issue 16)");
 		return E_UNSUPPORTED;
 	}
 	if (!(cpuid(0x8000000A, 0).edx & CPUID_8000000A_EDX_NP)) {
@@ -967,5 +960,7 @@ const struct vcpu_backend svm_backend = {
 	.set_vmmcall_handler = svm_set_vmmcall_handler,
 	.set_realmode_call_handler = svm_set_realmode_call_handler,
 	.set_power_ops = svm_set_power_ops,
+	.stats = svm_stats,
+	.hole_touches = npt_hole_touches,
 	.run = svm_run,
 };

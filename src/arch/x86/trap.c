@@ -20,6 +20,8 @@ struct idt_entry {
 } PACKED;
 
 extern const uint64_t isr_table[32];
+/* arch/x86/msr_safe.S: the RDMSR/WRMSR that may fault, and where to go. */
+extern const char msr_safe_rdmsr_at[], msr_safe_wrmsr_at[], msr_safe_fault[];
 extern char _image_start[], _end[];
 
 static struct idt_entry idt[32] __attribute__((aligned(16)));
@@ -158,6 +160,13 @@ void trap_handler(struct trap_frame *f)
 	 * back; the loop decides what it was. */
 	if (vec == 2) {
 		nmis++;
+		return;
+	}
+	/* A guest-named MSR the CPU refuses (msr_read_safe/msr_write_safe):
+	 * not shoji's fault, the caller gives the guest its #GP. */
+	if (vec == 13 && (f->rip == (uint64_t)msr_safe_rdmsr_at ||
+			  f->rip == (uint64_t)msr_safe_wrmsr_at)) {
+		f->rip = (uint64_t)msr_safe_fault;
 		return;
 	}
 	if (trap_depth++) {

@@ -1,0 +1,1384 @@
+/* The Intel VT-x back-end: one vCPU, its VMCS, the run loop and exit
+ * handling (Intel SDM vol. 3C chapters 24-29; section numbers of the 2022+
+ * editions). The guest policy is the SVM back-end's: CPUID and MSR policy
+ * (vmm/vcpu.h), the PCI configuration ports (vmm/pci_ports.h), the reset
+ * and power paths (vmm/power.h), the APIC guard, the MMIO emulation
+ * (vmm/x86_decode.h, vmm/mmio_emul.h) and the VMMCALL handler; the EPT is
+ * derived from the same registry as the NPT (vmm/ept_guest.h). What is
+ * VT-x's own is here: the VMCS, the bitmaps, the exit reasons and their
+ * qualifications, event injection and the CR0/CR4 fixed bits. */
+#include "arch/x86/cpu.h"
+#include "arch/x86/stop.h"
+#include "arch/x86/vmcs.h"
+#include "arch/x86/vmx.h"
+#include "arch/x86/vmx_vcpu.h"
+#include "iommu/iommu.h"
+#include "lib/error.h"
+#include "lib/hal.h"
+#include "lib/log.h"
+#include "lib/string.h"
+#include "platform/palloc.h"
+#include "vmm/apic_guard.h"
+#include "vmm/chipset_guard.h"
+#include "vmm/cpu_state_check.h"
+#include "vmm/cr_write.h"
+#include "vmm/ept_guest.h"
+#include "vmm/guest_mem.h"
+#include "vmm/io_string.h"
+#include "vmm/io_trap.h"
+#include "vmm/mmio_emul.h"
+#include "vmm/pci_ports.h"
+#include "vmm/power.h"
+#include "vmm/vmx_error.h"
+#include "vmm/x86_decode.h"
+
+#define GUEST_VPID 1
+#define MAX_MSR_INTERCEPTS 64
+#define CR4_VMXE (1ULL << 13)
+#define CR4_OSXSAVE (1ULL << 18)
+#define CR0_ET (1ULL << 4)
+#define CPUID_1_ECX_VMX (1u << 5)
+#define CPUID_1_ECX_XSAVE (1u << 26)
+#define MSR_IA32_PAT 0x277
+#define MSR_FS_BASE 0xC0000100
+#define MSR_GS_BASE 0xC0000101
+#define RFLAGS_FIXED 0x2ULL
+
+/* Everything one virtual CPU owns, reached only through cpu() (as in the
+ * SVM back-end: an SMP guest adds entries, nothing else changes). */
+struct vmx_cpu {
+	paddr_t vmxon_pa, vmcs_pa;
+	uint8_t *io_bitmap, *msr_bitmap;	/* A then B (2 pages); 1 page */
+	paddr_t io_bitmap_pa, msr_bitmap_pa;
+	struct vcpu_regs regs;		/* RSP lives in the VMCS: synced around handlers */
+	bool launched;			/* VMRESUME from now on */
+	bool nmi_for_guest;		/* an NMI to give back at the NMI window */
+	uint32_t proc;			/* the primary controls as programmed now */
+	struct vcpu_stats stats;
+	struct pci_ports pci;		/* the guest's CONFIG_ADDRESS latch */
+};
+
+static struct vmx_cpu boot_cpu;
+
+static inline struct vmx_cpu *cpu(void)
+{
+	return &boot_cpu;
+}
+
+static struct vmx_config cfg;		/* from the capability MSRs */
+static struct ept_guest ept;
+static uint64_t eptp;
+static struct x86_features host_features, guest_features;
+static uint64_t cr0_mask, cr4_mask;
+static void (*exit_hook)(void);
+static vmmcall_handler vmmcall_hook;
+static realmode_call_handler realmode_hook;
+static const struct power_ops *power;
+
+/* arch/x86/vmx_run.S */
+int vmx_enter(struct vcpu_regs *regs, int launched);
+extern const char vmx_exit_entry[];
+
+static void vmx_set_exit_hook(void (*hook)(void))
+{
+	exit_hook = hook;
+}
+
+static void vmx_set_power_ops(const struct power_ops *ops)
+{
+	power = ops;
+}
+
+static void vmx_set_vmmcall_handler(vmmcall_handler h)
+{
+	vmmcall_hook = h;
+}
+
+static void vmx_set_realmode_call_handler(realmode_call_handler h)
+{
+	realmode_hook = h;
+}
+
+static const struct vcpu_stats *vmx_stats(void)
+{
+	return &cpu()->stats;
+}
+
+static uint64_t vmx_hole_touches(void)
+{
+	return ept.touches;
+}
+
+/* The VM-instruction error of the current VMCS, as text. */
+static void log_insn_error(const char *what, int rc, uint64_t field)
+{
+	uint64_t err = 0;
+
+	if (rc == VMX_FLAGS_FAIL_VALID && !vmread_checked(VMCS_INSN_ERROR, &err))
+		log_error("vmx: %s field=0x%llx failed: error=%llu (%s)", what,
+			  (unsigned long long)field, (unsigned long long)err,
+			  vmx_insn_error_str((uint32_t)err));
+	else
+		log_error("vmx: %s field=0x%llx failed: VMfailInvalid (no current VMCS)", what,
+			  (unsigned long long)field);
+}
+
+/* VMREAD/VMWRITE of fields shoji knows exist: a failure is a bug in shoji
+ * (or a CPU that lied in its capability MSRs), never the guest's doing. */
+static uint64_t vr(uint64_t field)
+{
+	uint64_t v;
+	int rc = vmread_checked(field, &v);
+
+	if (rc) {
+		log_insn_error("VMREAD", rc, field);
+		shoji_stop(STOP_FAILURE);
+	}
+	return v;
+}
+
+static void vw(uint64_t field, uint64_t value)
+{
+	int rc = vmwrite_checked(field, value);
+
+	if (rc) {
+		log_insn_error("VMWRITE", rc, field);
+		shoji_stop(STOP_FAILURE);
+	}
+}
+
+static void *zalloc_pages(unsigned n, paddr_t *pa)
+{
+	paddr_t p;
+
+	if (palloc_alloc(n, PAGE_SIZE, &p))
+		return NULL;
+	*pa = p;
+	return hal_phys_to_virt(p);
+}
+
+/* A VMXON region or VMCS: zeroed, the revision identifier in its first
+ * dword, bit 31 clear (24.2, 25.2). */
+static void *vmx_region(paddr_t *pa)
+{
+	uint32_t *p = zalloc_pages(1, pa);
+
+	if (p)
+		p[0] = cfg.revision;
+	return p;
+}
+
+/* SDM 24.7: IA32_FEATURE_CONTROL must allow VMXON outside SMX and be
+ * locked; VMXON needs CR4.VMXE and the CR0/CR4 fixed bits. */
+static int vmx_init(void)
+{
+	uint64_t fc;
+	int rc;
+
+	if (vmx_probe(&cfg))
+		return E_UNSUPPORTED;
+	fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
+	if (!(fc & FEATURE_CONTROL_LOCK)) {
+		fc |= FEATURE_CONTROL_LOCK | FEATURE_CONTROL_VMX_OUTSIDE_SMX;
+		wrmsr(MSR_IA32_FEATURE_CONTROL, fc);
+		log_info("vmx feature_control=0x%llx: VMX outside SMX enabled and locked by shoji",
+			 (unsigned long long)fc);
+	}
+	write_cr0(vmx_fixed_apply(read_cr0(), cfg.cr0_fixed0, cfg.cr0_fixed1));
+	write_cr4(vmx_fixed_apply(read_cr4() | CR4_VMXE, cfg.cr4_fixed0, cfg.cr4_fixed1));
+	/* XSETBV exits and is done by shoji for the guest (handle_xsetbv):
+	 * it needs CR4.OSXSAVE in the host (SDM vol. 2 XSETBV: #UD without). */
+	if (cpuid(1, 0).ecx & CPUID_1_ECX_XSAVE)
+		write_cr4(read_cr4() | CR4_OSXSAVE);
+	if (!vmx_region(&cpu()->vmxon_pa) || !vmx_region(&cpu()->vmcs_pa))
+		return E_NOMEM;
+	rc = vmxon(cpu()->vmxon_pa);
+	if (rc) {
+		log_error("vmx: VMXON failed (%s)", rc == VMX_FLAGS_FAIL_INVALID ?
+			  "VMfailInvalid: the VMXON region or its revision was refused" :
+			  "VMfailValid: already in VMX operation");
+		return E_UNSUPPORTED;
+	}
+	rc = vmclear(cpu()->vmcs_pa);
+	if (!rc)
+		rc = vmptrld(cpu()->vmcs_pa);
+	if (rc) {
+		log_insn_error("VMCLEAR/VMPTRLD", rc, 0);
+		return E_UNSUPPORTED;
+	}
+	log_info("vmx enabled vmxon=0x%llx vmcs=0x%llx vpid=%u cr0=0x%llx cr4=0x%llx",
+		 (unsigned long long)cpu()->vmxon_pa, (unsigned long long)cpu()->vmcs_pa,
+		 cfg.vpid ? GUEST_VPID : 0, (unsigned long long)read_cr0(),
+		 (unsigned long long)read_cr4());
+	return 0;
+}
+
+static paddr_t vmx_build_nested(const struct memmap *m, uint64_t top)
+{
+	int rc = ept_guest_build(&ept, m, top, cfg.ept_2m, cfg.ept_1g);
+
+	if (rc) {
+		log_error("vmx: EPT not built (%s)", err_str(rc));
+		return 0;
+	}
+	for (unsigned i = 0; i < protect_count(); i++) {
+		const struct protected_range *r = protect_get(i);
+
+		if (ept_guest_shapes(r))
+			log_info("ept hole %s 0x%llx-0x%llx traps=%s", r->what,
+				 (unsigned long long)r->start, (unsigned long long)r->end,
+				 !r->mmio ? "none(forbidden)"
+				 : (r->forbids & PROTECT_CPU_READ) ? "reads,writes" : "writes");
+	}
+	log_info("ept root=0x%llx top=0x%llx table_pages=%u runs=%u page=%s",
+		 (unsigned long long)ept.ept.root, (unsigned long long)top, ept.ept.tables,
+		 ept.leaves, cfg.ept_1g ? "1G" : cfg.ept_2m ? "2M" : "4K");
+	return ept.ept.root;
+}
+
+/* I/O bitmaps (25.6.4): A covers ports 0-0x7fff, B 0x8000-0xffff; a set
+ * bit makes the port exit. */
+static void intercept_io(uint16_t port)
+{
+	cpu()->io_bitmap[port / 8] |= (uint8_t)(1u << (port % 8));
+}
+
+static void intercept_trapped_io(void *ctx, uint16_t port)
+{
+	(void)ctx;
+	intercept_io(port);
+}
+
+/* MSR bitmap (25.6.9): read-low, read-high, write-low, write-high, 1 KiB
+ * each, for 0x0-0x1fff and 0xC0000000-0xC0001fff. Every other MSR exits
+ * anyway. */
+static void intercept_msr_bits(uint32_t msr, bool read, bool write)
+{
+	uint32_t off;
+
+	if (msr < 0x2000)
+		off = 0;
+	else if (msr - 0xC0000000u < 0x2000)
+		off = 1024, msr -= 0xC0000000u;
+	else
+		return;
+	if (read)
+		cpu()->msr_bitmap[off + msr / 8] |= (uint8_t)(1u << (msr % 8));
+	if (write)
+		cpu()->msr_bitmap[2048 + off + msr / 8] |= (uint8_t)(1u << (msr % 8));
+}
+
+static struct x86_features features_of_this_cpu(void)
+{
+	struct cpuid_regs l1 = cpuid(1, 0), l7 = { 0 }, e1 = cpuid(0x80000001, 0);
+
+	if (cpuid(0, 0).eax >= 7)
+		l7 = cpuid(7, 0);
+	return (struct x86_features){
+		.l1_ecx = l1.ecx, .l1_edx = l1.edx, .l7_ebx = l7.ebx, .l7_ecx = l7.ecx,
+		.l7_edx = l7.edx, .e1_ecx = e1.ecx, .e1_edx = e1.edx,
+		.phys_bits = (uint8_t)(cpuid(0x80000000, 0).eax >= 0x80000008 ?
+				       cpuid(0x80000008, 0).eax & 0xff : 36),
+	};
+}
+
+/* The MSR policy's intercepts and the host values it keeps (as on SVM),
+ * and the VT-x MSRs the guest must not see. */
+static int setup_msr_policy(void)
+{
+	struct msr_intercept list[MAX_MSR_INTERCEPTS];
+	uint64_t mtrrcap = (host_features.l1_edx & (1u << 12)) ? rdmsr(0xFE) : 0;
+	unsigned n, nv;
+
+	guest_features = host_features;
+	guest_features.l1_ecx &= ~CPUID_1_ECX_VMX;	/* cpu_policy_cpuid hides it */
+	cpu_policy_set_features(&guest_features);
+	n = cpu_policy_msr_intercepts(mtrrcap, list, MAX_MSR_INTERCEPTS);
+	if (n >= MAX_MSR_INTERCEPTS) {
+		log_error("vmx: the MSR policy has %u intercepts or more, room for %u", n,
+			  MAX_MSR_INTERCEPTS);
+		return E_RANGE;
+	}
+	nv = cpu_policy_vmx_msr_intercepts(list + n, MAX_MSR_INTERCEPTS - n);
+	for (unsigned i = 0; i < n + nv; i++) {
+		intercept_msr_bits(list[i].msr, list[i].read, true);
+		if (list[i].read && i < n)
+			cpu_policy_set_host_msr(list[i].msr, rdmsr(list[i].msr));
+	}
+	cpu_policy_set_host_msr(MSR_IA32_FEATURE_CONTROL, rdmsr(MSR_IA32_FEATURE_CONTROL));
+	log_info("vmx msr policy intercepts=%u vmx_msrs=%u mtrrcap=0x%llx", n, nv,
+		 (unsigned long long)mtrrcap);
+	return 0;
+}
+
+static int setup_intercepts(void)
+{
+	uint16_t ports[64];
+	unsigned n;
+
+	cpu()->io_bitmap = zalloc_pages(2, &cpu()->io_bitmap_pa);
+	cpu()->msr_bitmap = zalloc_pages(1, &cpu()->msr_bitmap_pa);
+	if (!cpu()->io_bitmap || !cpu()->msr_bitmap)
+		return E_NOMEM;
+	/* PCI configuration mechanism #1, the reset and power paths, APMC:
+	 * the ports the SVM back-end intercepts. */
+	intercept_io(0xcf8);
+	for (uint16_t p = 0xcfc; p <= 0xcff; p++)
+		intercept_io(p);
+	if (!power) {
+		log_error("vmx: no reset/power handling given: the guest would reset the "
+			  "machine behind shoji's back");
+		return E_INVAL;
+	}
+	n = power->io_ports(ports, 64);
+	if (n > 64) {
+		log_error("vmx: %u reset/power ports to intercept, room for 64", n);
+		return E_RANGE;
+	}
+	for (unsigned i = 0; i < n; i++)
+		intercept_io(ports[i]);
+	intercept_io(APMC_PORT);
+	/* Emulated devices' ports (vmm/io_trap.h, from the registry). */
+	log_info("vmx io intercepts trapped_ports=%u", io_trap_ports(intercept_trapped_io, NULL));
+	intercept_msr_bits(MSR_EFER, true, true);	/* validated, kept in the VMCS */
+	intercept_msr_bits(MSR_IA32_APIC_BASE, true, true);
+	intercept_msr_bits(X2APIC_MSR_ICR, true, true);
+	host_features = features_of_this_cpu();
+	return setup_msr_policy();
+}
+
+struct dt_ptr {
+	uint16_t limit;
+	uint64_t base;
+} PACKED;
+
+static uint16_t read_tr(void)
+{
+	uint16_t sel;
+
+	__asm__ volatile("str %0" : "=r"(sel));
+	return sel;
+}
+
+#define READ_SEG(name)                                                   \
+	static uint16_t read_##name(void)                                \
+	{                                                                \
+		uint16_t sel;                                            \
+		__asm__ volatile("mov %%" #name ", %0" : "=r"(sel));     \
+		return sel;                                              \
+	}
+READ_SEG(cs)
+READ_SEG(ss)
+READ_SEG(ds)
+READ_SEG(es)
+READ_SEG(fs)
+READ_SEG(gs)
+
+/* The TSS base from its 16-byte system descriptor (SDM 3A 8.2.3). */
+static uint64_t tss_base(const struct dt_ptr *gdt, uint16_t sel)
+{
+	const uint64_t *d = (const uint64_t *)(gdt->base + (sel & ~7u));
+
+	return ((d[0] >> 16) & 0xffffff) | (((d[0] >> 56) & 0xff) << 24) | (d[1] << 32);
+}
+
+/* Host state (25.5, checked at entry by 28.2.2-28.2.4): shoji as it runs
+ * now; RSP is written by vmx_enter, RIP is the exit stub. */
+static void setup_host_state(void)
+{
+	struct dt_ptr gdt, idt;
+	uint16_t tr = read_tr();
+
+	__asm__ volatile("sgdt %0" : "=m"(gdt));
+	__asm__ volatile("sidt %0" : "=m"(idt));
+	vw(VMCS_HOST_CR0, read_cr0());
+	vw(VMCS_HOST_CR3, read_cr3());
+	vw(VMCS_HOST_CR4, read_cr4());
+	vw(VMCS_HOST_CS_SEL, read_cs() & ~7u);
+	vw(VMCS_HOST_SS_SEL, read_ss() & ~7u);
+	vw(VMCS_HOST_DS_SEL, read_ds() & ~7u);
+	vw(VMCS_HOST_ES_SEL, read_es() & ~7u);
+	vw(VMCS_HOST_FS_SEL, read_fs() & ~7u);
+	vw(VMCS_HOST_GS_SEL, read_gs() & ~7u);
+	vw(VMCS_HOST_TR_SEL, tr & ~7u);
+	vw(VMCS_HOST_FS_BASE, rdmsr(MSR_FS_BASE));
+	vw(VMCS_HOST_GS_BASE, rdmsr(MSR_GS_BASE));
+	vw(VMCS_HOST_TR_BASE, tss_base(&gdt, tr));
+	vw(VMCS_HOST_GDTR_BASE, gdt.base);
+	vw(VMCS_HOST_IDTR_BASE, idt.base);
+	vw(VMCS_HOST_SYSENTER_CS, 0);
+	vw(VMCS_HOST_SYSENTER_ESP, 0);
+	vw(VMCS_HOST_SYSENTER_EIP, 0);
+	vw(VMCS_HOST_PAT, rdmsr(MSR_IA32_PAT));
+	vw(VMCS_HOST_EFER, rdmsr(MSR_EFER));
+	vw(VMCS_HOST_RIP, (uint64_t)vmx_exit_entry);
+}
+
+static void guest_seg(enum vmcs_seg s, uint16_t sel, uint32_t ar, uint32_t limit)
+{
+	vw(VMCS_SEG_SEL(s), sel);
+	vw(VMCS_SEG_BASE(s), 0);
+	vw(VMCS_SEG_LIMIT(s), limit);
+	vw(VMCS_SEG_AR(s), ar);
+}
+
+/* Guest state for the PVH entry (Xen docs/misc/pvh.pandoc): 32-bit
+ * protected mode, paging off (allowed by unrestricted guest, 27.3.1.1),
+ * flat 4 GiB code and data segments, EBX = start info. CR0 and CR4 carry
+ * the bits VMX forces (NE, VMXE); the read shadows show the guest its own
+ * values and the masks make its writes of those bits exit. */
+static void setup_guest_state(const struct vcpu_entry *e)
+{
+	uint64_t cr0 = CR0_PE | CR0_ET;
+
+	if (e->mode == VCPU_ENTRY_REAL) {
+		/* As the BIOS jumps to a boot sector (vcpu.h): real mode, run
+		 * as it is under unrestricted guest (27.3.1.1), 64 KiB segments
+		 * based at selector * 16, the vector table at 0. */
+		enum vmcs_seg data[] = { VSEG_DS, VSEG_ES, VSEG_SS, VSEG_FS, VSEG_GS };
+
+		cr0 = CR0_ET;
+		guest_seg(VSEG_CS, e->cs, 0x9b, 0xffff);	/* present code, exec/read, 16-bit */
+		vw(VMCS_SEG_BASE(VSEG_CS), (uint64_t)e->cs << 4);
+		for (unsigned i = 0; i < ARRAY_SIZE(data); i++)
+			guest_seg(data[i], 0, 0x93, 0xffff);
+		guest_seg(VSEG_TR, 0, 0x8b, 0xffff);		/* busy TSS, as after reset */
+		vw(VMCS_GUEST_IDTR_LIMIT, 0x3ff);
+		vw(VMCS_GUEST_GDTR_LIMIT, 0xffff);
+	} else {
+		guest_seg(VSEG_CS, 0x10, 0xc09b, 0xffffffff);	/* code exec/read accessed, D, G */
+		guest_seg(VSEG_DS, 0x18, 0xc093, 0xffffffff);	/* data read/write accessed */
+		guest_seg(VSEG_ES, 0x18, 0xc093, 0xffffffff);
+		guest_seg(VSEG_SS, 0x18, 0xc093, 0xffffffff);
+		guest_seg(VSEG_FS, 0x18, 0xc093, 0xffffffff);
+		guest_seg(VSEG_GS, 0x18, 0xc093, 0xffffffff);
+		guest_seg(VSEG_TR, 0x20, 0x8b, 0x67);		/* busy 32-bit TSS */
+		vw(VMCS_GUEST_IDTR_LIMIT, 0);
+		vw(VMCS_GUEST_GDTR_LIMIT, 0);
+	}
+	guest_seg(VSEG_LDTR, 0, VMX_AR_UNUSABLE, 0);
+	vw(VMCS_GUEST_GDTR_BASE, 0);
+	vw(VMCS_GUEST_IDTR_BASE, 0);
+	cr0_mask = vmx_cr0_mask(&cfg);
+	/* CR4 bits of features CPUID hides from the guest exit too: the CPU
+	 * would take them (issue 9: checked by vmm/cr_write.h). */
+	cr4_mask = vmx_cr4_mask(&cfg) | (~x86_cr4_valid_bits(&guest_features) & 0xffffffffULL);
+	vw(VMCS_CR0_MASK, cr0_mask);
+	vw(VMCS_CR4_MASK, cr4_mask);
+	vw(VMCS_CR0_SHADOW, cr0);
+	vw(VMCS_CR4_SHADOW, 0);
+	vw(VMCS_GUEST_CR0, vmx_guest_cr0(&cfg, cr0));
+	vw(VMCS_GUEST_CR3, 0);
+	vw(VMCS_GUEST_CR4, vmx_guest_cr4(&cfg, 0));
+	vw(VMCS_GUEST_DR7, 0x400);
+	vw(VMCS_GUEST_RSP, 0);
+	vw(VMCS_GUEST_RIP, e->rip);
+	vw(VMCS_GUEST_RFLAGS, RFLAGS_FIXED);
+	vw(VMCS_GUEST_PENDING_DBG, 0);
+	vw(VMCS_GUEST_INTERRUPTIBILITY, 0);
+	vw(VMCS_GUEST_ACTIVITY, VMX_ACTIVITY_ACTIVE);
+	vw(VMCS_GUEST_SYSENTER_CS, 0);
+	vw(VMCS_GUEST_SYSENTER_ESP, 0);
+	vw(VMCS_GUEST_SYSENTER_EIP, 0);
+	vw(VMCS_GUEST_DEBUGCTL, 0);
+	vw(VMCS_GUEST_PAT, 0x0007040600070406ULL);	/* the reset value */
+	vw(VMCS_GUEST_EFER, 0);
+	vw(VMCS_LINK_POINTER, ~0ULL);	/* no shadow VMCS (25.4.2) */
+	memset(&cpu()->regs, 0, sizeof(cpu()->regs));
+	cpu()->regs.rbx = e->rbx;
+	cpu()->regs.rdx = e->rdx;
+}
+
+static int vmx_setup_guest(paddr_t root, const struct vcpu_entry *e)
+{
+	int rc = setup_intercepts();
+
+	if (rc)
+		return rc;
+	eptp = vmx_eptp(root);
+	/* NMI-window exiting is set only while an NMI waits for the guest;
+	 * IA-32e mode guest follows the guest's EFER.LMA (the CPU stores it
+	 * on every exit, 28.2). */
+	cpu()->proc = cfg.procbased & ~PROC_NMI_WINDOW_EXITING;
+	vw(VMCS_PIN_CONTROLS, cfg.pinbased);
+	vw(VMCS_PROC_CONTROLS, cpu()->proc);
+	vw(VMCS_PROC2_CONTROLS, cfg.procbased2);
+	vw(VMCS_EXIT_CONTROLS, cfg.exit);
+	vw(VMCS_ENTRY_CONTROLS, cfg.entry & ~ENTRY_IA32E_GUEST);
+	vw(VMCS_EXCEPTION_BITMAP, 0);
+	vw(VMCS_PF_ERROR_MASK, 0);
+	vw(VMCS_PF_ERROR_MATCH, 0);
+	vw(VMCS_CR3_TARGET_COUNT, 0);
+	vw(VMCS_EXIT_MSR_STORE_COUNT, 0);
+	vw(VMCS_EXIT_MSR_LOAD_COUNT, 0);
+	vw(VMCS_ENTRY_MSR_LOAD_COUNT, 0);
+	vw(VMCS_ENTRY_INTR_INFO, 0);
+	vw(VMCS_IO_BITMAP_A, cpu()->io_bitmap_pa);
+	vw(VMCS_IO_BITMAP_B, cpu()->io_bitmap_pa + PAGE_SIZE);
+	vw(VMCS_MSR_BITMAP, cpu()->msr_bitmap_pa);
+	vw(VMCS_EPTP, eptp);
+	if (cfg.vpid)
+		vw(VMCS_VPID, GUEST_VPID);
+	setup_host_state();
+	setup_guest_state(e);
+	log_info("vmx guest set up eptp=0x%llx pin=0x%x proc=0x%x proc2=0x%x exit=0x%x "
+		 "entry=0x%x cr0_mask=0x%llx cr4_mask=0x%llx", (unsigned long long)eptp,
+		 cfg.pinbased, cpu()->proc, cfg.procbased2, cfg.exit,
+		 cfg.entry & ~ENTRY_IA32E_GUEST, (unsigned long long)cr0_mask,
+		 (unsigned long long)cr4_mask);
+	return 0;
+}
+
+/* ---- the guest's state as the portable code sees it ---- */
+
+static uint64_t guest_cr0(void)	/* what the guest believes: shadowed bits its own */
+{
+	return (vr(VMCS_GUEST_CR0) & ~cr0_mask) | (vr(VMCS_CR0_SHADOW) & cr0_mask);
+}
+
+static uint64_t guest_cr4(void)
+{
+	return (vr(VMCS_GUEST_CR4) & ~cr4_mask) | (vr(VMCS_CR4_SHADOW) & cr4_mask);
+}
+
+static unsigned guest_cpl(void)
+{
+	return (unsigned)(vr(VMCS_SEG_AR(VSEG_SS)) >> 5) & 3;	/* SS.DPL (25.4.1) */
+}
+
+static struct guest_paging paging(void)
+{
+	return (struct guest_paging){
+		.cr0 = vr(VMCS_GUEST_CR0), .cr3 = vr(VMCS_GUEST_CR3), .cr4 = guest_cr4(),
+		.efer = vr(VMCS_GUEST_EFER), .user = guest_cpl() == 3,
+	};
+}
+
+static enum x86_mode guest_mode(void)
+{
+	uint64_t ar = vr(VMCS_SEG_AR(VSEG_CS));
+
+	return x86_mode_of(vr(VMCS_GUEST_EFER) & EFER_LMA, ar & VMX_AR_L, ar & VMX_AR_DB);
+}
+
+static void regs_out(struct vcpu_regs *r)
+{
+	*r = cpu()->regs;
+	r->rsp = vr(VMCS_GUEST_RSP);
+}
+
+static void regs_in(const struct vcpu_regs *r)
+{
+	cpu()->regs = *r;
+	vw(VMCS_GUEST_RSP, r->rsp);
+}
+
+/* Up to 15 instruction bytes at CS:RIP through the guest's paging, each
+ * checked against the registry (vmm/guest_mem.h). */
+static size_t fetch_insn(uint8_t *buf)
+{
+	struct guest_paging pg = paging();
+
+	return guest_fetch(&pg, vr(VMCS_SEG_BASE(VSEG_CS)) + vr(VMCS_GUEST_RIP), buf,
+			   X86_MAX_INSN_LEN);
+}
+
+static void log_guest_state(const char *why)
+{
+	log_error("guest stopped: %s", why);
+	log_error("guest rip=0x%llx rsp=0x%llx rflags=0x%llx cs=0x%llx cpl=%u",
+		  (unsigned long long)vr(VMCS_GUEST_RIP), (unsigned long long)vr(VMCS_GUEST_RSP),
+		  (unsigned long long)vr(VMCS_GUEST_RFLAGS),
+		  (unsigned long long)vr(VMCS_SEG_SEL(VSEG_CS)), guest_cpl());
+	log_error("guest cr0=0x%llx cr3=0x%llx cr4=0x%llx efer=0x%llx",
+		  (unsigned long long)guest_cr0(), (unsigned long long)vr(VMCS_GUEST_CR3),
+		  (unsigned long long)guest_cr4(), (unsigned long long)vr(VMCS_GUEST_EFER));
+	log_error("guest rax=0x%llx rbx=0x%llx rcx=0x%llx rdx=0x%llx exit_reason=0x%llx "
+		  "qualification=0x%llx gpa=0x%llx intr_info=0x%llx idt_vectoring=0x%llx",
+		  (unsigned long long)cpu()->regs.rax, (unsigned long long)cpu()->regs.rbx,
+		  (unsigned long long)cpu()->regs.rcx, (unsigned long long)cpu()->regs.rdx,
+		  (unsigned long long)vr(VMCS_EXIT_REASON),
+		  (unsigned long long)vr(VMCS_EXIT_QUALIFICATION),
+		  (unsigned long long)vr(VMCS_GUEST_PHYS_ADDR),
+		  (unsigned long long)vr(VMCS_EXIT_INTR_INFO),
+		  (unsigned long long)vr(VMCS_IDT_VECTORING_INFO));
+}
+
+static void log_reset_request(const char *what)
+{
+	log_info("guest %s rip=0x%llx cs=0x%llx cr0=0x%llx: the guest's reset request", what,
+		 (unsigned long long)vr(VMCS_GUEST_RIP),
+		 (unsigned long long)vr(VMCS_SEG_SEL(VSEG_CS)), (unsigned long long)guest_cr0());
+}
+
+/* ---- events ---- */
+
+static void inject_exception(unsigned vector, bool error_code)
+{
+	vw(VMCS_ENTRY_INTR_INFO, VMX_INTR_VALID | VMX_INTR_TYPE_HW_EXCEPTION | vector |
+				 (error_code ? VMX_INTR_ERROR_VALID : 0));
+	if (error_code)
+		vw(VMCS_ENTRY_EXCEPTION_ERROR, 0);
+}
+
+static void inject_gp(void)
+{
+	inject_exception(13, true);
+}
+
+static void inject_ud(void)
+{
+	inject_exception(6, false);
+}
+
+/* The instruction that exited is done: past it, and any STI/MOV-SS
+ * blocking it was under ends with it (25.4.2). */
+static void skip_to(uint64_t rip)
+{
+	uint64_t in = vr(VMCS_GUEST_INTERRUPTIBILITY);
+
+	vw(VMCS_GUEST_RIP, rip);
+	if (in & (VMX_INTERRUPTIBILITY_STI | VMX_INTERRUPTIBILITY_MOV_SS))
+		vw(VMCS_GUEST_INTERRUPTIBILITY,
+		   in & ~(uint64_t)(VMX_INTERRUPTIBILITY_STI | VMX_INTERRUPTIBILITY_MOV_SS));
+}
+
+/* The VM-exit instruction-length field: defined for exits caused by an
+ * instruction (28.2.5). */
+static void skip(void)
+{
+	skip_to(vr(VMCS_GUEST_RIP) + vr(VMCS_EXIT_INSN_LEN));
+}
+
+static void set_nmi_window(bool on)
+{
+	uint32_t p = on ? cpu()->proc | PROC_NMI_WINDOW_EXITING
+			: cpu()->proc & ~PROC_NMI_WINDOW_EXITING;
+
+	if (p != cpu()->proc) {
+		cpu()->proc = p;
+		vw(VMCS_PROC_CONTROLS, p);
+	}
+}
+
+/* An event the exit interrupted in delivery (IDT-vectoring information,
+ * 28.2.4) is delivered again at the next entry, or it would be lost (an
+ * external interrupt on its way through the guest's IDT when an NMI
+ * arrived, say). */
+static void redeliver_vectoring(void)
+{
+	uint64_t info = vr(VMCS_IDT_VECTORING_INFO);
+
+	if (!(info & VMX_INTR_VALID))
+		return;
+	vw(VMCS_ENTRY_INTR_INFO, info & ~(uint64_t)(1u << 12));	/* bit 12 undefined */
+	if (info & VMX_INTR_ERROR_VALID)
+		vw(VMCS_ENTRY_EXCEPTION_ERROR, vr(VMCS_IDT_VECTORING_ERROR));
+	vw(VMCS_ENTRY_INSN_LEN, vr(VMCS_EXIT_INSN_LEN));
+}
+
+/* An NMI arrived while the guest ran (NMI exiting: it is consumed by the
+ * exit, 26.2). If the IOMMU raised it, its faults are read; otherwise it
+ * is the guest's (its watchdog, its IPIs) and goes back to it as soon as
+ * the guest can take one: at the NMI window (virtual NMIs, 26.7.5). */
+static void handle_nmi(void)
+{
+	if (iommu_fault_pending()) {
+		cpu()->stats.fault_nmis += iommu_poll_faults() ? 1 : 0;
+		return;
+	}
+	cpu()->nmi_for_guest = true;
+	set_nmi_window(true);
+}
+
+static void handle_nmi_window(void)
+{
+	uint64_t pending = vr(VMCS_ENTRY_INTR_INFO);
+
+	if (pending & VMX_INTR_VALID)
+		return;		/* another event goes first; the window exits again */
+	if (cpu()->nmi_for_guest)
+		vw(VMCS_ENTRY_INTR_INFO, VMX_INTR_VALID | VMX_INTR_TYPE_NMI | 2);
+	cpu()->nmi_for_guest = false;
+	set_nmi_window(false);
+}
+
+static void handle_exception_or_nmi(void)
+{
+	uint64_t info = vr(VMCS_EXIT_INTR_INFO);
+
+	if ((info & VMX_INTR_VALID) && (info & VMX_INTR_TYPE_MASK) == VMX_INTR_TYPE_NMI) {
+		cpu()->stats.nmi++;
+		handle_nmi();
+		return;
+	}
+	/* The exception bitmap is 0: no exception should exit. */
+	log_guest_state("unexpected exception exit");
+	shoji_stop(STOP_FAILURE);
+}
+
+/* ---- instructions ---- */
+
+static void handle_cpuid(void)
+{
+	uint32_t leaf = (uint32_t)cpu()->regs.rax, sub = (uint32_t)cpu()->regs.rcx, r[4];
+	struct cpuid_regs h = cpuid(leaf, sub);
+
+	r[0] = h.eax, r[1] = h.ebx, r[2] = h.ecx, r[3] = h.edx;
+	cpu_policy_cpuid(leaf, sub, r);
+	cpu_policy_cpuid_cr4(leaf, sub, r, guest_cr4());	/* shoji's CR4 has OSXSAVE */
+	cpu()->regs.rax = r[0];
+	cpu()->regs.rbx = r[1];
+	cpu()->regs.rcx = r[2];
+	cpu()->regs.rdx = r[3];
+	skip();
+}
+
+static void handle_rdmsr(void)
+{
+	uint32_t msr = (uint32_t)cpu()->regs.rcx;
+	uint64_t v = 0;
+	enum msr_verdict verdict = cpu_policy_rdmsr(msr, vr(VMCS_GUEST_EFER), &v);
+
+	if (verdict == MSR_PASSTHROUGH && msr_read_safe(msr, &v))
+		verdict = MSR_FAULT;	/* the CPU has no such MSR: its #GP */
+	if (verdict == MSR_FAULT) {
+		log_warn("guest msr 0x%x read refused (#GP)", msr);
+		inject_gp();
+		return;
+	}
+	cpu()->regs.rax = (uint32_t)v;
+	cpu()->regs.rdx = v >> 32;
+	skip();
+}
+
+static void handle_wrmsr(void)
+{
+	uint32_t msr = (uint32_t)cpu()->regs.rcx;
+	uint64_t v = (cpu()->regs.rax & 0xffffffffu) | (cpu()->regs.rdx << 32);
+	uint64_t efer = vr(VMCS_GUEST_EFER);
+	const char *why = NULL;
+	enum msr_verdict verdict = cpu_policy_wrmsr(msr, v, guest_cr0(), &efer, &why);
+
+	if (msr == MSR_EFER && verdict == MSR_HANDLED)
+		vw(VMCS_GUEST_EFER, efer & ~EFER_SVME);	/* SVME is the SVM back-end's */
+	if (msr == MSR_IA32_APIC_BASE && !apic_base_write_allowed(rdmsr(msr), v)) {
+		verdict = MSR_FAULT;
+		why = "the APIC base may not move";
+	}
+	if (msr == X2APIC_MSR_ICR)
+		cpu()->stats.msr_icr++;
+	if (msr == X2APIC_MSR_ICR && !apic_icr_allowed(v))
+		verdict = MSR_HANDLED;	/* dropped, as the xAPIC path does */
+	if (verdict == MSR_PASSTHROUGH && msr_write_safe(msr, v)) {
+		verdict = MSR_FAULT;
+		why = "the CPU refused it";
+	}
+	if (verdict == MSR_FAULT) {
+		log_warn("guest msr 0x%x write refused (#GP) value=0x%llx: %s", msr,
+			 (unsigned long long)v, why ? why : "refused");
+		inject_gp();
+		return;
+	}
+	skip();
+}
+
+/* The same port handling as the SVM back-end: the reset and power ports
+ * to vmm/power.h, APMC writes through the chipset guard, the PCI
+ * configuration ports to vmm/pci_ports.c. Exit qualification (28.2.1,
+ * table 28-5): size - 1 in bits 2:0, IN in bit 3, string in bit 4, port
+ * in bits 31:16. */
+static uint64_t seg_base_of(enum x86_seg seg)
+{
+	static const enum vmcs_seg v[] = {
+		[X86_SEG_ES] = VSEG_ES, [X86_SEG_CS] = VSEG_CS, [X86_SEG_SS] = VSEG_SS,
+		[X86_SEG_DS] = VSEG_DS, [X86_SEG_FS] = VSEG_FS, [X86_SEG_GS] = VSEG_GS,
+	};
+
+	return vr(VMCS_SEG_BASE(v[seg]));
+}
+
+/* INS/OUTS to an emulated port (vmm/io_string.h), as on SVM: decoded and
+ * checked against the exit qualification (direction, size, REP); a REP
+ * that is not finished leaves RIP on the instruction, which runs again. */
+static void trapped_string_io(uint64_t q, uint16_t port, unsigned size, bool in)
+{
+	enum x86_mode mode = guest_mode();
+	struct guest_paging pg = paging();
+	uint8_t bytes[X86_MAX_INSN_LEN];
+	size_t n = fetch_insn(bytes);
+	struct io_string str;
+	struct vcpu_regs r;
+	const char *why = NULL;
+	uint64_t fault = 0;
+	bool done;
+
+	if (io_string_decode(bytes, n, mode, &str, &why) || str.in != in || str.size != size ||
+	    str.rep != !!(q & (1u << 5))) {
+		log_error("vmx string I/O port=0x%x size=%u refused: %s", port, size,
+			  why ? why : "the instruction is not the access that exited");
+		log_guest_state("string I/O shoji cannot emulate");
+		shoji_stop(STOP_FAILURE);
+	}
+	regs_out(&r);
+	if (io_string_run(&str, port, mode, &r, &pg, seg_base_of(str.seg),
+			  vr(VMCS_GUEST_RFLAGS) & X86_FLAG_DF, &done, &fault)) {
+		log_error("vmx string I/O port=0x%x buffer lin=0x%llx not mapped or protected",
+			  port, (unsigned long long)fault);
+		log_guest_state("string I/O to a buffer shoji may not touch");
+		shoji_stop(STOP_FAILURE);
+	}
+	regs_in(&r);
+	cpu()->stats.io_string++;
+	if (done)
+		skip();
+}
+
+/* An access to ports an emulator owns (vmm/io_trap.h). */
+static void trapped_io(uint64_t q, uint16_t port, unsigned size, bool in)
+{
+	uint32_t mask = size == 4 ? ~0u : (1u << (size * 8)) - 1;
+	uint64_t *rax = &cpu()->regs.rax;
+
+	cpu()->stats.io_trapped++;
+	if (q & (1u << 4)) {
+		trapped_string_io(q, port, size, in);
+		return;
+	}
+	if (in)
+		*rax = (*rax & ~(uint64_t)mask) | (io_trap_in(port, size) & mask);
+	else
+		io_trap_out(port, size, (uint32_t)*rax & mask);
+	skip();
+}
+
+static void handle_io(void)
+{
+	uint64_t q = vr(VMCS_EXIT_QUALIFICATION);
+	uint16_t port = (uint16_t)(q >> 16);
+	unsigned size = (unsigned)(q & 7) + 1;
+	bool in = q & (1u << 3);
+	uint32_t mask = size == 4 ? ~0u : (1u << (size * 8)) - 1;
+	uint64_t *rax = &cpu()->regs.rax;
+
+	if (size != 1 && size != 2 && size != 4) {
+		log_guest_state("I/O exit with an invalid size");
+		shoji_stop(STOP_FAILURE);
+	}
+	if (io_trap_claims(port, size)) {
+		trapped_io(q, port, size, in);
+		return;
+	}
+	if (q & (1u << 4)) {
+		log_guest_state("string I/O to an intercepted port (PCI configuration, reset, "
+				"power) is not supported");
+		shoji_stop(STOP_FAILURE);
+	}
+	skip();	/* before power->io, which may not return */
+	if (power->io_claims(port, size)) {
+		uint32_t v = (uint32_t)*rax & mask;
+
+		power->io(port, size, in, &v);	/* may reset or power off */
+		if (in)
+			*rax = (*rax & ~(uint64_t)mask) | (v & mask);
+		return;
+	}
+	if (port == 0xcf8 || port >= 0xcfc)
+		cpu()->stats.io_pci_cfg++;
+	if (!in && port <= APMC_PORT && port + size > APMC_PORT) {
+		uint32_t v = (uint32_t)*rax & mask;
+
+		if (chipset_apmc_write_allowed((uint8_t)(v >> ((APMC_PORT - port) * 8))))
+			hal_out(port, size, v);
+	} else if (port < PCI_PORTS_FIRST) {
+		if (in)
+			*rax = (*rax & ~(uint64_t)mask) | (hal_in(port, size) & mask);
+		else
+			hal_out(port, size, (uint32_t)*rax & mask);
+	} else if (in) {
+		*rax = (*rax & ~(uint64_t)mask) | pci_ports_in(&cpu()->pci, port, size);
+	} else {
+		pci_ports_out(&cpu()->pci, port, size, (uint32_t)*rax & mask);
+	}
+}
+
+/* A VMCALL in real mode: the firmware hooks first (vcpu.h). */
+static bool realmode_call(void)
+{
+	struct vcpu_realmode rm = {
+		.cs = (uint16_t)vr(VMCS_SEG_SEL(VSEG_CS)),
+		.ip = (uint16_t)(vr(VMCS_GUEST_RIP) + vr(VMCS_EXIT_INSN_LEN)),
+		.ss = (uint16_t)vr(VMCS_SEG_SEL(VSEG_SS)), .sp = (uint16_t)vr(VMCS_GUEST_RSP),
+		.ds = (uint16_t)vr(VMCS_SEG_SEL(VSEG_DS)), .es = (uint16_t)vr(VMCS_SEG_SEL(VSEG_ES)),
+	};
+	struct vcpu_regs r;
+
+	if ((guest_cr0() & CR0_PE) || !realmode_hook)
+		return false;
+	regs_out(&r);
+	switch (realmode_hook(&r, &rm)) {
+	case REALMODE_NOT_OURS:
+		return false;
+	case REALMODE_DONE:
+		regs_in(&r);
+		vw(VMCS_SEG_SEL(VSEG_CS), rm.cs);
+		vw(VMCS_SEG_BASE(VSEG_CS), (uint64_t)rm.cs << 4);
+		skip_to(rm.ip);
+		return true;
+	case REALMODE_STOP:
+		break;
+	}
+	log_guest_state("the firmware boot path cannot go on (see above)");
+	shoji_stop(STOP_FAILURE);
+}
+
+static void handle_vmcall(void)
+{
+	struct vcpu_regs r;
+	struct guest_paging pg = paging();
+
+	if (realmode_call())
+		return;
+	if (!vmmcall_hook) {
+		inject_ud();
+		return;
+	}
+	regs_out(&r);
+	vmmcall_hook(&r, &pg);
+	regs_in(&r);
+	skip();
+}
+
+/* XSETBV exits unconditionally (26.1.2); CR4.OSXSAVE clear or CPL > 0
+ * fault before the exit. XCR0 is not switched by VM entry or exit: the
+ * guest's value is the CPU's (shoji uses no XSAVE-managed state). */
+static void handle_xsetbv(void)
+{
+	uint32_t index = (uint32_t)cpu()->regs.rcx;
+	uint64_t v = (cpu()->regs.rax & 0xffffffffu) | (cpu()->regs.rdx << 32);
+	uint64_t supported = 0;
+	const char *why;
+
+	if (host_features.l1_ecx & CPUID_1_ECX_XSAVE) {
+		struct cpuid_regs d = cpuid(0xd, 0);
+
+		supported = ((uint64_t)d.edx << 32) | d.eax;
+	}
+	why = x86_xcr0_write_check(index, v, supported);
+	if (why) {
+		log_warn("guest xsetbv xcr%u=0x%llx refused (#GP): %s", index,
+			 (unsigned long long)v, why);
+		inject_gp();
+		return;
+	}
+	__asm__ volatile("xsetbv" ::"c"(index), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
+	skip();
+}
+
+/* A TLB flush the guest's own CR write would have made (SDM 3A 4.10.4):
+ * with a VPID, VM entry keeps the guest's translations, so flush them. */
+static void flush_guest_tlb(void)
+{
+	struct {
+		uint64_t vpid, addr;
+	} desc = { GUEST_VPID, 0 };
+	uint8_t zf, cf;
+
+	if (!cfg.vpid)
+		return;	/* VPID 0: every entry and exit flushes (29.4.3.1) */
+	for (uint64_t type = 1; type <= 2; type++) {	/* single-context, all-context */
+		__asm__ volatile("invvpid %[d], %[t]" VMX_RESULT_ASM
+				 : [zf] "=qm"(zf), [cf] "=qm"(cf) : [d] "m"(desc), [t] "r"(type)
+				 : "cc", "memory");
+		if (!vmx_result(zf, cf))
+			return;
+	}
+	log_guest_state("INVVPID failed");
+	shoji_stop(STOP_FAILURE);
+}
+
+static uint64_t gpr(unsigned reg)
+{
+	return reg == 4 ? vr(VMCS_GUEST_RSP) : x86_reg_get(&cpu()->regs, (int)reg);
+}
+
+/* The guest's control state for vmm/cr_write.h, as the guest sees it. */
+static struct cr_state cr_state_now(void)
+{
+	return (struct cr_state){
+		.cr0 = guest_cr0(), .cr3 = vr(VMCS_GUEST_CR3), .cr4 = guest_cr4(),
+		.efer = vr(VMCS_GUEST_EFER), .cs_l = vr(VMCS_SEG_AR(VSEG_CS)) & VMX_AR_L,
+	};
+}
+
+/* A CR write vmm/cr_write.h took: the guest's values into the read
+ * shadows, the CPU's with the bits VMX forces; EFER.LMA (which cr0_write
+ * moves with CR0.PG and EFER.LME) with the IA-32e-mode-guest control that
+ * must match it at entry (28.3.1.1). */
+static void cr_state_apply(const struct cr_state *st, bool flush)
+{
+	uint64_t entry = vr(VMCS_ENTRY_CONTROLS);
+
+	vw(VMCS_CR0_SHADOW, st->cr0);
+	vw(VMCS_GUEST_CR0, vmx_guest_cr0(&cfg, st->cr0));
+	vw(VMCS_CR4_SHADOW, st->cr4);
+	vw(VMCS_GUEST_CR4, vmx_guest_cr4(&cfg, st->cr4));
+	vw(VMCS_GUEST_EFER, st->efer);
+	vw(VMCS_ENTRY_CONTROLS, (st->efer & EFER_LMA) ? entry | ENTRY_IA32E_GUEST
+						      : entry & ~ENTRY_IA32E_GUEST);
+	if (flush)
+		flush_guest_tlb();
+}
+
+/* Exit qualification for CR accesses (28.2.1, table 28-3): CR number in
+ * bits 3:0, access type in 5:4 (0 MOV to CR, 1 MOV from CR, 2 CLTS, 3
+ * LMSW), the register in 11:8, LMSW's source data in 31:16. They exit when
+ * they would change a bit of the guest/host masks (the bits VMX forces,
+ * those CPUID hides from the guest) from its read shadow; no CR3/CR8
+ * exiting. VT-x names the instruction, so nothing is decoded: the
+ * qualification becomes the struct cr_insn vmm/cr_write.h checks and
+ * applies, as on SVM. */
+static void handle_cr_access(void)
+{
+	uint64_t q = vr(VMCS_EXIT_QUALIFICATION);
+	unsigned crn = q & 15, type = (q >> 4) & 3, reg = (q >> 8) & 15;
+	struct cr_state st = cr_state_now();
+	struct cr_insn insn = { .cr = (uint8_t)crn, .gpr = (uint8_t)reg };
+	uint64_t src = 0, v;
+	bool flush = false;
+	const char *why;
+
+	if (type == 0 && (crn == 0 || crn == 4)) {
+		insn.kind = CR_INSN_MOV;
+		src = gpr(reg);
+	} else if (type == 2) {
+		insn.kind = CR_INSN_CLTS;
+	} else if (type == 3) {
+		insn.kind = CR_INSN_LMSW;
+		src = (q >> 16) & 0xffff;
+	} else {
+		log_guest_state("unexpected control-register access exit");
+		shoji_stop(STOP_FAILURE);
+	}
+	v = cr_insn_value(&insn, src, guest_mode(), st.cr0);
+	if (insn.kind == CR_INSN_MOV && crn == 4) {
+		cpu()->stats.cr4_write++;
+		why = cr4_write(&st, v, &guest_features, &flush);
+	} else {
+		cpu()->stats.cr0_write++;
+		why = cr0_write(&st, v, &flush);
+	}
+	if (why) {
+		log_warn("guest cr%u=0x%llx refused (#GP): %s", insn.kind == CR_INSN_MOV ? crn : 0,
+			 (unsigned long long)v, why);
+		inject_gp();
+		return;
+	}
+	cr_state_apply(&st, flush);
+	skip();
+}
+
+/* ---- EPT violations: MMIO emulation and stand-in pages ---- */
+
+/* The exit qualification says which access faulted; the decoded
+ * instruction must make that access (its operand is the faulting page,
+ * checked below too). The instruction-length field is not defined for EPT
+ * violations (28.2.5): the decoder's length is used. */
+static bool access_matches(const struct x86_insn *insn, bool write)
+{
+	return write ? insn->access != X86_ACCESS_READ : insn->access != X86_ACCESS_WRITE;
+}
+
+static void handle_mmio(const struct protected_range *h, paddr_t gpa, bool write)
+{
+	struct x86_insn insn;
+	struct vcpu_regs r;
+	uint8_t bytes[X86_MAX_INSN_LEN];
+	size_t n = fetch_insn(bytes);
+	uint64_t rip = vr(VMCS_GUEST_RIP), rflags = vr(VMCS_GUEST_RFLAGS), seg_base = 0, lin;
+	char why[160];
+	struct guest_paging pg = paging();
+	paddr_t pa;
+
+	regs_out(&r);
+	if (x86_decode(&insn, bytes, n, guest_mode())) {
+		mmio_explain(&insn, insn.reason, why, sizeof(why));
+		goto refuse;
+	}
+	if (!access_matches(&insn, write)) {
+		mmio_explain(&insn, "the instruction does not make the access that faulted", why,
+			     sizeof(why));
+		goto refuse;
+	}
+	if (insn.mem.seg == X86_SEG_FS)
+		seg_base = vr(VMCS_SEG_BASE(VSEG_FS));
+	else if (insn.mem.seg == X86_SEG_GS)
+		seg_base = vr(VMCS_SEG_BASE(VSEG_GS));
+	lin = x86_linear_addr(&insn, &r, rip, seg_base);
+	if (guest_translate(&pg, lin, insn.access != X86_ACCESS_READ, &pa) ||
+	    (pa >> 12) != (gpa >> 12)) {
+		mmio_explain(&insn, "the instruction's operand is not the faulting address", why,
+			     sizeof(why));
+		goto refuse;
+	}
+	if (mmio_emulate(&insn, pa, &r, &rip, &rflags, h->mmio, h->ctx, why, sizeof(why)))
+		goto refuse;
+	regs_in(&r);
+	skip_to(rip);
+	vw(VMCS_GUEST_RFLAGS, rflags);
+	return;
+refuse:
+	log_error("mmio refused %s gpa=0x%llx %s", h->what, (unsigned long long)gpa, why);
+	log_guest_state("an access to an emulated device that shoji cannot emulate");
+	shoji_stop(STOP_FAILURE);
+}
+
+/* The xAPIC write fast path (vmm/apic_guard.h), as on SVM. */
+static bool apic_fast_write(paddr_t gpa, uint64_t off)
+{
+	uint8_t bytes[X86_MAX_INSN_LEN];
+	struct vcpu_regs r;
+	uint32_t v;
+	unsigned len;
+
+	if (!apic_fast_write_ok(off))
+		return false;
+	regs_out(&r);
+	len = apic_fast_store(bytes, fetch_insn(bytes), guest_mode(), &r, &v);
+	if (!len)
+		return false;
+	hal_mmio_write32(gpa, v);
+	skip_to(vr(VMCS_GUEST_RIP) + len);
+	vw(VMCS_GUEST_RFLAGS, vr(VMCS_GUEST_RFLAGS) & ~X86_FLAG_RF);
+	cpu()->stats.apic_fast++;
+	return true;
+}
+
+static void count_mmio(const struct protected_range *h, paddr_t gpa, bool write)
+{
+	cpu()->stats.mmio++;
+	if (write)
+		cpu()->stats.mmio_write++;
+	else
+		cpu()->stats.mmio_read++;
+	if (h->mmio == &apic_mmio_ops) {
+		uint64_t off = gpa - h->start;
+
+		if (!write)
+			cpu()->stats.apic_read++;
+		else if (off >= PAGE_SIZE)
+			cpu()->stats.apic_write[APIC_CLASS_OTHER]++;
+		else
+			cpu()->stats.apic_write[apic_reg_class((uint32_t)off)]++;
+	}
+}
+
+static void invept_guest(void)
+{
+	int rc = invept(cfg.invept_single ? 1 : 2, eptp);
+
+	if (rc) {
+		log_insn_error("INVEPT", rc, 0);
+		shoji_stop(STOP_FAILURE);
+	}
+}
+
+static void handle_ept_violation(void)
+{
+	uint64_t q = vr(VMCS_EXIT_QUALIFICATION);
+	paddr_t gpa = vr(VMCS_GUEST_PHYS_ADDR);
+	bool write = q & EPT_QUAL_WRITE, fetch = q & EPT_QUAL_FETCH;
+	const struct protected_range *h = ept_guest_mmio_range(gpa);
+
+	cpu()->stats.npf++;
+	if (h && fetch) {
+		log_error("ept guest instruction fetch from %s at gpa=0x%llx: refused (device "
+			  "registers are not executable)", h->what, (unsigned long long)gpa);
+		log_guest_state("instruction fetch from an emulated device");
+		shoji_stop(STOP_FAILURE);
+	}
+	if (h) {
+		count_mmio(h, gpa, write);
+		if (h->mmio == &apic_mmio_ops && write && apic_fast_write(gpa, gpa - h->start))
+			return;
+		handle_mmio(h, gpa, write);
+		return;
+	}
+	cpu()->stats.npf_forbidden++;
+	switch (ept_guest_violation(&ept, gpa, write, fetch)) {
+	case EPT_GUEST_HANDLED:
+		invept_guest();
+		break;
+	case EPT_GUEST_EXEC:
+		log_guest_state("instruction fetch from protected memory");
+		shoji_stop(STOP_FAILURE);
+	case EPT_GUEST_UNEXPECTED:
+		log_guest_state("EPT violation outside the guest's memory");
+		shoji_stop(STOP_FAILURE);
+	}
+}
+
+/* ---- the exit dispatcher and the run loop ---- */
+
+static bool is_vmx_instruction(uint32_t reason)
+{
+	switch (reason) {
+	case VMX_EXIT_VMCLEAR: case VMX_EXIT_VMLAUNCH: case VMX_EXIT_VMPTRLD:
+	case VMX_EXIT_VMPTRST: case VMX_EXIT_VMREAD: case VMX_EXIT_VMRESUME:
+	case VMX_EXIT_VMWRITE: case VMX_EXIT_VMXOFF: case VMX_EXIT_VMXON:
+	case VMX_EXIT_INVEPT: case VMX_EXIT_INVVPID: case VMX_EXIT_VMFUNC:
+	case VMX_EXIT_GETSEC:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static void handle_exit(uint32_t reason)
+{
+	cpu()->stats.exits++;
+	redeliver_vectoring();
+	if (is_vmx_instruction(reason)) {
+		/* VMX does not exist for the guest (CPUID says so): #UD, as
+		 * SVM instructions get on SVM. GETSEC: no SMX either. */
+		log_warn("guest %s at rip=0x%llx: #UD", vmx_exit_reason_str(reason),
+			 (unsigned long long)vr(VMCS_GUEST_RIP));
+		inject_ud();
+		return;
+	}
+	switch (reason) {
+	case VMX_EXIT_EXCEPTION_NMI:
+		handle_exception_or_nmi();
+		break;
+	case VMX_EXIT_NMI_WINDOW:
+		handle_nmi_window();
+		break;
+	case VMX_EXIT_CPUID:
+		cpu()->stats.cpuid++;
+		handle_cpuid();
+		break;
+	case VMX_EXIT_RDMSR:
+		cpu()->stats.msr++;
+		handle_rdmsr();
+		break;
+	case VMX_EXIT_WRMSR:
+		cpu()->stats.msr++;
+		handle_wrmsr();
+		break;
+	case VMX_EXIT_IO:
+		cpu()->stats.io++;
+		handle_io();
+		break;
+	case VMX_EXIT_EPT_VIOLATION:
+		handle_ept_violation();
+		break;
+	case VMX_EXIT_VMCALL:
+		cpu()->stats.vmmcall++;
+		handle_vmcall();
+		break;
+	case VMX_EXIT_CR_ACCESS:
+		handle_cr_access();
+		break;
+	case VMX_EXIT_XSETBV:
+		handle_xsetbv();
+		break;
+	case VMX_EXIT_INVD:
+		__asm__ volatile("wbinvd");	/* never drop dirty lines shoji owns */
+		skip();
+		break;
+	case VMX_EXIT_TRIPLE_FAULT:
+		/* A triple fault resets a PC (the chipset turns the shutdown
+		 * cycle into INIT): Linux's reboot=triple relies on it. */
+		log_reset_request("triple fault (shutdown)");
+		power->guest_reset("triple-fault");
+	case VMX_EXIT_INIT:
+		/* INIT always exits in VMX non-root operation (26.2): the
+		 * guest's reset request, never a silent reset under shoji. */
+		log_reset_request("INIT signal");
+		power->guest_reset("init");
+	case VMX_EXIT_EPT_MISCONFIG:
+		log_error("ept misconfiguration at gpa=0x%llx: shoji built a bad entry",
+			  (unsigned long long)vr(VMCS_GUEST_PHYS_ADDR));
+		log_guest_state("EPT misconfiguration");
+		shoji_stop(STOP_FAILURE);
+	default:
+		log_error("vmx exit reason=%u (%s)", reason, vmx_exit_reason_str(reason));
+		log_guest_state("unexpected exit");
+		shoji_stop(STOP_FAILURE);
+	}
+}
+
+/* VMLAUNCH/VMRESUME refused (31.4: errors 7 invalid control fields, 8
+ * invalid host state) or the entry failed on the guest state (exit
+ * reason bit 31: 33 invalid guest state, 34 MSR loading, 41 machine
+ * check; 28.8): the number and its meaning, the controls and the state. */
+static NORETURN void entry_failed(int rc, uint64_t reason)
+{
+	if (rc == VMX_FLAGS_FAIL_VALID) {
+		uint64_t err = vr(VMCS_INSN_ERROR);
+
+		log_error("vmx: VM entry failed: %s error=%llu (%s)",
+			  cpu()->launched ? "VMRESUME" : "VMLAUNCH", (unsigned long long)err,
+			  vmx_insn_error_str((uint32_t)err));
+	} else if (rc) {
+		log_error("vmx: VM entry failed: VMfailInvalid (no current VMCS)");
+		shoji_stop(STOP_FAILURE);
+	} else {
+		log_error("vmx: VM entry failed: exit reason=%llu (%s) qualification=0x%llx (%s)",
+			  (unsigned long long)(reason & 0xffff),
+			  vmx_exit_reason_str((uint32_t)(reason & 0xffff)),
+			  (unsigned long long)vr(VMCS_EXIT_QUALIFICATION),
+			  vmx_entry_failure_qual_str(vr(VMCS_EXIT_QUALIFICATION)));
+	}
+	log_error("vmx controls pin=0x%llx proc=0x%llx proc2=0x%llx exit=0x%llx entry=0x%llx "
+		  "entry_intr=0x%llx eptp=0x%llx",
+		  (unsigned long long)vr(VMCS_PIN_CONTROLS), (unsigned long long)vr(VMCS_PROC_CONTROLS),
+		  (unsigned long long)vr(VMCS_PROC2_CONTROLS),
+		  (unsigned long long)vr(VMCS_EXIT_CONTROLS),
+		  (unsigned long long)vr(VMCS_ENTRY_CONTROLS),
+		  (unsigned long long)vr(VMCS_ENTRY_INTR_INFO), (unsigned long long)vr(VMCS_EPTP));
+	log_error("vmx host cr0=0x%llx cr3=0x%llx cr4=0x%llx efer=0x%llx rip=0x%llx",
+		  (unsigned long long)vr(VMCS_HOST_CR0), (unsigned long long)vr(VMCS_HOST_CR3),
+		  (unsigned long long)vr(VMCS_HOST_CR4), (unsigned long long)vr(VMCS_HOST_EFER),
+		  (unsigned long long)vr(VMCS_HOST_RIP));
+	log_guest_state("VM entry failed");
+	shoji_stop(STOP_FAILURE);
+}
+
+static NORETURN void vmx_run(void)
+{
+	log_info("guest start rip=0x%llx", (unsigned long long)vr(VMCS_GUEST_RIP));
+	for (;;) {
+		int rc = vmx_enter(&cpu()->regs, cpu()->launched);
+		uint64_t reason, t0;
+
+		if (rc)
+			entry_failed(rc, 0);
+		reason = vr(VMCS_EXIT_REASON);
+		if (reason & VMX_EXIT_REASON_ENTRY_FAILURE)
+			entry_failed(0, reason);
+		cpu()->launched = true;
+		t0 = rdtsc();
+		/* The event injected at this entry is delivered (or back in the
+		 * IDT-vectoring information): none pending any more. */
+		vw(VMCS_ENTRY_INTR_INFO, 0);
+		handle_exit((uint32_t)(reason & 0xffff));
+		if (exit_hook)
+			exit_hook();
+		cpu()->stats.tsc += rdtsc() - t0;
+	}
+}
+
+const struct vcpu_backend vmx_backend = {
+	.name = "vmx",
+	.init = vmx_init,
+	.build_nested = vmx_build_nested,
+	.setup = vmx_setup_guest,
+	.set_exit_hook = vmx_set_exit_hook,
+	.set_vmmcall_handler = vmx_set_vmmcall_handler,
+	.set_realmode_call_handler = vmx_set_realmode_call_handler,
+	.set_power_ops = vmx_set_power_ops,
+	.stats = vmx_stats,
+	.hole_touches = vmx_hole_touches,
+	.run = vmx_run,
+};
