@@ -74,6 +74,25 @@ sata_disks() {
 	done
 }
 
+# disk_named NAME: /dev path of a disk named on the command line: sdX,
+# /dev/sdX, or pci-DOMAIN:BUS:DEV.FN (the first disk behind that PCI
+# function, e.g. pci-0000:00:1f.2 for q35's AHCI: names like sda depend on
+# which driver probed first when there are two controllers).
+disk_named() {
+	case $1 in
+	pci-*)
+		for _b in /sys/block/sd*; do
+			case $(readlink -f "$_b") in
+			*/${1#pci-}/*) echo "/dev/${_b##*/}"; return 0 ;;
+			esac
+		done
+		echo "/dev/no-disk-behind-${1#pci-}"
+		return 1 ;;
+	/dev/*) echo "$1" ;;
+	*) echo "/dev/$1" ;;
+	esac
+}
+
 # scratch_disk: the disk that tests and benchmarks may overwrite. With
 # shoji.disk=NAME on the kernel command line, that disk (shoji.disk=none:
 # no disk); otherwise the first SATA disk that has no partition table or

@@ -4,14 +4,15 @@
 #   shoji.diskmode=verify  verify only the blkverify pattern (e.g. a disk the
 #                          host encrypted)
 #   shoji.seed=N           blkverify seed (default 5)
+#   shoji.disk=NAME[+NAME] the disk(s), see disk_named (default sda); with
+#                          two, every check name gets -1 / -2 appended
 # The marker text is "SHOJI-PLAINTEXT-MARKER" repeated over 64 KiB at
 # byte offset 4 MiB; the pattern covers 256 KiB at offset 1 MiB.
 # Returns non-zero if any check failed.
 
-disk=/dev/${SHOJI_DISK:-sda}
 mode=${SHOJI_DISKMODE:-write}
 seed=${SHOJI_SEED:-5}
-echo "guest: disk start device=$disk mode=$mode uptime=$(uptime_s)"
+names=$(echo "${SHOJI_DISK:-sda}" | tr + ' ')
 
 marker_file() {
 	yes SHOJI-PLAINTEXT-MARKER | head -c 65536 >/tmp/marker
@@ -28,32 +29,46 @@ read_marker() {
 	cmp /tmp/marker /tmp/back
 }
 
-if [ ! -b "$disk" ]; then
-	echo "guest: disk error: no block device $disk"
-	checks_done
-	exit 1
-fi
-case $mode in
-write)
-	check disk-write-pattern blkverify write "$disk" --bytes 256K --offset 1M --seed "$seed"
-	check disk-write-marker write_marker
-	sync
-	;;
-read)
-	echo 3 >/proc/sys/vm/drop_caches
-	check disk-read-pattern blkverify verify "$disk" --bytes 256K --offset 1M --seed "$seed"
-	check disk-read-marker read_marker
-	;;
-verify)
-	echo 3 >/proc/sys/vm/drop_caches
-	check disk-verify-pattern blkverify verify "$disk" --bytes 256K --offset 1M --seed "$seed"
-	;;
-*)
-	echo "guest: disk error: unknown shoji.diskmode=$mode"
-	checks_done
-	exit 1
-	;;
-esac
-shoji-ctl status | grep disk_ || true
+# one_disk SUFFIX: the checks of $mode on $disk.
+one_disk() {
+	echo "guest: disk start device=$disk mode=$mode uptime=$(uptime_s)"
+	if [ ! -b "$disk" ]; then
+		echo "guest: disk error: no block device $disk"
+		return 1
+	fi
+	case $mode in
+	write)
+		check disk-write-pattern$1 blkverify write "$disk" --bytes 256K --offset 1M --seed "$seed"
+		check disk-write-marker$1 write_marker
+		sync
+		;;
+	read)
+		echo 3 >/proc/sys/vm/drop_caches
+		check disk-read-pattern$1 blkverify verify "$disk" --bytes 256K --offset 1M --seed "$seed"
+		check disk-read-marker$1 read_marker
+		;;
+	verify)
+		echo 3 >/proc/sys/vm/drop_caches
+		check disk-verify-pattern$1 blkverify verify "$disk" --bytes 256K --offset 1M --seed "$seed"
+		;;
+	*)
+		echo "guest: disk error: unknown shoji.diskmode=$mode"
+		return 1
+		;;
+	esac
+}
+
+n=0
+many=
+[ "$(echo $names | wc -w)" -gt 1 ] && many=yes
+for name in $names; do
+	n=$((n + 1))
+	disk=$(disk_named "$name")
+	if ! one_disk ${many:+-$n}; then
+		checks_done
+		exit 1
+	fi
+done
+shoji-ctl status | grep -E 'disk_|ide_|exits_io_' || true
 echo "guest: disk end uptime=$(uptime_s)"
 checks_done

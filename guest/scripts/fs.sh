@@ -6,7 +6,7 @@
 #   b.bin  the bytes 0..255 repeated 512 times (128 KiB)
 # Returns non-zero if any check failed.
 
-disk=/dev/${SHOJI_DISK:-sda}
+disk=$(disk_named "${SHOJI_DISK:-sda}")
 mode=${SHOJI_FSMODE:-write}
 echo "guest: fs start device=$disk mode=$mode uptime=$(uptime_s)"
 

@@ -15,6 +15,7 @@
 #include "crypto/wipe.h"
 #include "crypto/xts.h"
 #include "devices/ahci.h"
+#include "devices/ide.h"
 #include "iommu/domain.h"
 #include "iommu/iommu.h"
 #include "lib/error.h"
@@ -24,6 +25,7 @@
 #include "lib/string.h"
 #include "platform/palloc.h"
 #include "platform/pci.h"
+#include "vmm/io_trap.h"
 #include "vmm/mmio_emul.h"
 #include "vmm/protect.h"
 
@@ -34,9 +36,10 @@
 #define SHADOW_MAX_PAGES (MiB(512) / PAGE_SIZE)
 
 static struct ahci ahci;
+static struct ide ide;
 static struct xts_ctx xts;
 static struct sector_range crypt_range;
-static bool active;
+static bool active, ahci_on, ide_on;
 static const struct memmap *guest_mem;
 
 /* ---- the shadow window: a first-fit page allocator ---- */
@@ -128,6 +131,22 @@ static void abar_write(void *ctx, uint64_t gpa, int size, uint64_t v)
 
 static const struct mmio_ops abar_ops = { abar_read, abar_write };
 
+/* ---- the guest's accesses to the IDE controller's ports ---- */
+
+static uint32_t ide_port_in(void *ctx, uint16_t port, unsigned size)
+{
+	(void)ctx;
+	return ide_io_in(&ide, port, size);
+}
+
+static void ide_port_out(void *ctx, uint16_t port, unsigned size, uint32_t v)
+{
+	(void)ctx;
+	ide_io_out(&ide, port, size, v);
+}
+
+static const struct io_ops ide_ops = { ide_port_in, ide_port_out };
+
 /* ---- the key ---- */
 
 static int load_key(const struct shoji_options *o, struct boot_info *bi)
@@ -180,8 +199,9 @@ static int load_key(const struct shoji_options *o, struct boot_info *bi)
 		log_info("disk key source=passphrase kdf=pbkdf2-hmac-sha256 iterations=%u",
 			 SHOJI_KDF_ITERATIONS);
 	} else {
-		log_error("disk: intercept=ahci needs a key: a boot module with role=key "
-			  "(64 bytes) or the option passphrase");
+		log_error("disk: intercept=%s needs a key: a boot module with role=key "
+			  "(64 bytes) or the option passphrase",
+			  (o->intercept & INTERCEPT_AHCI) ? "ahci" : "ide");
 		return E_INVAL;
 	}
 	/* Registered before the key schedules hold anything: from here on
@@ -207,12 +227,92 @@ static const struct pci_device *find_ahci(void)
 	return NULL;
 }
 
-int disk_protect(void)
+/* The IDE controller (class 01:01, the first one): per channel its
+ * command block and control port (legacy 0x1f0/0x3f6, 0x170/0x376, or
+ * BAR0/BAR1 and BAR2/BAR3 in native mode: PCI IDE 1.0 2.1), and the
+ * bus-master block in BAR4. */
+struct ide_ports {
+	const struct pci_device *dev;
+	uint16_t cmd[IDE_CHANNELS], ctl[IDE_CHANNELS];
+	int cmd_bar[IDE_CHANNELS], ctl_bar[IDE_CHANNELS];
+	uint16_t bm;
+};
+
+static const struct pci_device *find_ide(void)
+{
+	for (const struct pci_device *d = pci_first(); d; d = pci_next(d))
+		if ((d->class_code >> 8) == IDE_CLASS && d->bars[IDE_BM_BAR].type == PCI_BAR_IO)
+			return d;
+	return NULL;
+}
+
+static int ide_ports_of(const struct pci_device *d, struct ide_ports *p)
+{
+	uint8_t pi = (uint8_t)d->class_code;
+
+	*p = (struct ide_ports){ .dev = d, .bm = (uint16_t)d->bars[IDE_BM_BAR].addr };
+	for (unsigned i = 0; i < IDE_CHANNELS; i++) {
+		bool native = pi & (i ? IDE_PI_SECONDARY_NATIVE : IDE_PI_PRIMARY_NATIVE);
+
+		p->cmd_bar[i] = p->ctl_bar[i] = -1;
+		if (!native) {
+			p->cmd[i] = i ? IDE_LEGACY_CMD1 : IDE_LEGACY_CMD0;
+			p->ctl[i] = i ? IDE_LEGACY_CTL1 : IDE_LEGACY_CTL0;
+			continue;
+		}
+		p->cmd_bar[i] = 2 * (int)i;
+		p->ctl_bar[i] = 2 * (int)i + 1;
+		if (d->bars[p->cmd_bar[i]].type != PCI_BAR_IO ||
+		    d->bars[p->ctl_bar[i]].type != PCI_BAR_IO) {
+			log_error("disk: IDE channel %u is in native mode without I/O BARs %d/%d", i,
+				  p->cmd_bar[i], p->ctl_bar[i]);
+			return E_INVAL;
+		}
+		p->cmd[i] = (uint16_t)d->bars[p->cmd_bar[i]].addr;
+		p->ctl[i] = (uint16_t)(d->bars[p->ctl_bar[i]].addr + IDE_NATIVE_CTL_OFFSET);
+	}
+	if (!p->bm) {
+		log_error("disk: the IDE controller's bus-master BAR4 is not programmed");
+		return E_INVAL;
+	}
+	return 0;
+}
+
+static const char *const ide_cmd_names[] = { "ide0-taskfile", "ide1-taskfile" };
+static const char *const ide_ctl_names[] = { "ide0-control", "ide1-control" };
+
+static int ide_protect(void)
+{
+	const struct pci_device *d = find_ide();
+	struct ide_ports p;
+	int rc;
+
+	if (!d)
+		return 0;
+	if ((rc = ide_ports_of(d, &p)))
+		return rc;
+	for (unsigned i = 0; i < IDE_CHANNELS; i++) {
+		rc = protect_add_io_emulated(p.cmd[i], p.cmd[i] + IDE_CMD_PORTS, ide_cmd_names[i],
+					     &ide_ops, NULL, d->bdf, p.cmd_bar[i]);
+		if (!rc)
+			rc = protect_add_io_emulated(p.ctl[i], p.ctl[i] + 1u, ide_ctl_names[i],
+						     &ide_ops, NULL, d->bdf, p.ctl_bar[i]);
+		if (rc)
+			return rc;
+	}
+	return protect_add_io_emulated(p.bm, p.bm + IDE_CHANNELS * IDE_BM_PORTS, "ide-bus-master",
+				       &ide_ops, NULL, d->bdf, IDE_BM_BAR);
+}
+
+int disk_protect(const struct shoji_options *o)
 {
 	const struct pci_device *d = find_ahci();
 	paddr_t abar;
+	int rc;
 
-	if (!d)
+	if ((o->intercept & INTERCEPT_ANY_IDE) && (rc = ide_protect()))
+		return rc;
+	if (!d || !(o->intercept & INTERCEPT_ANY_AHCI))
 		return 0;
 	abar = ALIGN_DOWN(d->bars[AHCI_ABAR_BAR].addr, PAGE_SIZE);
 	return protect_add_emulated(abar, ALIGN_UP(d->bars[AHCI_ABAR_BAR].addr +
@@ -221,72 +321,19 @@ int disk_protect(void)
 				    d->bdf, AHCI_ABAR_BAR);
 }
 
-int disk_setup(const struct shoji_options *o, struct boot_info *bi)
+static int ahci_setup(const struct shoji_options *o, const struct pci_device *d,
+		      struct domain *dom)
 {
-	const struct pci_device *d = find_ahci();
 	struct ahci_config cfg = { 0 };
-	struct domain_range r;
-	struct domain *dom;
-	paddr_t abar;
+	paddr_t abar = d->bars[AHCI_ABAR_BAR].addr;
 	int rc;
 
-	guest_mem = &bi->mem;
-	if (!d) {
-		log_error("disk: intercept=%s but there is no AHCI controller",
-			  o->intercept == INTERCEPT_AHCI ? "ahci" : "ahci-confine-only");
-		return E_NOENT;
-	}
-	if (!iommu_active()) {
-		log_error("disk: intercepting the disk needs the IOMMU (iommu=on)");
-		return E_INVAL;
-	}
-	abar = d->bars[AHCI_ABAR_BAR].addr;
-	crypt_range = o->crypt;
-	if (o->intercept == INTERCEPT_AHCI && (rc = load_key(o, bi)))
-		return rc;
-
-	/* The shadow window: the only memory the controller's domain maps. */
-	win_pages = (uint32_t)(o->shadow_mem / PAGE_SIZE);
-	if (o->shadow_mem >= palloc_size() / 2 ||
-	    palloc_alloc(win_pages, MiB(2), &win_base)) {
-		log_error("disk: no room for a %lluM shadow window in the hypervisor region "
-			  "(mem=%lluM): raise mem= or lower shadow=",
-			  (unsigned long long)(o->shadow_mem >> 20),
-			  (unsigned long long)(palloc_size() >> 20));
-		return E_NOMEM;
-	}
-	r = (struct domain_range){ win_base, win_base + o->shadow_mem, IOPT_READ | IOPT_WRITE };
-	/* The window holds the guest's disk data (ciphertext of the encrypted
-	 * range, plaintext outside it, command tables); the engine holds the
-	 * plaintext bounce buffer and copies of the guest's commands. */
-	rc = secrets_register("shadow-window", hal_phys_to_virt(win_base), o->shadow_mem);
-	if (!rc)
-		rc = secrets_register("ahci-engine", &ahci, sizeof(ahci));
-	if (rc) {
-		log_error("disk: the disk's memory cannot be registered for wiping (%s)",
-			  err_str(rc));
-		return rc;
-	}
-	rc = domain_allow_shadow(r.start, r.end);
-	if (!rc)
-		rc = domain_create("ahci-shadow", &r, 1, &dom);
-	if (!rc) {
-		domain_log(dom);
-		rc = iommu_attach(d->bdf, dom);
-	}
-	if (rc) {
-		log_error("disk: cannot confine the controller to its shadow window (%s)",
-			  err_str(rc));
-		return rc;
-	}
-	log_info("disk controller=%02x:%02x.%x abar=0x%llx shadow=0x%llx-0x%llx domain=%u "
-		 "mode=%s crypt=%llu-%llu", d->bdf.bus, d->bdf.dev, d->bdf.fn,
-		 (unsigned long long)abar, (unsigned long long)r.start, (unsigned long long)r.end,
-		 dom->id, o->intercept == INTERCEPT_AHCI ? "shadowed" : "confine-only",
+	log_info("disk controller=%02x:%02x.%x type=ahci abar=0x%llx domain=%u mode=%s "
+		 "crypt=%llu-%llu", d->bdf.bus, d->bdf.dev, d->bdf.fn, (unsigned long long)abar,
+		 dom->id, (o->intercept & INTERCEPT_AHCI) ? "shadowed" : "confine-only",
 		 (unsigned long long)crypt_range.first, (unsigned long long)crypt_range.end);
-
 	cfg.abar = abar;
-	cfg.confine_only = o->intercept == INTERCEPT_AHCI_CONFINE_ONLY;
+	cfg.confine_only = o->intercept & INTERCEPT_AHCI_CONFINE_ONLY;
 	cfg.shadow = (struct disk_shadow_alloc){ NULL, win_alloc, win_free };
 	cfg.guest_mem_ok = guest_mem_ok;
 	cfg.crypt = cfg.confine_only ? NULL : &crypt_ops;
@@ -301,14 +348,133 @@ int disk_setup(const struct shoji_options *o, struct boot_info *bi)
 			  "registry (disk_protect did not run)", (unsigned long long)abar);
 		return E_INVAL;
 	}
+	ahci_on = true;
+	return 0;
+}
+
+static int ide_setup(const struct shoji_options *o, const struct pci_device *d,
+		     struct domain *dom)
+{
+	struct ide_config cfg = { 0 };
+	struct ide_ports p;
+	int rc;
+
+	if ((rc = ide_ports_of(d, &p)))
+		return rc;
+	log_info("disk controller=%02x:%02x.%x type=ide bm=0x%x domain=%u mode=%s "
+		 "crypt=%llu-%llu", d->bdf.bus, d->bdf.dev, d->bdf.fn, p.bm, dom->id,
+		 (o->intercept & INTERCEPT_IDE) ? "shadowed" : "confine-only",
+		 (unsigned long long)crypt_range.first, (unsigned long long)crypt_range.end);
+	for (unsigned i = 0; i < IDE_CHANNELS; i++) {
+		cfg.cmd[i] = p.cmd[i];
+		cfg.ctl[i] = p.ctl[i];
+		if (!io_trap_claims(p.cmd[i], IDE_CMD_PORTS) || !io_trap_claims(p.ctl[i], 1)) {
+			log_error("disk: IDE channel %u's ports are not trapped (disk_protect did "
+				  "not run)", i);
+			return E_INVAL;
+		}
+	}
+	cfg.bm = p.bm;
+	cfg.confine_only = o->intercept & INTERCEPT_IDE_CONFINE_ONLY;
+	cfg.shadow = (struct disk_shadow_alloc){ NULL, win_alloc, win_free };
+	cfg.guest_mem_ok = guest_mem_ok;
+	cfg.crypt = cfg.confine_only ? NULL : &crypt_ops;
+	cfg.crypt_channels = cfg.confine_only ? 0 : (1u << IDE_CHANNELS) - 1;
+	rc = ide_init(&ide, &cfg);
+	if (rc) {
+		log_error("disk: the IDE controller could not be taken over (%s)", err_str(rc));
+		return rc;
+	}
+	ide_on = true;
+	return 0;
+}
+
+int disk_setup(const struct shoji_options *o, struct boot_info *bi)
+{
+	const struct pci_device *ad = (o->intercept & INTERCEPT_ANY_AHCI) ? find_ahci() : NULL;
+	const struct pci_device *id = (o->intercept & INTERCEPT_ANY_IDE) ? find_ide() : NULL;
+	struct domain_range r;
+	struct domain *dom;
+	int rc;
+
+	guest_mem = &bi->mem;
+	if ((o->intercept & INTERCEPT_ANY_AHCI) && !ad) {
+		log_error("disk: intercept=%s but there is no AHCI controller",
+			  (o->intercept & INTERCEPT_AHCI) ? "ahci" : "ahci-confine-only");
+		return E_NOENT;
+	}
+	if ((o->intercept & INTERCEPT_ANY_IDE) && !id) {
+		log_error("disk: intercept=%s but there is no IDE controller (class 01:01 with "
+			  "a bus-master BAR4)", (o->intercept & INTERCEPT_IDE) ? "ide" :
+			  "ide-confine-only");
+		return E_NOENT;
+	}
+	if (!iommu_active()) {
+		log_error("disk: intercepting the disk needs the IOMMU (iommu=on)");
+		return E_INVAL;
+	}
+	crypt_range = o->crypt;
+	if ((o->intercept & INTERCEPT_SHADOWED) && (rc = load_key(o, bi)))
+		return rc;
+
+	/* The shadow window: the only memory the controllers' domain maps. */
+	win_pages = (uint32_t)(o->shadow_mem / PAGE_SIZE);
+	if (o->shadow_mem >= palloc_size() / 2 ||
+	    palloc_alloc(win_pages, MiB(2), &win_base)) {
+		log_error("disk: no room for a %lluM shadow window in the hypervisor region "
+			  "(mem=%lluM): raise mem= or lower shadow=",
+			  (unsigned long long)(o->shadow_mem >> 20),
+			  (unsigned long long)(palloc_size() >> 20));
+		return E_NOMEM;
+	}
+	r = (struct domain_range){ win_base, win_base + o->shadow_mem, IOPT_READ | IOPT_WRITE };
+	/* The window holds the guest's disk data (ciphertext of the encrypted
+	 * range, plaintext outside it, command tables); the engines hold the
+	 * plaintext bounce buffers and copies of the guest's commands. */
+	rc = secrets_register("shadow-window", hal_phys_to_virt(win_base), o->shadow_mem);
+	if (!rc)
+		rc = secrets_register("ahci-engine", &ahci, sizeof(ahci));
+	if (!rc)
+		rc = secrets_register("ide-engine", &ide, sizeof(ide));
+	if (rc) {
+		log_error("disk: the disk's memory cannot be registered for wiping (%s)",
+			  err_str(rc));
+		return rc;
+	}
+	/* One domain for the intercepted controllers: each may reach the
+	 * shadow window and nothing else. */
+	rc = domain_allow_shadow(r.start, r.end);
+	if (!rc)
+		rc = domain_create("disk-shadow", &r, 1, &dom);
+	if (!rc) {
+		domain_log(dom);
+		if (ad)
+			rc = iommu_attach(ad->bdf, dom);
+		if (!rc && id)
+			rc = iommu_attach(id->bdf, dom);
+	}
+	if (rc) {
+		log_error("disk: cannot confine the controller to its shadow window (%s)",
+			  err_str(rc));
+		return rc;
+	}
+	log_info("disk shadow=0x%llx-0x%llx domain=%u controllers=%s%s%s",
+		 (unsigned long long)r.start, (unsigned long long)r.end, dom->id, ad ? "ahci" : "",
+		 ad && id ? "," : "", id ? "ide" : "");
+	if (ad && (rc = ahci_setup(o, ad, dom)))
+		return rc;
+	if (id && (rc = ide_setup(o, id, dom)))
+		return rc;
 	active = true;
 	return 0;
 }
 
 void disk_poll(void)
 {
-	if (active)
+	if (ahci_on)
 		ahci_poll(&ahci);
+	if (ide_on)
+		ide_poll(&ide);
 }
 
 bool disk_active(void)
@@ -319,8 +485,10 @@ bool disk_active(void)
 void disk_stats_text(char *buf, size_t len)
 {
 	const struct ahci_stats *s = &ahci.stats;
+	const struct ide_stats *t = &ide.stats;
+	size_t n;
 
-	shoji_snprintf(buf, len,
+	n = (size_t)shoji_snprintf(buf, len,
 		       "disk_commands=%llu\ndisk_ncq=%llu\ndisk_completed=%llu\ndisk_refused=%llu\n"
 		       "disk_dropped=%llu\ndisk_deferred=%llu\n"
 		       "disk_bytes_to_device=%llu\ndisk_bytes_from_device=%llu\n"
@@ -332,4 +500,16 @@ void disk_stats_text(char *buf, size_t len)
 		       (unsigned long long)s->bytes_from_device,
 		       (unsigned long long)s->sectors_encrypted,
 		       (unsigned long long)s->sectors_decrypted);
+	if (!ide_on || n >= len)
+		return;
+	shoji_snprintf(buf + n, len - n,
+		       "ide_commands=%llu\nide_dma=%llu\nide_pio_sectors=%llu\nide_refused=%llu\n"
+		       "ide_dropped=%llu\nide_bytes_to_device=%llu\nide_bytes_from_device=%llu\n"
+		       "ide_sectors_encrypted=%llu\nide_sectors_decrypted=%llu\n",
+		       (unsigned long long)t->commands, (unsigned long long)t->dma,
+		       (unsigned long long)t->pio_sectors, (unsigned long long)t->refused,
+		       (unsigned long long)t->dropped, (unsigned long long)t->bytes_to_device,
+		       (unsigned long long)t->bytes_from_device,
+		       (unsigned long long)t->sectors_encrypted,
+		       (unsigned long long)t->sectors_decrypted);
 }

@@ -12,7 +12,7 @@
  * the IOMMU domains are built: CPU accesses trap to shoji's emulation, no
  * device may DMA there (peer to peer), no other BAR may cover it and the
  * ABAR itself stays where it is. No controller: 0 (disk_setup reports it). */
-int disk_protect(void);
+int disk_protect(const struct shoji_options *o);
 
 /* Takes over the controller before the guest starts. Any failure is an
  * error: shoji then refuses to expose the disk at all (the caller stops)

@@ -319,7 +319,7 @@ void boot_main(uint32_t magic, uint32_t info_pa)
 	pci_enumerate();
 	boot_report();
 	if (opts.intercept != INTERCEPT_NONE)
-		protect_or_stop(disk_protect());
+		protect_or_stop(disk_protect(&opts));
 	protect_smram();
 	protect_memory();
 	chipset_lock_smram();	/* logs; APMC SMIs are refused when it fails */

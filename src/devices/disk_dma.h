@@ -29,4 +29,12 @@ struct disk_shadow_alloc {
 	void (*free)(void *ctx, paddr_t pa, uint32_t pages);
 };
 
+/* nsec 512-byte sectors from src to dst (not overlapping), starting at
+ * sector lba: those in range encrypted (enc) or decrypted, the rest
+ * copied. One call when the whole run is in range, else one per run of
+ * sectors on the same side of the range's edges. Returns how many sectors
+ * went through the cipher. */
+uint32_t disk_crypt_sectors(const struct disk_crypt *c, bool enc, uint64_t lba, uint8_t *dst,
+			    const uint8_t *src, uint32_t nsec);
+
 #endif

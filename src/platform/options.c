@@ -94,7 +94,69 @@ static void format_sectors(const void *src, char *buf, size_t len)
 			       (unsigned long long)r.end);
 }
 
-static const char *const intercept_words[] = { "none", "ahci", "ahci-confine-only", NULL };
+static const struct {
+	const char *word;
+	unsigned flag;
+} intercept_words[] = {
+	{ "ahci", INTERCEPT_AHCI }, { "ahci-confine-only", INTERCEPT_AHCI_CONFINE_ONLY },
+	{ "ide", INTERCEPT_IDE }, { "ide-confine-only", INTERCEPT_IDE_CONFINE_ONLY },
+};
+
+/* "none" or controllers joined by ',' (each at most once, and not a
+ * controller both shadowed and confine-only). */
+static int parse_intercept(const char *value, void *dst, char *err, size_t errlen)
+{
+	unsigned set = 0;
+	const char *p = value;
+
+	if (!strcmp(value, "none")) {
+		memcpy(dst, &set, sizeof(set));
+		return 0;
+	}
+	while (*p) {
+		const char *end = strchr(p, ',');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		unsigned flag = 0;
+
+		for (size_t i = 0; i < ARRAY_SIZE(intercept_words); i++)
+			if (strlen(intercept_words[i].word) == n &&
+			    !strncmp(intercept_words[i].word, p, n))
+				flag = intercept_words[i].flag;
+		if (!flag || (set & flag)) {
+			shoji_snprintf(err, errlen, "expected none or a list of ahci, "
+				       "ahci-confine-only, ide, ide-confine-only (each once)");
+			return E_INVAL;
+		}
+		set |= flag;
+		p += n;
+		if (*p == ',' && !*++p) {
+			shoji_snprintf(err, errlen, "empty controller after ','");
+			return E_INVAL;
+		}
+	}
+	if ((set & INTERCEPT_ANY_AHCI) == INTERCEPT_ANY_AHCI ||
+	    (set & INTERCEPT_ANY_IDE) == INTERCEPT_ANY_IDE) {
+		shoji_snprintf(err, errlen, "a controller is either shadowed or confine-only");
+		return E_INVAL;
+	}
+	memcpy(dst, &set, sizeof(set));
+	return 0;
+}
+
+static void format_intercept(const void *src, char *buf, size_t len)
+{
+	unsigned set;
+	size_t n = 0;
+
+	memcpy(&set, src, sizeof(set));
+	buf[0] = '\0';
+	for (size_t i = 0; i < ARRAY_SIZE(intercept_words); i++)
+		if (set & intercept_words[i].flag)
+			n += (size_t)shoji_snprintf(buf + n, n < len ? len - n : 0, "%s%s",
+						    n ? "," : "", intercept_words[i].word);
+	if (!n)
+		shoji_snprintf(buf, len, "none");
+}
 static const char *const log_words[] = { "info", "debug", NULL };
 static const char *const guest_words[] = { "modules", "disk", NULL };
 static const char *const exit_words[] = { "halt", "qemu", "bochs", NULL };
@@ -129,9 +191,11 @@ static const struct cmdline_option table[] = {
 	{ .name = "selftest", .type = CMDLINE_ENUM, OPT(selftest), .choices = selftest_words,
 	  .help = "debug: fault on purpose after bring-up to show the panic report, "
 		  "or (dma) attack the hypervisor by DMA with QEMU's edu device" },
-	{ .name = "intercept", .type = CMDLINE_ENUM, OPT(intercept), .choices = intercept_words,
-	  .help = "the disk controller shoji shadows and encrypts (ahci-confine-only: test mode "
-		  "without shadowing, the controller confined by the IOMMU)" },
+	{ .name = "intercept", .type = CMDLINE_CUSTOM, OPT(intercept), .parse = parse_intercept,
+	  .format = format_intercept,
+	  .syntax = "none|LIST",
+	  .help = "disk controllers to shadow and encrypt, joined by ',': ahci, ide (e.g. "
+		  "ahci,ide); ahci-confine-only, ide-confine-only: test mode, IOMMU only" },
 	{ .name = "crypt", .type = CMDLINE_CUSTOM, OPT(crypt), .parse = parse_sectors,
 	  .format = format_sectors, .syntax = "all|FIRST-END",
 	  .help = "512-byte sectors encrypted with AES-XTS (END exclusive)" },

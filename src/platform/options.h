@@ -12,7 +12,17 @@
 /* after stopping: hlt forever, QEMU isa-debug-exit, or Bochs' shutdown port */
 enum exit_mode { EXIT_HALT, EXIT_QEMU, EXIT_BOCHS };
 enum selftest { SELFTEST_NONE, SELFTEST_PAGEFAULT, SELFTEST_INVALID_OPCODE, SELFTEST_GP, SELFTEST_DMA };
-enum intercept { INTERCEPT_NONE, INTERCEPT_AHCI, INTERCEPT_AHCI_CONFINE_ONLY };
+/* The controllers shoji intercepts: a set (intercept=ahci,ide). */
+enum intercept {
+	INTERCEPT_NONE = 0,
+	INTERCEPT_AHCI = 1u << 0,
+	INTERCEPT_AHCI_CONFINE_ONLY = 1u << 1,
+	INTERCEPT_IDE = 1u << 2,
+	INTERCEPT_IDE_CONFINE_ONLY = 1u << 3,
+};
+#define INTERCEPT_ANY_AHCI (INTERCEPT_AHCI | INTERCEPT_AHCI_CONFINE_ONLY)
+#define INTERCEPT_ANY_IDE (INTERCEPT_IDE | INTERCEPT_IDE_CONFINE_ONLY)
+#define INTERCEPT_SHADOWED (INTERCEPT_AHCI | INTERCEPT_IDE)	/* these need the key */
 /* what the guest is: the PVH kernel module, or the OS on the boot disk */
 enum guest_source { GUEST_MODULES, GUEST_DISK };
 
@@ -41,9 +51,11 @@ struct shoji_options {
 					 * with QEMU's edu device */
 	bool iommu;			/* "iommu=on|off": DMA protection; off must be said
 					 * explicitly, default on (fail closed) */
-	enum intercept intercept;	/* "intercept=none|ahci|ahci-confine-only": the disk
-					 * controller shoji shadows and encrypts (confine-only:
-					 * test mode, no shadowing, its IOMMU domain kept) */
+	unsigned intercept;		/* enum intercept flags, "intercept=none|LIST", LIST of
+					 * ahci|ahci-confine-only|ide|ide-confine-only joined by
+					 * ',': the disk controllers shoji shadows and encrypts
+					 * (confine-only: test mode, no shadowing, the IOMMU
+					 * domain kept) */
 	struct sector_range crypt;	/* "crypt=all|FIRST-END": sectors encrypted */
 	bool passphrase;		/* "passphrase": ask for the disk passphrase on the
 					 * serial console instead of a key module */

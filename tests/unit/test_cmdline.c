@@ -821,7 +821,10 @@ static void test_options_help(void **state)
 	assert_int_equal(host_log_count("(default info)\n"), 1);
 	assert_int_equal(host_log_count("(default halt)\n"), 1);
 	assert_int_equal(host_log_count("(default none)\n"), 2);	/* selftest, intercept */
-	assert_int_equal(host_log_count("intercept=none|ahci|ahci-confine-only"), 1);
+	assert_int_equal(host_log_count("intercept=none|LIST      disk controllers to shadow and "
+					"encrypt, joined by ',': ahci, ide (e.g. ahci,ide); "
+					"ahci-confine-only, ide-confine-only: test mode, IOMMU only "
+					"(default none)\n"), 1);
 	assert_int_equal(host_log_count("crypt=all|FIRST-END"), 1);
 }
 
@@ -840,7 +843,22 @@ static void test_options_disk(void **state)
 	expect_option_error("crypt=abc", "crypt=abc: expected all or FIRST-END (sector numbers)");
 	expect_option_error("crypt=-5", "crypt=-5: expected all or FIRST-END (sector numbers)");
 	expect_option_error("intercept=nvme",
-			    "intercept=nvme: expected one of none, ahci, ahci-confine-only");
+			    "intercept=nvme: expected none or a list of ahci, ahci-confine-only, ide, "
+			    "ide-confine-only (each once)");
+	expect_option_error("intercept=ahci,ahci",
+			    "intercept=ahci,ahci: expected none or a list of ahci, ahci-confine-only, "
+			    "ide, ide-confine-only (each once)");
+	expect_option_error("intercept=ide,", "intercept=ide,: empty controller after ','");
+	expect_option_error("intercept=ide,ide-confine-only",
+			    "intercept=ide,ide-confine-only: a controller is either shadowed or "
+			    "confine-only");
+	assert_int_equal(options_parse("intercept=ahci,ide", &opts, &errs), 0);
+	assert_int_equal(opts.intercept, INTERCEPT_AHCI | INTERCEPT_IDE);
+	host_log_clear();
+	options_log(&opts);
+	assert_int_equal(host_log_count(" intercept=ahci,ide "), 1);
+	assert_int_equal(options_parse("intercept=ide-confine-only", &opts, &errs), 0);
+	assert_int_equal(opts.intercept, INTERCEPT_IDE_CONFINE_ONLY);
 	expect_option_error("shadow=3M", "shadow=3M: not a multiple of 2M");
 }
 

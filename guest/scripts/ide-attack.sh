@@ -1,0 +1,94 @@
+# ide-attack: a hostile guest program drives the IDE controller's primary
+# channel itself and races its bus master (shoji.script=ide-attack; the
+# program is guest/src/ide-attack.c).
+#
+# Under shoji with the IDE disk intercepted (intercept=ide): every check
+# must hold: the data and the PRD table rewritten right after the
+# bus-master START change nothing (shoji copied both at START), a PRD at the
+# hypervisor region is refused with an error, shoji's checksum and its IOMMU
+# fault count stay the same, and the channel works afterwards.
+# Without shoji: the rewrite variants are observations
+# ("guest: ide-attack observed mode=native variant=V rc=N attempts=K"),
+# tried up to 8 times until the attack had an effect (rc=3): QEMU's block
+# layer reads write data from guest memory after START, so the rewritten
+# data reaches the disk.
+# Returns non-zero if any check failed.
+
+seed=${SHOJI_SEED:-13}
+echo "guest: ide-attack start uptime=$(uptime_s)"
+
+ide=
+for d in /sys/bus/pci/devices/*; do
+	case $(cat "$d/class") in
+	0x0101*) ide=$d; break ;;
+	esac
+done
+if [ -z "$ide" ]; then
+	echo "guest: ide-attack error: no IDE controller"
+	checks_done
+	exit 1
+fi
+bdf=${ide##*/}
+bm=$(sed -n 5p "$ide/resource" | cut -d' ' -f1)
+
+if shoji-ctl version >/dev/null 2>&1; then
+	status=$(shoji-ctl status)
+	if echo "$status" | grep -q "status ide_commands="; then
+		mode=shoji
+	else
+		mode=passthrough
+	fi
+	hv=$(echo "$status" | sed -n 's/.*status hv_base=//p')
+	before=$(shoji-ctl selfcheck | field checksum)
+	faults_before=$(echo "$status" | sed -n 's/.*status iommu_faults=//p')
+else
+	mode=native
+	hv=
+fi
+echo "guest: ide-attack mode=$mode device=$bdf bm=$bm hv_base=${hv:-none} seed=$seed"
+
+unbind() {
+	[ -e "$ide/driver" ] || return 0
+	echo "$bdf" >"$ide/driver/unbind"
+	[ ! -e "$ide/driver" ]
+}
+check ide-unbound unbind || { checks_done; exit 1; }
+echo 0 >/proc/sys/vm/compact_unevictable_allowed 2>/dev/null
+
+run() {
+	ide-attack --bdf "$bdf" --bm "$bm" --seed "$seed" "$@"
+}
+
+attack() {
+	_n=$1
+	shift
+	if [ "$mode" = shoji ]; then
+		check "$_n" run "$@"
+		return
+	fi
+	for _try in 1 2 3 4 5 6 7 8; do
+		run "$@"
+		_rc=$?
+		[ "$_rc" -eq 3 ] && break
+	done
+	echo "guest: ide-attack observed mode=$mode variant=$_n rc=$_rc attempts=$_try"
+}
+
+check ide-plain run plain
+attack ide-write-rewrite write-rewrite
+attack ide-read-rewrite --lba 6400 read-rewrite
+if [ "$mode" = shoji ]; then
+	check ide-read-hv run --hv "$hv" read-hv
+	check ide-plain-after run --lba 6300 plain
+	after=$(shoji-ctl selfcheck | field checksum)
+	faults_after=$(shoji-ctl status | sed -n 's/.*status iommu_faults=//p')
+	echo "guest: ide-attack selfcheck before=$before after=$after"
+	echo "guest: ide-attack iommu_faults before=$faults_before after=$faults_after"
+	unchanged() { [ -n "$before" ] && [ "$before" = "$after" ]; }
+	check hypervisor-unchanged unchanged
+	no_fault() { [ -n "$faults_before" ] && [ "$faults_before" = "$faults_after" ]; }
+	check no-iommu-fault no_fault
+	shoji-ctl status | grep -E "ide_" || true
+fi
+echo "guest: ide-attack end uptime=$(uptime_s)"
+checks_done
