@@ -11,7 +11,8 @@
 # ("guest: ide-attack observed mode=native variant=V rc=N attempts=K"),
 # tried up to 8 times until the attack had an effect (rc=3): QEMU's block
 # layer reads write data from guest memory after START, so the rewritten
-# data reaches the disk.
+# data reaches the disk (reliably on a slow disk: the tests throttle it,
+# scripts/shoji-qemu --disk-iops).
 # Returns non-zero if any check failed.
 
 seed=${SHOJI_SEED:-13}

@@ -6,8 +6,9 @@ START of a READ DMA it points the PRD at another buffer; and it issues a
 READ DMA whose PRD is the hypervisor region.
 
 Natively (plain QEMU, no shoji) the write attack wins: QEMU's block layer
-reads the write data from guest memory after START, and the host finds the
-poison in the raw image. (QEMU's bus master fetches the PRD table itself at
+reads the write data from guest memory after START (the disk is throttled:
+a slow disk, whose requests wait), and the host finds the poison in the
+raw image. (QEMU's bus master fetches the PRD table itself at
 START, so the PRD rewrite alone has no effect there; it is still an attack
 on real controllers, whose PRD fetches are not tied to START.) Under shoji
 nothing of it has an effect: the table and the data were copied at START,
@@ -28,6 +29,10 @@ from test_disk_encrypted import xts  # noqa: E402
 SEED = 13
 LBA = 6200
 NSECT = 8
+# A slow disk (QEMU's throttling): each request waits, so the device reads
+# the write data well after START, as a busy disk would. The same for both
+# runs: under shoji the window is as wide.
+IOPS = 5
 M64 = (1 << 64) - 1
 
 
@@ -73,7 +78,7 @@ def test_native_the_data_rewrite_reaches_the_disk(tmp_path, guest_files):
            "-monitor", "none", "-kernel", VMLINUX, "-initrd", INITRD,
            "-append", "console=ttyS0 panic=-1 shoji.script=ide-attack",
            "-device", "piix3-ide,id=pide",
-           "-drive", f"id=d1,file={img},format=raw,if=none",
+           "-drive", f"id=d1,file={img},format=raw,if=none,throttling.iops-total={IOPS}",
            "-device", "ide-hd,drive=d1,bus=pide.0"]
     p = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True,
                        timeout=300, errors="replace")
@@ -92,7 +97,7 @@ def test_under_shoji_nothing_of_it_has_an_effect(tmp_path, guest_files):
     kf = tmp_path / "k"
     kf.write_bytes(key)
     b = run_shoji("--kernel", VMLINUX, "--initrd", INITRD, "--ide-disk", str(img),
-                  "--key", str(kf), "--cmdline", "intercept=ide",
+                  "--disk-iops", str(IOPS), "--key", str(kf), "--cmdline", "intercept=ide",
                   "--append", "console=ttyS0 shoji.script=ide-attack",
                   timeout=300, expect_rc=0)
     c = checks(b)
