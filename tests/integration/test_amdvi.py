@@ -272,7 +272,7 @@ def test_encrypted_disk_through_the_confined_domain_on_amd(tmp_path):
                   timeout=200, expect_rc=0)
     c = {r["name"]: r["status"] for r in b.records("guest: check") if "name" in r}
     assert c == {"disk-write-pattern": "ok", "disk-write-marker": "ok"}, b
-    dom = [r for r in b.records("domain") if r.get("name") == "ahci-shadow"]
+    dom = [r for r in b.records("domain") if r.get("name") == "disk-shadow"]  # one domain for the intercepted controllers
     assert dom, b                                   # the controller's confined domain
     hv = b.record("hvregion")
     for part in dom[0]["reach"].split(","):
