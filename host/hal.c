@@ -164,3 +164,8 @@ uint64_t hal_time_us(void)
 }
 
 void hal_cpu_relax(void) {}
+
+unsigned hal_cpu_index(void)
+{
+	return 0;
+}

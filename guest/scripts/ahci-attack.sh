@@ -84,7 +84,7 @@ attack() {
 		check "$_n" run "$@"
 		return
 	fi
-	for _try in 1 2 3 4 5; do
+	for _try in $(seq 1 "${_tries:-5}"); do
 		run --decoy-slots 30 --decoy-sectors 1024 "$@"
 		_rc=$?
 		[ "$_rc" -eq 3 ] && break
@@ -96,11 +96,21 @@ check ahci-plain run plain
 attack ahci-read-buffer read-buffer
 attack ahci-read-buffer-single --decoy-slots 0 read-buffer
 attack ahci-write-buffer --write-lba 6144 --gen 1 write-buffer
+# shoji.racecpu=N (an SMP guest): the rewrite from another CPU, in a tight
+# loop from the doorbell on, while this CPU issues the command (issue 15).
+if [ -n "${SHOJI_RACECPU:-}" ]; then
+	# Up to 10 tries: the other CPU is a host thread, which a busy host may
+	# not run within the device's window.
+	_tries=10 attack ahci-read-buffer-race --rewrite-cpu "$SHOJI_RACECPU" read-buffer
+fi
 if [ "$mode" != native ]; then
 	attack ahci-read-hv --hv "$hv" read-hv
 	attack ahci-read-hv-single --hv "$hv" --decoy-slots 0 read-hv
 	attack ahci-write-hv --hv "$hv" --write-lba 6160 --gen 2 write-hv
 	attack ahci-hv-at-issue --hv "$hv" hv-at-issue
+	if [ -n "${SHOJI_RACECPU:-}" ]; then
+		attack ahci-read-hv-race --rewrite-cpu "$SHOJI_RACECPU" --hv "$hv" read-hv
+	fi
 	# Once more after the refusal: the port works again.
 	check ahci-plain-after run plain
 

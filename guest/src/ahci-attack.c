@@ -35,6 +35,8 @@
 #include "shoji_abi.h"
 
 #include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -130,6 +132,10 @@ static void usage(void)
 "  --gen G              pattern generation the write variants write [1]\n"
 "  --hv ADDR            the hypervisor region's base [from shoji's status]\n"
 "  --timeout SECONDS    per command [5]\n"
+"  --rewrite-cpu N      the rewrite is done by a thread pinned to CPU N, in a\n"
+"                       tight loop from the PxCI write until the command is done,\n"
+"                       while this thread (pinned to another CPU) issues it: the\n"
+"                       cross-CPU race (shoji issue 15) [-1: same thread, once]\n"
 "\n"
 "Output: 'guest: ahci-attack check variant=V name=N status=ok|fail|skip',\n"
 "'guest: ahci-attack result variant=V a=.. b=..' and a summary line.\n"
@@ -146,6 +152,7 @@ static uint64_t seed = 11, gen = 1;
 static uint64_t hv;
 static int have_hv;
 static double timeout_s = 5.0;
+static int rewrite_cpu = -1;	/* --rewrite-cpu: the rewrite runs on that CPU */
 static const char *variant = "?";
 
 static volatile uint8_t *abar;
@@ -617,6 +624,44 @@ static int run_prepare(void)
 /* The attack. dir_write: WRITE DMA EXT of A, else READ DMA EXT into A.
  * target: where the PRD is pointed right after the PxCI write (0: nowhere,
  * `plain`). at_issue: the PRD holds `target` already when PxCI is written. */
+/* ---- the cross-CPU rewrite (--rewrite-cpu) ---- */
+
+struct rewriter {
+	volatile uint32_t *dba;
+	uint64_t target;
+	volatile int ready, go, stop;
+	unsigned long writes;
+	int cpu_seen;
+};
+
+static int pin_to(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set);
+}
+
+static void *rewriter_main(void *arg)
+{
+	struct rewriter *r = arg;
+
+	if (pin_to(rewrite_cpu))
+		die(EXIT_USAGE, "sched_setaffinity(cpu %d): %s", rewrite_cpu, strerror(errno));
+	r->cpu_seen = sched_getcpu();
+	r->ready = 1;
+	while (!r->go)
+		;
+	/* Right after the other CPU's PxCI write, and on until it is done. */
+	while (!r->stop) {
+		r->dba[0] = (uint32_t)r->target;
+		r->dba[1] = (uint32_t)(r->target >> 32);
+		r->writes++;
+	}
+	return NULL;
+}
+
 static int run_attack(int dir_write, uint64_t target, const char *target_name, int at_issue)
 {
 	int with_shoji = shoji_present();
@@ -650,9 +695,22 @@ static int run_attack(int dir_write, uint64_t target, const char *target_name, i
 	    (unsigned long long)buf_b.pa, target_name, (unsigned long long)target,
 	    (unsigned long long)cl.pa, (unsigned long long)ct[slot].pa, use_decoy ? decoy_slots : 0, decoy_sect);
 
+	struct rewriter rw = { dba, target, 0, 0, 0, 0, -1 };
+	pthread_t rt;
+	int racing = rewrite_cpu >= 0 && target && !at_issue;
+	if (racing) {
+		if (pin_to(rewrite_cpu == 0 ? 1 : 0))
+			die(EXIT_USAGE, "sched_setaffinity: %s", strerror(errno));
+		if (pthread_create(&rt, NULL, rewriter_main, &rw))
+			die(EXIT_USAGE, "pthread_create failed");
+		while (!rw.ready)
+			;
+	}
 	double t0 = now_s();
 	pwr(PxCI, mask);
-	if (target && !at_issue) {
+	if (racing) {
+		rw.go = 1;	/* the other CPU rewrites from now on */
+	} else if (target && !at_issue) {
 		/* The rewrite: the command is in flight. */
 		dba[0] = (uint32_t)target;
 		dba[1] = (uint32_t)(target >> 32);
@@ -662,6 +720,12 @@ static int run_attack(int dir_write, uint64_t target, const char *target_name, i
 	/* Was the command still waiting when its PRD changed? */
 	uint32_t ci_after = prd_(PxCI);
 	struct outcome o = wait_done(mask, t0);
+	if (racing) {
+		rw.stop = 1;
+		pthread_join(rt, NULL);
+		say("race variant=%s issuer_cpu=%d rewriter_cpu=%d rewrites=%lu", variant,
+		    sched_getcpu(), rw.cpu_seen, rw.writes);
+	}
 	uint32_t prdbc = ((volatile uint32_t *)cl.v)[slot * 8 + 1];
 	port_stop();
 
@@ -790,6 +854,8 @@ int main(int argc, char **argv)
 		} else if (!strcmp(o, "--hv")) {
 			hv = arg_u64("ADDR", v);
 			have_hv = 1;
+		} else if (!strcmp(o, "--rewrite-cpu")) {
+			rewrite_cpu = (int)arg_u64("rewrite-cpu", v);
 		} else if (!strcmp(o, "--timeout")) {
 			timeout_s = atof(v);
 			if (timeout_s <= 0)

@@ -21,6 +21,7 @@
 #include "lib/error.h"
 #include "lib/hal.h"
 #include "lib/log.h"
+#include "lib/spinlock.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "platform/palloc.h"
@@ -117,16 +118,29 @@ static const struct disk_crypt crypt_ops = { NULL, in_range, encrypt, decrypt };
 
 /* ---- the guest's accesses to the controller's registers ---- */
 
+/* The shadow engine's state (ports, slots, shadow windows, the guest's
+ * copies of the registers) is the controller's, not a CPU's: the guest's
+ * register accesses and the polling after every exit, from any CPU, take
+ * the disk lock (docs/smp.md). */
+static struct spinlock disk_lock = SPINLOCK_INIT;
+
 static uint64_t abar_read(void *ctx, uint64_t gpa, int size)
 {
+	uint64_t v;
+
 	(void)ctx;
-	return ahci_guest_read(&ahci, (uint32_t)(gpa - ahci.abar), size);
+	spin_lock(&disk_lock);
+	v = ahci_guest_read(&ahci, (uint32_t)(gpa - ahci.abar), size);
+	spin_unlock(&disk_lock);
+	return v;
 }
 
 static void abar_write(void *ctx, uint64_t gpa, int size, uint64_t v)
 {
 	(void)ctx;
+	spin_lock(&disk_lock);
 	ahci_guest_write(&ahci, (uint32_t)(gpa - ahci.abar), size, v);
+	spin_unlock(&disk_lock);
 }
 
 static const struct mmio_ops abar_ops = { abar_read, abar_write };
@@ -135,14 +149,21 @@ static const struct mmio_ops abar_ops = { abar_read, abar_write };
 
 static uint32_t ide_port_in(void *ctx, uint16_t port, unsigned size)
 {
+	uint32_t v;
+
 	(void)ctx;
-	return ide_io_in(&ide, port, size);
+	spin_lock(&disk_lock);
+	v = ide_io_in(&ide, port, size);
+	spin_unlock(&disk_lock);
+	return v;
 }
 
 static void ide_port_out(void *ctx, uint16_t port, unsigned size, uint32_t v)
 {
 	(void)ctx;
+	spin_lock(&disk_lock);
 	ide_io_out(&ide, port, size, v);
+	spin_unlock(&disk_lock);
 }
 
 static const struct io_ops ide_ops = { ide_port_in, ide_port_out };
@@ -469,12 +490,17 @@ int disk_setup(const struct shoji_options *o, struct boot_info *bi)
 	return 0;
 }
 
+/* After every exit on every CPU: a CPU that finds the engine busy leaves
+ * the poll to the holder (it polls before it lets go of the work it does). */
 void disk_poll(void)
 {
+	if (!spin_trylock(&disk_lock))
+		return;
 	if (ahci_on)
 		ahci_poll(&ahci);
 	if (ide_on)
 		ide_poll(&ide);
+	spin_unlock(&disk_lock);
 }
 
 bool disk_active(void)

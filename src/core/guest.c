@@ -7,6 +7,7 @@
 #include "core/fwboot.h"
 #include "core/guest.h"
 #include "core/power.h"
+#include "core/smp.h"
 #include "iommu/iommu.h"
 #include "iommu/irq_remap.h"
 #include "lib/error.h"
@@ -71,8 +72,6 @@ static int relocate(struct boot_info *bi, struct boot_module *m, const struct me
 
 static int prepare_acpi(void)
 {
-	struct cpuid_regs r = cpuid(1, 0);
-	uint32_t bsp = r.ebx >> 24;
 	int n;
 
 	if (!acpi_root_info())
@@ -84,10 +83,9 @@ static int prepare_acpi(void)
 	n = acpi_hide_table("MCFG");
 	log_info("guest acpi: MCFG hidden (%d root entries removed): PCI config goes through "
 		 "ports 0xcf8/0xcfc, which shoji checks", n);
-	n = acpi_madt_hide_cpus_except(bsp);
+	n = acpi_madt_hide_cpus(smp_cpu_is_guests);
 	if (n > 0)
-		log_info("guest acpi: %d other CPU(s) hidden: the guest runs on one CPU "
-			 "(apic_id=%u); SMP is not supported yet", n, bsp);
+		log_info("guest acpi: %d CPU(s) hidden: shoji could not start them", n);
 	return 0;
 }
 
@@ -244,14 +242,17 @@ int guest_launch(const struct guest_platform *p)
 	rc = cpu->init();
 	if (rc)
 		return rc;
+	/* Every CPU is shoji's before any guest code runs (docs/smp.md). */
+	smp_start_aps(cpu, p->madt, cpuid(1, 0).ebx >> 24);
 	cpu->set_power_ops(&power_guest_ops);
 	rc = p->boot_disk ? prepare_disk_boot(p, &entry) : prepare_pvh(p, &entry);
 	if (rc)
 		return rc;
 
 	/* The APIC window (the APIC page and QEMU's CPU-write MSI aliases):
-	 * its writes are emulated so that INIT/SIPI cannot wake the CPUs the
-	 * guest does not have; its reads go to the APIC without an exit
+	 * its writes are emulated so that INIT/SIPI go to shoji's start-up
+	 * state machine instead of the hardware (every CPU's APIC is at the
+	 * same base); its reads go to the APIC without an exit
 	 * (vmm/apic_guard.h). */
 	{
 		paddr_t apic = rdmsr(MSR_IA32_APIC_BASE) & 0x000ffffffffff000ULL;

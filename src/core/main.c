@@ -6,6 +6,7 @@
  * memory the guest will own), then firmware tables and devices. */
 #include "arch/x86/cpu.h"
 #include "arch/x86/paging.h"
+#include "arch/x86/percpu.h"
 #include "arch/x86/serial.h"
 #include "arch/x86/time.h"
 #include "arch/x86/trap.h"
@@ -15,6 +16,7 @@
 #include "core/guest.h"
 #include "core/power.h"
 #include "core/selftest_dma.h"
+#include "core/smp.h"
 #include "core/status.h"
 #include "arch/x86/stop.h"
 #include "iommu/iommu.h"
@@ -309,7 +311,7 @@ static void run_selftest(void)
 
 void boot_main(uint32_t magic, uint32_t info_pa)
 {
-	gdt_init();
+	percpu_init(0, cpuid(1, 0).ebx >> 24);	/* the boot CPU is CPU 0 */
 	idt_init();
 	crypto_cpu_init();	/* SSE on, for AES-NI (its code saves the XMM registers it uses) */
 	setup_log_and_options(magic, info_pa);
@@ -321,6 +323,7 @@ void boot_main(uint32_t magic, uint32_t info_pa)
 	if (opts.intercept != INTERCEPT_NONE)
 		protect_or_stop(disk_protect(&opts));
 	protect_smram();
+	smp_reserve_trampoline(&boot, &madt);	/* before the IOMMU domains: it is a hole */
 	protect_memory();
 	chipset_lock_smram();	/* logs; APMC SMIs are refused when it fails */
 	run_selftest();

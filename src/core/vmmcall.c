@@ -8,6 +8,7 @@
 #include "iommu/irq_remap.h"
 #include "vmm/irq_log.h"
 #include "lib/printf.h"
+#include "lib/spinlock.h"
 #include "lib/string.h"
 #include "vmm/apic_guard.h"
 #include "vmm/pci_guard.h"
@@ -135,7 +136,7 @@ static void reply_text(struct vcpu_regs *r, const struct guest_paging *pg, size_
 	r->rbx = len + 1;
 }
 
-void vmmcall_dispatch(struct vcpu_regs *r, const struct guest_paging *pg)
+static void dispatch_locked(struct vcpu_regs *r, const struct guest_paging *pg)
 {
 	uint32_t fn = (uint32_t)r->rax;
 
@@ -164,4 +165,16 @@ void vmmcall_dispatch(struct vcpu_regs *r, const struct guest_paging *pg)
 	default:
 		r->rax = (uint64_t)(int64_t)VMMCALL_EINVAL;
 	}
+}
+
+/* One call at a time from any CPU (docs/smp.md): the replies are built in
+ * one shared text buffer, and the calls that change state (the disk's) are
+ * not re-entrant. */
+static struct spinlock vmmcall_lock = SPINLOCK_INIT;
+
+void vmmcall_dispatch(struct vcpu_regs *r, const struct guest_paging *pg)
+{
+	spin_lock(&vmmcall_lock);
+	dispatch_locked(r, pg);
+	spin_unlock(&vmmcall_lock);
 }

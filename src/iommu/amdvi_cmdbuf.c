@@ -63,7 +63,7 @@ static void put(struct amdvi_cmdbuf *cb, const struct amdvi_cmd *cmd)
 	cb->tail = (cb->tail + 1) % AMDVI_CMDBUF_ENTRIES;
 }
 
-int amdvi_cmdbuf_run(struct amdvi_cmdbuf *cb, const struct amdvi_cmd *cmds, unsigned n)
+static int run_locked(struct amdvi_cmdbuf *cb, const struct amdvi_cmd *cmds, unsigned n)
 {
 	uint64_t seq;
 	struct amdvi_cmd wait;
@@ -95,4 +95,16 @@ int amdvi_cmdbuf_run(struct amdvi_cmdbuf *cb, const struct amdvi_cmd *cmds, unsi
 			       broken(cb, E_TIMEOUT, "timed out waiting for COMPLETION_WAIT");
 	}
 	return 0;
+}
+
+/* Any CPU may invalidate (an interrupt entry rewritten on one CPU while
+ * another does the same): one batch in the ring at a time. */
+int amdvi_cmdbuf_run(struct amdvi_cmdbuf *cb, const struct amdvi_cmd *cmds, unsigned n)
+{
+	int rc;
+
+	spin_lock(&cb->lock);
+	rc = run_locked(cb, cmds, n);
+	spin_unlock(&cb->lock);
+	return rc;
 }

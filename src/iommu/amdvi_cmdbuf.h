@@ -8,6 +8,7 @@
 #define SHOJI_IOMMU_AMDVI_CMDBUF_H
 
 #include "iommu/amdvi_cmd.h"
+#include "lib/spinlock.h"
 #include "lib/types.h"
 
 #define AMDVI_CMDBUF_LEN_LOG2	8		/* 256 entries: one 4 KiB page */
@@ -27,6 +28,7 @@ struct amdvi_cmdbuf {
 	bool broken;			/* stopped or timed out: never used again */
 	volatile uint64_t wait_status;	/* COMPLETION_WAIT stores here */
 	uint64_t wait_seq;
+	struct spinlock lock;		/* tail, wait_seq: one batch at a time (docs/smp.md) */
 };
 
 /* Allocate the ring, program the base register (ComLen 8), zero head and

@@ -18,6 +18,7 @@
 #include "iommu/irq_remap.h"
 #include "lib/error.h"
 #include "lib/log.h"
+#include "lib/spinlock.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "platform/pci.h"
@@ -272,9 +273,30 @@ bool iommu_faults_reported(void)
 	return active && (!be->faults_reported || be->faults_reported());
 }
 
+/* The fault records and the fault policy's counters: whichever CPU took
+ * the fault NMI (or a VMMCALL) polls, one at a time (docs/smp.md). A CPU
+ * that finds another polling does not wait: it leaves a request
+ * (poll_again), and the holder polls once more after it lets go, so a
+ * record that arrived during the holder's poll is not left uncleared (the
+ * unit records nothing new until it is: VT-d's fault compression). */
+static struct spinlock fault_lock = SPINLOCK_INIT;
+static bool poll_again;
+
 unsigned iommu_poll_faults(void)
 {
-	return active ? be->poll_faults() : 0;
+	unsigned n = 0;
+
+	if (!active)
+		return 0;
+	__atomic_store_n(&poll_again, true, __ATOMIC_SEQ_CST);
+	while (spin_trylock(&fault_lock)) {
+		__atomic_store_n(&poll_again, false, __ATOMIC_SEQ_CST);
+		n += be->poll_faults();
+		spin_unlock(&fault_lock);
+		if (!__atomic_load_n(&poll_again, __ATOMIC_SEQ_CST))
+			break;
+	}
+	return n;
 }
 
 void iommu_log_devices(void)

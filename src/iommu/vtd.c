@@ -230,7 +230,7 @@ static int qi_error(struct vtd_unit *u)
  * sequence number to u->wait_status, then waits for it. u->wait_status
  * lives in the static unit array, so even after a timeout the hardware's
  * late write lands in memory that is never reused. */
-static int qi_submit(struct vtd_unit *u, const struct vtd_entry128 *desc, unsigned n)
+static int qi_submit_locked(struct vtd_unit *u, const struct vtd_entry128 *desc, unsigned n)
 {
 	struct vtd_entry128 *q = hal_phys_to_virt(u->iq);
 	uint32_t seq = ++u->wait_seq;
@@ -261,6 +261,19 @@ static int qi_submit(struct vtd_unit *u, const struct vtd_entry128 *desc, unsign
 			return u->wait_status == seq ? 0 : fail(u, "queued invalidation");
 	}
 	return 0;
+}
+
+/* Any CPU may invalidate (an interrupt entry rewritten on one CPU while
+ * another's write to an IOAPIC does the same): the queue's tail and the
+ * wait sequence are one submitter's at a time. */
+static int qi_submit(struct vtd_unit *u, const struct vtd_entry128 *desc, unsigned n)
+{
+	int rc;
+
+	spin_lock(&u->qi_lock);
+	rc = qi_submit_locked(u, desc, n);
+	spin_unlock(&u->qi_lock);
+	return rc;
 }
 
 /* ---- Context cache and IOTLB invalidation (6.5) ---- */

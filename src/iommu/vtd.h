@@ -11,6 +11,7 @@
 #define SHOJI_IOMMU_VTD_H
 
 #include "iommu/vtd_fault.h"
+#include "lib/spinlock.h"
 #include "lib/types.h"
 
 #define VTD_MAX_UNITS 8
@@ -33,6 +34,7 @@ struct vtd_unit {
 	uint32_t iq_tail;
 	uint32_t wait_seq;
 	volatile uint32_t wait_status;	/* written by the unit's wait descriptors */
+	struct spinlock qi_lock;	/* iq_tail, wait_seq: one submitter at a time (docs/smp.md) */
 	struct fault_policy faults;
 	void (*stop_device)(uint16_t sid);	/* called when a source crosses the threshold */
 };

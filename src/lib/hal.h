@@ -75,4 +75,8 @@ uint64_t hal_time_us(void);
 /* Spin-loop hint (pause). */
 void hal_cpu_relax(void);
 
+/* The index of the CPU running this code: 0 for the boot CPU, 1.. for the
+ * others in the order shoji started them (docs/smp.md). The host's is 0. */
+unsigned hal_cpu_index(void);
+
 #endif

@@ -1,8 +1,31 @@
 /* The log: formats whole lines and hands them to the environment's sink. */
 #include "lib/log.h"
 #include "lib/printf.h"
+#include "lib/spinlock.h"
 
 bool log_debug_enabled;
+
+/* One line at a time on the wire, from any CPU. The holder only copies
+ * bytes to the sink; a CPU that faults while holding it (the panic report
+ * logs) must not wait for itself: the lock remembers its holder, and the
+ * holder's nested line goes out unlocked. */
+static struct spinlock log_lock = SPINLOCK_INIT;
+static unsigned log_holder = ~0u;
+
+static void write_line(const char *line, size_t n)
+{
+	unsigned me = hal_cpu_index();
+
+	if (__atomic_load_n(&log_holder, __ATOMIC_RELAXED) == me) {
+		log_sink_write(line, n);
+		return;
+	}
+	spin_lock(&log_lock);
+	__atomic_store_n(&log_holder, me, __ATOMIC_RELAXED);
+	log_sink_write(line, n);
+	__atomic_store_n(&log_holder, ~0u, __ATOMIC_RELAXED);
+	spin_unlock(&log_lock);
+}
 
 void log_vline(const char *kind, const char *fmt, va_list ap)
 {
@@ -20,7 +43,7 @@ void log_vline(const char *kind, const char *fmt, va_list ap)
 		line[n - 3] = line[n - 2] = line[n - 1] = '.';
 	}
 	line[n++] = '\n';
-	log_sink_write(line, n);
+	write_line(line, n);
 }
 
 #define DEFINE_LOG(name, kind, cond)			\

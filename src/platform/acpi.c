@@ -882,7 +882,7 @@ int acpi_hide_table(const char *sig)
 	return removed;
 }
 
-int acpi_madt_hide_cpus_except(uint32_t keep_apic_id)
+int acpi_madt_hide_cpus(bool (*keep)(uint32_t apic_id))
 {
 	const struct acpi_header *c = acpi_find_table("APIC", 0);
 	uint8_t *t, *end;
@@ -907,7 +907,7 @@ int acpi_madt_hide_cpus_except(uint32_t keep_apic_id)
 			continue;
 		}
 		flags = rd32(fl);
-		if (id == keep_apic_id || !(flags & 3))
+		if (keep(id) || !(flags & 3))
 			continue;
 		flags &= ~3u;	/* neither enabled nor online-capable */
 		memcpy(fl, &flags, 4);

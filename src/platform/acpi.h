@@ -260,9 +260,10 @@ void acpi_log_report(const struct acpi_madt *madt, const struct acpi_mcfg *mcfg)
  * entries removed, or E_NOENT before init. */
 int acpi_hide_table(const char *sig);
 
-/* Marks every processor in the MADT except keep_apic_id as neither enabled
- * nor online-capable (the guest runs on one CPU), fixing the checksum.
+/* Marks every processor in the MADT for which keep(apic id) is false as
+ * neither enabled nor online-capable (the CPUs shoji could not start are
+ * not the guest's), and fixes the checksum. Local APIC and x2APIC entries.
  * Returns how many were hidden, or E_NOENT without a MADT. */
-int acpi_madt_hide_cpus_except(uint32_t keep_apic_id);
+int acpi_madt_hide_cpus(bool (*keep)(uint32_t apic_id));
 
 #endif

@@ -26,6 +26,7 @@
 #include "lib/error.h"
 #include "lib/hal.h"
 #include "lib/log.h"
+#include "lib/spinlock.h"
 #include "lib/string.h"
 
 typedef unsigned long long ull;
@@ -38,6 +39,10 @@ static paddr_t pool_base;
 static uint64_t pool_pages;	/* 0: no pool */
 static uint64_t free_count;
 static uint64_t hint;		/* every page below is in use */
+/* The bitmaps, the hint and the free count, from any CPU (docs/smp.md):
+ * taken by reserve, alloc and free; a leaf lock (nothing is called with it
+ * held but memset and the log). */
+static struct spinlock pool_lock = SPINLOCK_INIT;
 
 static uint64_t word_mask(uint64_t lo, uint64_t n)
 {
@@ -124,7 +129,7 @@ bool palloc_contains(paddr_t pa)
 	       (pa - pool_base) / PAGE_SIZE < pool_pages;
 }
 
-int palloc_reserve(paddr_t base, uint64_t size)
+static int reserve_locked(paddr_t base, uint64_t size)
 {
 	paddr_t lo, hi;
 	uint64_t first, end, newly = 0;
@@ -158,7 +163,7 @@ int palloc_reserve(paddr_t base, uint64_t size)
 	return 0;
 }
 
-int palloc_alloc(unsigned n, uint64_t align, paddr_t *out)
+static int alloc_locked(unsigned n, uint64_t align, paddr_t *out)
 {
 	uint64_t step, base_pfn, i;
 
@@ -199,7 +204,7 @@ int palloc_alloc(unsigned n, uint64_t align, paddr_t *out)
 	return 0;
 }
 
-void palloc_free(paddr_t pa, unsigned n)
+static void free_locked(paddr_t pa, unsigned n)
 {
 	uint64_t first, end, bad;
 
@@ -227,6 +232,33 @@ void palloc_free(paddr_t pa, unsigned n)
 	free_count += n;
 	if (first < hint)
 		hint = first;
+}
+
+int palloc_reserve(paddr_t base, uint64_t size)
+{
+	int rc;
+
+	spin_lock(&pool_lock);
+	rc = reserve_locked(base, size);
+	spin_unlock(&pool_lock);
+	return rc;
+}
+
+int palloc_alloc(unsigned n, uint64_t align, paddr_t *out)
+{
+	int rc;
+
+	spin_lock(&pool_lock);
+	rc = alloc_locked(n, align, out);
+	spin_unlock(&pool_lock);
+	return rc;
+}
+
+void palloc_free(paddr_t pa, unsigned n)
+{
+	spin_lock(&pool_lock);
+	free_locked(pa, n);
+	spin_unlock(&pool_lock);
 }
 
 bool palloc_page_in_use(paddr_t pa)

@@ -3,6 +3,7 @@
 #include "lib/error.h"
 #include "lib/hal.h"
 #include "lib/log.h"
+#include "lib/spinlock.h"
 
 struct ecam_range {
 	paddr_t base;		/* address of bus 0 of the segment (MCFG) */
@@ -10,6 +11,18 @@ struct ecam_range {
 	uint8_t bus_start;
 	uint8_t bus_end;
 };
+
+static struct rec_spinlock cfg_lock = REC_SPINLOCK_INIT;
+
+void pci_cfg_lock(void)
+{
+	rec_spin_lock(&cfg_lock);
+}
+
+void pci_cfg_unlock(void)
+{
+	rec_spin_unlock(&cfg_lock);
+}
 
 static struct ecam_range ecam[PCI_MAX_ECAM];
 static size_t ecam_n;
@@ -118,7 +131,7 @@ static int cfg_route(struct pci_bdf a, uint16_t off, unsigned width, paddr_t *ec
 	return 0;
 }
 
-static int cfg_read(struct pci_bdf a, uint16_t off, unsigned width, uint32_t *val)
+static int cfg_read_locked(struct pci_bdf a, uint16_t off, unsigned width, uint32_t *val)
 {
 	paddr_t pa;
 	int e = cfg_route(a, off, width, &pa);
@@ -139,7 +152,7 @@ static int cfg_read(struct pci_bdf a, uint16_t off, unsigned width, uint32_t *va
 	return 0;
 }
 
-static int cfg_write(struct pci_bdf a, uint16_t off, unsigned width, uint32_t val)
+static int cfg_write_locked(struct pci_bdf a, uint16_t off, unsigned width, uint32_t val)
 {
 	paddr_t pa;
 	int e = cfg_route(a, off, width, &pa);
@@ -163,6 +176,26 @@ static int cfg_write(struct pci_bdf a, uint16_t off, unsigned width, uint32_t va
 	else
 		hal_outl(PCI_CF8_DATA_PORT, val);
 	return 0;
+}
+
+static int cfg_read(struct pci_bdf a, uint16_t off, unsigned width, uint32_t *val)
+{
+	int rc;
+
+	pci_cfg_lock();
+	rc = cfg_read_locked(a, off, width, val);
+	pci_cfg_unlock();
+	return rc;
+}
+
+static int cfg_write(struct pci_bdf a, uint16_t off, unsigned width, uint32_t val)
+{
+	int rc;
+
+	pci_cfg_lock();
+	rc = cfg_write_locked(a, off, width, val);
+	pci_cfg_unlock();
+	return rc;
 }
 
 int pci_cfg_read8(struct pci_bdf a, uint16_t off, uint8_t *val)

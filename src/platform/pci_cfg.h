@@ -104,6 +104,15 @@ const char *pci_cfg_mechanism(void);
  * offset >= 0x100 without ECAM; E_NOENT when no mechanism reaches the
  * segment. On failure reads store all-ones (what an absent function returns)
  * so a caller that ignores the result still sees "nothing there". */
+/* The configuration-space lock (docs/smp.md): the legacy mechanism is an
+ * address/data pair of ports every CPU shares, and the guest's accesses are
+ * judged (vmm/pci_guard.h) against the live configuration, so a whole
+ * judged access is one critical section. Every pci_cfg_read/write takes it;
+ * vmm/pci_ports.c holds it across the guest's access. Re-entrant on the
+ * holding CPU. */
+void pci_cfg_lock(void);
+void pci_cfg_unlock(void);
+
 int pci_cfg_read8(struct pci_bdf a, uint16_t off, uint8_t *val);
 int pci_cfg_read16(struct pci_bdf a, uint16_t off, uint16_t *val);
 int pci_cfg_read32(struct pci_bdf a, uint16_t off, uint32_t *val);

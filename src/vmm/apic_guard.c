@@ -2,26 +2,24 @@
  * AMD APM vol. 2 16.5: delivery mode bits 10:8 (101b INIT, 110b start-up). */
 #include "lib/hal.h"
 #include "lib/log.h"
+#include "lib/spinlock.h"
 #include "vmm/apic_guard.h"
+#include "vmm/cpu_start.h"
 
 #define ICR_DM(v) (((v) >> 8) & 7)
 #define ICR_DM_INIT 5
 #define ICR_DM_STARTUP 6
 
-static uint64_t refused;
-
 bool apic_icr_allowed(uint64_t icr_lo)
 {
 	unsigned dm = ICR_DM(icr_lo);
 
-	if (dm != ICR_DM_INIT && dm != ICR_DM_STARTUP)
-		return true;
-	refused++;
-	if (refused <= 8)
-		log_warn("apic guard: refused the guest's %s IPI (icr=0x%llx): the guest runs on "
-			 "one CPU; the others stay with shoji", dm == ICR_DM_INIT ? "INIT" : "start-up",
-			 (unsigned long long)icr_lo);
-	return false;
+	return dm != ICR_DM_INIT && dm != ICR_DM_STARTUP;
+}
+
+const char *apic_startup_ipi(uint64_t icr, uint32_t dest)
+{
+	return cpu_start_ipi(hal_cpu_index(), icr, dest);
 }
 
 bool apic_base_write_allowed(uint64_t cur, uint64_t v)
@@ -122,15 +120,51 @@ unsigned apic_fast_store(const uint8_t *b, size_t n, enum x86_mode mode,
 
 uint64_t apic_ipis_refused(void)
 {
-	return refused;
+	return cpu_start_refused();
+}
+
+/* Each guest CPU's logical destination as its own APIC holds it: a CPU
+ * records its own (only it can read its APIC) when it enters the guest and
+ * after every write of its LDR or DFR, which exit (every APIC write does).
+ * Read by whichever CPU checks an interrupt's destination. */
+#define APIC_LDR 0x0d0
+#define APIC_DFR 0x0e0
+
+static struct {
+	bool valid;
+	uint8_t apic_id, ldr;
+	bool cluster;
+} seen[IRQ_MAX_GUEST_CPUS];
+static struct spinlock seen_lock = SPINLOCK_INIT;
+
+void apic_note_this_cpu(void)
+{
+	unsigned i = hal_cpu_index();
+
+	if (i >= IRQ_MAX_GUEST_CPUS)
+		return;
+	spin_lock(&seen_lock);
+	seen[i].apic_id = (uint8_t)(hal_mmio_read32(APIC_DEFAULT_BASE + 0x20) >> 24);
+	seen[i].ldr = (uint8_t)(hal_mmio_read32(APIC_DEFAULT_BASE + APIC_LDR) >> 24);
+	seen[i].cluster = (hal_mmio_read32(APIC_DEFAULT_BASE + APIC_DFR) >> 28) == 0;
+	seen[i].valid = true;
+	spin_unlock(&seen_lock);
 }
 
 void apic_guest_cpus(struct irq_guest_cpus *c)
 {
-	c->n = 1;
-	c->cpu[0].apic_id = (uint8_t)(hal_mmio_read32(APIC_DEFAULT_BASE + 0x20) >> 24);
-	c->cpu[0].ldr = (uint8_t)(hal_mmio_read32(APIC_DEFAULT_BASE + 0xd0) >> 24);
-	c->cpu[0].cluster = (hal_mmio_read32(APIC_DEFAULT_BASE + 0xe0) >> 28) == 0;
+	apic_note_this_cpu();	/* this CPU's, fresh */
+	c->n = 0;
+	spin_lock(&seen_lock);
+	for (unsigned i = 0; i < IRQ_MAX_GUEST_CPUS; i++) {
+		if (!seen[i].valid)
+			continue;
+		c->cpu[c->n].apic_id = seen[i].apic_id;
+		c->cpu[c->n].ldr = seen[i].ldr;
+		c->cpu[c->n].cluster = seen[i].cluster;
+		c->n++;
+	}
+	spin_unlock(&seen_lock);
 }
 
 static uint64_t apic_read(void *ctx, uint64_t gpa, int size)
@@ -141,7 +175,7 @@ static uint64_t apic_read(void *ctx, uint64_t gpa, int size)
 }
 
 static uint64_t window_refused;
-static const char ipi_refused[] = "an INIT or start-up IPI";
+static const char ipi_startup[] = "an INIT or start-up IPI (shoji's start-up state machine takes it)";
 
 const char *apic_write_refusal(uint64_t off, int size, uint64_t v)
 {
@@ -153,7 +187,7 @@ const char *apic_write_refusal(uint64_t off, int size, uint64_t v)
 		if (off != APIC_ICR_LO || size != 4)
 			return "not a dword write of the whole ICR low dword";
 		if (!apic_icr_allowed(v))
-			return ipi_refused;	/* logged and counted there */
+			return ipi_startup;	/* not for the hardware: vmm/cpu_start.h */
 	}
 	return NULL;
 }
@@ -168,10 +202,14 @@ static void apic_write(void *ctx, uint64_t gpa, int size, uint64_t v)
 	uint64_t off = gpa - (uint64_t)(uintptr_t)ctx;
 	const char *why = apic_write_refusal(off, size, v);
 
-	if (why == ipi_refused)
+	if (why == ipi_startup) {
+		/* The destination is the guest's ICR high dword, which went to
+		 * this CPU's APIC unchanged (SDM 3A 10.6.1: bits 31:24). */
+		apic_startup_ipi(v, hal_mmio_read32((uint64_t)(uintptr_t)ctx + APIC_ICR_HI) >> 24);
 		return;
+	}
 	if (why) {
-		window_refused++;
+		__atomic_fetch_add(&window_refused, 1, __ATOMIC_RELAXED);
 		if (window_refused <= 8)
 			log_warn("apic guard: refused a guest write gpa=0x%llx size=%d value=0x%llx: %s",
 				 (unsigned long long)gpa, size, (unsigned long long)v, why);
@@ -185,6 +223,8 @@ static void apic_write(void *ctx, uint64_t gpa, int size, uint64_t v)
 		hal_mmio_write16(gpa, (uint16_t)v);
 	else
 		hal_mmio_write8(gpa, (uint8_t)v);
+	if ((off & 0xff0) == APIC_LDR || (off & 0xff0) == APIC_DFR)
+		apic_note_this_cpu();
 }
 
 const struct mmio_ops apic_mmio_ops = { apic_read, apic_write };

@@ -1,12 +1,13 @@
-/* The guest's local APIC, with one exception to passthrough: the guest
- * runs on one CPU, and the others (hidden from it in the MADT) sit in their
- * reset state, so an INIT or start-up IPI would run guest code on a CPU
- * outside SVM, unprotected. shoji traps the guest's writes to the xAPIC
- * page (the nested mapping is read-only: reads go to the real APIC without
- * an exit) and the x2APIC ICR MSR, passes every write on unchanged except
- * INIT and SIPI IPIs, which it drops and logs; the base address may not
- * move. The ICR shares its 4 KiB page with EOI and the timer, so those
- * writes exit too: apic_fast_store() keeps them cheap (docs/apic.md). */
+/* The guest's local APIC, with one exception to passthrough: an INIT or
+ * start-up IPI that reached the hardware would start (or reset) a CPU
+ * outside SVM, running guest code unprotected. shoji traps the guest's
+ * writes to the xAPIC page (the nested mapping is read-only: reads go to
+ * the real APIC without an exit) and the x2APIC ICR MSR, passes every
+ * write on unchanged except INIT and SIPI IPIs, which go to shoji's
+ * start-up state machine instead (vmm/cpu_start.h: the CPUs are shoji's,
+ * parked until the guest starts them); the base address may not move. The
+ * ICR shares its 4 KiB page with EOI and the timer, so those writes exit
+ * too: apic_fast_store() keeps them cheap (docs/apic.md). */
 #ifndef SHOJI_VMM_APIC_GUARD_H
 #define SHOJI_VMM_APIC_GUARD_H
 
@@ -22,9 +23,21 @@
 #define X2APIC_MSR_ICR 0x830
 #define MSR_IA32_APIC_BASE 0x1b
 
-/* Whether an ICR value (low dword; for x2APIC the whole 64-bit MSR) may be
- * sent: false for INIT (delivery mode 101b) and start-up (110b). */
+/* Whether an ICR value (low dword; for x2APIC the whole 64-bit MSR) may go
+ * to the hardware as written: false for INIT (delivery mode 101b) and
+ * start-up (110b), which shoji's start-up state machine takes instead
+ * (apic_startup_ipi, vmm/cpu_start.h). */
 bool apic_icr_allowed(uint64_t icr_lo);
+
+/* An INIT or start-up IPI the guest sent from this CPU to APIC id dest:
+ * what it means for the guest's CPUs (vmm/cpu_start.h). NULL when done,
+ * else why it was refused (logged, counted in apic_ipis_refused). */
+const char *apic_startup_ipi(uint64_t icr, uint32_t dest);
+
+/* Records this CPU's APIC id and logical destination for
+ * apic_guest_cpus (when it enters the guest; the guard calls it after
+ * every LDR/DFR write). */
+void apic_note_this_cpu(void);
 
 /* A write of v to IA32_APIC_BASE when it holds cur: the base address (bits
  * 51:12) may not change (shoji traps the APIC page where it is); the
@@ -89,7 +102,8 @@ bool apic_fast_write_ok(uint64_t off);
  * off = gpa - APIC base; size 1, 2, 4, 8. */
 const char *apic_write_refusal(uint64_t off, int size, uint64_t v);
 
-/* Writes apic_write_refusal refused (apic_ipis_refused counts the IPIs). */
+/* Writes apic_write_refusal refused (apic_ipis_refused counts the refused
+ * start-up IPIs). */
 uint64_t apic_writes_refused(void);
 
 #define APIC_WINDOW_SIZE 0x100000ULL
@@ -100,8 +114,9 @@ extern const struct mmio_ops apic_mmio_ops;
 
 uint64_t apic_ipis_refused(void);
 
-/* The guest's CPUs (it runs on this one) with the APIC id and the logical
- * destination (LDR, DFR) its local APIC holds now, for irq_policy_check.
+/* The guest's CPUs that entered the guest, with the APIC id and the logical
+ * destination (LDR, DFR) each one's local APIC held when it last changed
+ * them (this CPU's read now), for irq_policy_check.
  * xAPIC registers (SDM 3A 10.4.6, 10.6.2.2): ID 0x20 bits 31:24, LDR 0xd0
  * bits 31:24, DFR 0xe0 bits 31:28 (0xF flat, 0x0 cluster). */
 void apic_guest_cpus(struct irq_guest_cpus *c);

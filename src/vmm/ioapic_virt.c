@@ -6,6 +6,7 @@
 #include "lib/error.h"
 #include "lib/hal.h"
 #include "lib/log.h"
+#include "lib/spinlock.h"
 #include "lib/printf.h"
 #include "vmm/apic_guard.h"
 #include "vmm/ioapic_virt.h"
@@ -122,7 +123,7 @@ static void reg_write(struct ioapic *a, uint32_t reg, uint32_t v)
 	/* version, arbitration: read-only; other indices: nothing there */
 }
 
-static uint64_t ioapic_read(void *ctx, uint64_t gpa, int size)
+static uint64_t read_locked(void *ctx, uint64_t gpa, int size)
 {
 	struct ioapic *a = ctx;
 	unsigned off = gpa & 0xfff;
@@ -137,7 +138,7 @@ static uint64_t ioapic_read(void *ctx, uint64_t gpa, int size)
 	return 0;
 }
 
-static void ioapic_write(void *ctx, uint64_t gpa, int size, uint64_t v)
+static void write_locked(void *ctx, uint64_t gpa, int size, uint64_t v)
 {
 	struct ioapic *a = ctx;
 	unsigned off = gpa & 0xfff;
@@ -150,6 +151,27 @@ static void ioapic_write(void *ctx, uint64_t gpa, int size, uint64_t v)
 		hal_mmio_write32(a->base + IOEOI, (uint32_t)v);	/* vectors are the guest's */
 	else
 		log_warn("%s: guest write of %d bytes at +0x%x ignored", a->name, size, off);
+}
+
+/* IOREGSEL is the IOAPIC's, shared by every CPU, and so are the
+ * redirection entries shoji keeps: one access at a time (docs/smp.md). */
+static struct spinlock ioapic_lock = SPINLOCK_INIT;
+
+static uint64_t ioapic_read(void *ctx, uint64_t gpa, int size)
+{
+	uint64_t v;
+
+	spin_lock(&ioapic_lock);
+	v = read_locked(ctx, gpa, size);
+	spin_unlock(&ioapic_lock);
+	return v;
+}
+
+static void ioapic_write(void *ctx, uint64_t gpa, int size, uint64_t v)
+{
+	spin_lock(&ioapic_lock);
+	write_locked(ctx, gpa, size, v);
+	spin_unlock(&ioapic_lock);
 }
 
 const struct mmio_ops ioapic_mmio_ops = { ioapic_read, ioapic_write };

@@ -50,7 +50,7 @@ struct irq_request {
 };
 
 /* The guest's CPUs as its local APICs say now. */
-#define IRQ_MAX_GUEST_CPUS 8
+#define IRQ_MAX_GUEST_CPUS 16
 struct irq_guest_cpus {
 	unsigned n;
 	struct {

@@ -8,7 +8,9 @@
 #include "lib/hal.h"
 #include "lib/log.h"
 #include "lib/printf.h"
+#include "lib/spinlock.h"
 #include "platform/pci.h"
+#include "platform/pci_cfg.h"
 #include "vmm/apic_guard.h"
 #include "vmm/irq_log.h"
 #include "vmm/irq_policy.h"
@@ -124,7 +126,7 @@ static bool in_table(const struct msix_fn *f, uint64_t gpa)
 	return gpa >= f->table && gpa < f->table + (uint64_t)f->n * ENTRY_SIZE;
 }
 
-static uint64_t msix_read(void *ctx, uint64_t gpa, int size)
+static uint64_t read_locked(void *ctx, uint64_t gpa, int size)
 {
 	struct msix_fn *f = ctx;
 
@@ -132,7 +134,7 @@ static uint64_t msix_read(void *ctx, uint64_t gpa, int size)
 		return size == 8 ? hal_mmio_read64(gpa) : size == 4 ? hal_mmio_read32(gpa)
 		       : size == 2 ? hal_mmio_read16(gpa) : hal_mmio_read8(gpa);
 	if (size == 8)
-		return msix_read(ctx, gpa, 4) | msix_read(ctx, gpa + 4, 4) << 32;
+		return read_locked(ctx, gpa, 4) | read_locked(ctx, gpa + 4, 4) << 32;
 	{
 		uint64_t rel = gpa - f->table;
 		uint32_t v = *entry_word(f, rel & ~3ULL);
@@ -142,7 +144,7 @@ static uint64_t msix_read(void *ctx, uint64_t gpa, int size)
 	}
 }
 
-static void msix_write(void *ctx, uint64_t gpa, int size, uint64_t v)
+static void write_locked(void *ctx, uint64_t gpa, int size, uint64_t v)
 {
 	struct msix_fn *f = ctx;
 	uint64_t rel;
@@ -161,8 +163,8 @@ static void msix_write(void *ctx, uint64_t gpa, int size, uint64_t v)
 		return;
 	}
 	if (size == 8) {
-		msix_write(ctx, gpa, 4, (uint32_t)v);
-		msix_write(ctx, gpa + 4, 4, v >> 32);
+		write_locked(ctx, gpa, 4, (uint32_t)v);
+		write_locked(ctx, gpa + 4, 4, v >> 32);
 		return;
 	}
 	rel = gpa - f->table;
@@ -171,6 +173,27 @@ static void msix_write(void *ctx, uint64_t gpa, int size, uint64_t v)
 	mask = (size == 4 ? ~0u : (1u << (size * 8)) - 1) << shift;
 	*w = (*w & ~mask) | (((uint32_t)v << shift) & mask);
 	evaluate(f, (unsigned)(rel / ENTRY_SIZE), control(f));
+}
+
+/* The table shoji keeps is judged against the function's live MSI-X
+ * control word, which the guest changes through configuration space: the
+ * table's accesses take the configuration lock too (platform/pci_cfg.h), so
+ * the two paths see one order and no lock is taken in the other order. */
+static uint64_t msix_read(void *ctx, uint64_t gpa, int size)
+{
+	uint64_t v;
+
+	pci_cfg_lock();
+	v = read_locked(ctx, gpa, size);
+	pci_cfg_unlock();
+	return v;
+}
+
+static void msix_write(void *ctx, uint64_t gpa, int size, uint64_t v)
+{
+	pci_cfg_lock();
+	write_locked(ctx, gpa, size, v);
+	pci_cfg_unlock();
 }
 
 const struct mmio_ops msix_mmio_ops = { msix_read, msix_write };

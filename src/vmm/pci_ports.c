@@ -29,7 +29,7 @@ static bool target(const struct pci_ports *p, uint16_t port, struct pci_bdf *bdf
 	return true;
 }
 
-uint32_t pci_ports_in(struct pci_ports *p, uint16_t port, unsigned size)
+static uint32_t ports_in(struct pci_ports *p, uint16_t port, unsigned size)
 {
 	struct pci_bdf bdf;
 	uint16_t off;
@@ -47,7 +47,7 @@ uint32_t pci_ports_in(struct pci_ports *p, uint16_t port, unsigned size)
 	return hal_in(port, size) & mask_of(size);
 }
 
-void pci_ports_out(struct pci_ports *p, uint16_t port, unsigned size, uint32_t v)
+static void ports_out(struct pci_ports *p, uint16_t port, unsigned size, uint32_t v)
 {
 	struct pci_bdf bdf;
 	uint16_t off;
@@ -87,4 +87,24 @@ void pci_ports_out(struct pci_ports *p, uint16_t port, unsigned size, uint32_t v
 	}
 	if (port < PCI_CF8_DATA_PORT)
 		hal_out(port, size, v);
+}
+
+/* The latch is this CPU's; the hardware's address port, the guard's view of
+ * the live configuration and the MSI state are everyone's: one critical
+ * section per access (platform/pci_cfg.h: pci_cfg_lock). */
+uint32_t pci_ports_in(struct pci_ports *p, uint16_t port, unsigned size)
+{
+	uint32_t v;
+
+	pci_cfg_lock();
+	v = ports_in(p, port, size);
+	pci_cfg_unlock();
+	return v;
+}
+
+void pci_ports_out(struct pci_ports *p, uint16_t port, unsigned size, uint32_t v)
+{
+	pci_cfg_lock();
+	ports_out(p, port, size, v);
+	pci_cfg_unlock();
 }

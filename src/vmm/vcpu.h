@@ -107,8 +107,22 @@ struct vcpu_backend {
 	 * protected memory put in. */
 	const struct vcpu_stats *(*stats)(void);
 	uint64_t (*hole_touches)(void);
-	/* Runs the guest until shoji stops. */
+	/* Runs the guest on the boot CPU until shoji stops. */
 	NORETURN void (*run)(void);
+	/* Application processors (docs/smp.md). core starts each one itself
+	 * (core/smp.c: trampoline, its own stack, GDT/TSS, IDT, SSE) and calls,
+	 * on that CPU: init_ap (enable the back-end on it: its own control
+	 * block and host save area; 0 or an error, logged) and then run_ap,
+	 * which parks the CPU until the guest's start-up IPI for it is accepted
+	 * by vmm/cpu_start.h (cpu_start_take_sipi), loads the real-mode state
+	 * cpu_start_sipi_state() gives into a control block with the boot CPU's
+	 * intercepts and nested tables, and runs the guest there. On an exit a
+	 * notify caused, run_ap's loop asks cpu_start_init_pending() and, for an
+	 * INIT, acknowledges it and parks again. The back-end gives
+	 * vmm/cpu_start.h its notify function (an NMI, which wakes a parked CPU
+	 * and makes a running one exit) before the boot CPU runs the guest. */
+	int (*init_ap)(void);
+	NORETURN void (*run_ap)(void);
 };
 
 /* CPUID as the guest sees it: the host's answer, with virtualization

@@ -17,6 +17,24 @@ STOP_OK = "shoji: stopped status=ok"
 STOP_FAIL = "shoji: stopped status=failure"
 
 
+def console_lines(out):
+    """The serial console's lines. With several CPUs the guest (on one CPU)
+    and shoji (handling an exit of another) write to the same UART at once,
+    so a whole shoji line can land inside a guest line ('guest: edu-dshoji:
+    warning: vtd fault ...'): it is split out onto a line of its own, as
+    shoji wrote it (shoji's own lines are whole: one write under its log
+    lock)."""
+    lines = []
+    for l in out.splitlines():
+        l = l.rstrip("\r")
+        i = l.find("shoji: ", 1)
+        if i > 0 and not l.startswith("shoji: "):
+            lines += [l[:i], l[i:]]
+        else:
+            lines.append(l)
+    return lines
+
+
 class Boot:
     """One finished QEMU run: exit status and the hypervisor's log lines."""
 
@@ -25,7 +43,7 @@ class Boot:
         self.rc = rc
         self.out = out
         self.err = err
-        self.lines = [l.rstrip("\r") for l in out.splitlines()]
+        self.lines = console_lines(out)
 
     def __repr__(self):
         return f"Boot(rc={self.rc}, args={self.args})\n--- log ---\n{self.out}\n--- stderr ---\n{self.err}"
@@ -102,7 +120,8 @@ def native_cmd(script, *, kernel=VMLINUX, append=(), disk=None, edu=True, net=Tr
     machine the launcher builds (q35, TCG, -cpu max), running shoji.script=SCRIPT.
     `disk` is a raw image attached to the q35 AHCI controller's port 0; `iommu`
     'intel' or 'amd' adds that IOMMU model (the guest then sees it)."""
-    cmd = ["qemu-system-x86_64", "-accel", "tcg", "-machine", "q35", "-cpu", "max",
+    cmd = ["qemu-system-x86_64", "-accel", "tcg,thread=multi" if smp > 1 else "tcg",
+           "-machine", "q35", "-cpu", "max",
            "-m", mem, "-smp", str(smp), "-nodefaults", "-display", "none", "-no-reboot",
            "-serial", "stdio", "-kernel", kernel, "-initrd", INITRD,
            "-append", " ".join(["console=ttyS0", "panic=-1", f"shoji.script={script}",

@@ -98,6 +98,8 @@ def program_runs(lines):
             cur["result"] = rec
         elif cur is not None and word == "faults":
             cur["faults"].append(rec)
+        elif cur is not None and word == "race":
+            cur["race"] = rec
         elif cur is not None and word == "check":
             cur["checks"][rec["name"]] = rec["status"]
         elif cur is not None and word == "summary":

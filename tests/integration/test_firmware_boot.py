@@ -125,7 +125,7 @@ def test_shoji_ctl_answers_in_the_firmware_booted_os(demo_under_shoji):
 
 
 def test_attack_suite_in_the_firmware_booted_os(tmp_path):
-    disk = make_disk(tmp_path / "os.img", "attacks", "shoji.disk=sda")
+    disk = make_disk(tmp_path / "os.img", "attacks", "shoji.disk=sda shoji.cpus=2")
     b = run_shoji("--boot-disk", str(disk), "--smp", "2", "--edu", "--net",
                   "--device", BRIDGE, timeout=360)
     assert b.rc == 0, b
@@ -133,7 +133,7 @@ def test_attack_suite_in_the_firmware_booted_os(tmp_path):
     # The same suite as the PVH guest's (test_guest_shoji), none failed.
     assert b.has("guest: checks run=19 failed=0"), b
     c = checks(b)
-    for name in ("region-reserved", "no-dmar-table", "one-cpu", "cpu-read-hv", "cpu-write-hv",
+    for name in ("region-reserved", "no-dmar-table", "guest-cpus", "cpu-read-hv", "cpu-write-hv",
                  "cpu-read-hv-last-page", "vtd-registers-unreachable", "vtd-registers-write",
                  "edu-write-hv", "edu-read-hv", "edu-fault-logged", "edu-own-buffer",
                  "hypervisor-unchanged", "bar-over-hv-refused", "bridge-renumber-refused",

@@ -31,8 +31,9 @@ def checks(boot):
 def attacked(tmp_path_factory):
     disk = tmp_path_factory.mktemp("disk") / "disk.img"
     subprocess.run(["qemu-img", "create", "-q", "-f", "raw", str(disk), "64M"], check=True)
-    # Two CPUs: the guest gets one, and tries to wake the other.
-    return run_shoji(*guest_args("attacks", "shoji.disk=sda"), "--smp", "2", "--edu", "--net",
+    # Two CPUs, both the guest's: the attacks run with the other CPU live.
+    return run_shoji(*guest_args("attacks", "shoji.disk=sda shoji.cpus=2"), "--smp", "2",
+                     "--edu", "--net",
                      "--disk", str(disk), "--device", BRIDGE, timeout=180)
 
 
@@ -49,7 +50,7 @@ def test_guest_boots_to_success_marker(attacked):
 def test_guest_sees_region_reserved_and_no_dmar(attacked):
     c = checks(attacked)
     assert c["region-reserved"] == "ok" and c["no-dmar-table"] == "ok", c
-    assert c["one-cpu"] == "ok"
+    assert c["guest-cpus"] == "ok"
     hv = attacked.record("hvregion")
     assert attacked.has(f"{num(hv['base']):x}-{num(hv['end']) - 1:x} : Reserved")
     assert attacked.has("guest acpi: DMAR hidden (1 root entries removed)")
@@ -97,12 +98,18 @@ def test_pci_config_attacks_refused(attacked):
     assert b.has("bridge bus numbers are fixed"), b
 
 
-def test_hidden_cpu_cannot_be_woken(attacked):
+def test_startup_ipis_never_reach_the_hardware(attacked):
     b, c = attacked, checks(attacked)
-    assert b.has("guest acpi: 1 other CPU(s) hidden"), b
+    assert b.has("smp guest_cpus=2 madt_cpus=2"), b
+    assert not b.has("guest acpi: 1 CPU(s) hidden"), b
+    assert b.has("cpu start: cpu=1 apic_id=1 enters the guest vector="), b
     assert c["cpu-wakeup-refused"] == "ok", c
-    assert b.has("apic guard: refused the guest's INIT IPI"), b
-    assert b.has("apic guard: refused the guest's start-up IPI"), b
+    assert b.has("apic guard: refused the guest's INIT IPI (icr=0x44500"), b
+    assert b.has("INIT to the sending CPU (a reset request)"), b
+    assert b.has("apic guard: refused the guest's start-up IPI (icr=0x84608"), b
+    assert b.has("start-up IPI to the sending CPU"), b
+    # Both CPUs still run the guest: nothing reached the hardware.
+    assert b.has("guest: check name=guest-cpus status=ok"), b
     assert c["cpu-wakeup-around-icr-refused"] == "ok", c
     assert b.has("apic guard: refused a guest write gpa=0xfee01000 size=4 value=0x4500: "
                  "outside the APIC page"), b

@@ -178,7 +178,9 @@ static void test_write_refusal(void **state)
 	assert_null(apic_write_refusal(0x304, 4, 0x500));	/* reserved, after the ICR */
 	assert_non_null(apic_write_refusal(0x300, 4, 0x00004500));	/* INIT */
 	assert_non_null(apic_write_refusal(0x300, 4, 0x00004608));	/* start-up */
-	assert_int_equal(apic_ipis_refused() - before, 2);
+	/* Classified, not refused: the start-up state machine decides (and
+	 * counts its refusals), tests/unit/test_cpu_start.c. */
+	assert_int_equal(apic_ipis_refused() - before, 0);
 	assert_non_null(apic_write_refusal(0x2fc, 8, 0x0000450000000000ULL));	/* reaches 0x300 */
 	assert_non_null(apic_write_refusal(0x300, 8, 0x40fd));
 	assert_non_null(apic_write_refusal(0x301, 1, 0x45));

@@ -210,8 +210,6 @@ static void test_msr_policy(void **state)
 
 static void test_apic_guard(void **state)
 {
-	uint64_t before = apic_ipis_refused();
-
 	host_log_clear();
 	assert_true(apic_icr_allowed(0x000040fd));	/* fixed IPI, vector 0xfd */
 	assert_true(apic_icr_allowed(0x00000400));	/* NMI */
@@ -220,8 +218,6 @@ static void test_apic_guard(void **state)
 	assert_false(apic_icr_allowed(0x00008500));	/* INIT de-assert (level) */
 	assert_false(apic_icr_allowed(0x00004608));	/* start-up */
 	assert_false(apic_icr_allowed(0x000c4608ULL | (1ULL << 32)));	/* x2APIC form */
-	assert_int_equal(apic_ipis_refused() - before, 4);
-	assert_int_equal(host_log_count("refused the guest's INIT IPI"), 2);
 	assert_true(apic_base_write_allowed(0xfee00900, 0xfee00d00));	/* x2APIC enable */
 	assert_true(apic_base_write_allowed(0xfee00900, 0xfee00100));	/* disable */
 	assert_false(apic_base_write_allowed(0xfee00900, 0xfed00900));	/* moved */

@@ -7,6 +7,7 @@
 #include "arch/x86/npt.h"
 #include "lib/hal.h"
 #include "lib/log.h"
+#include "lib/spinlock.h"
 #include "lib/string.h"
 
 #define PTE_P (1ULL << 0)
@@ -23,6 +24,11 @@ static paddr_t root;
 static paddr_t zero_page, sink_page;
 static uint64_t touches, tables;
 static bool big_pages;
+/* Stand-in PTE updates from any CPU's fault (docs/smp.md): one writer at a
+ * time, and every change bumps the generation, which each vCPU compares at
+ * its next VMRUN (a whole-TLB flush when it moved). */
+static struct spinlock npt_lock = SPINLOCK_INIT;
+static uint64_t generation;
 
 static uint64_t *tbl(paddr_t pa)
 {
@@ -199,7 +205,7 @@ const struct protected_range *npt_mmio_hole(paddr_t gpa)
 	return h && h->mmio ? h : NULL;
 }
 
-enum npt_fault npt_handle_fault(paddr_t gpa, uint64_t error_code)
+static enum npt_fault handle_fault_locked(paddr_t gpa, uint64_t error_code)
 {
 	const struct protected_range *h = hole_at(gpa);
 	uint64_t *pte = pte_of(gpa);
@@ -212,7 +218,7 @@ enum npt_fault npt_handle_fault(paddr_t gpa, uint64_t error_code)
 			  "pages are not executable)", h->what, (unsigned long long)gpa);
 		return NPT_FAULT_EXEC;
 	}
-	touches++;
+	touches++;	/* under npt_lock */
 	log_warn("npt guest %s of %s at gpa=0x%llx: %s", write ? "write" : "read", h->what,
 		 (unsigned long long)gpa,
 		 write ? "sent to a sink page" : "reads as zeros");
@@ -221,7 +227,23 @@ enum npt_fault npt_handle_fault(paddr_t gpa, uint64_t error_code)
 	 * until the first write. Neither is executable. Only whole-TLB flushes
 	 * exist on TCG's SVM (no flush-by-ASID): the caller sets TLB_CONTROL. */
 	*pte = write ? (sink_page | NPT_LEAF_RW | PTE_NX) : (zero_page | NPT_LEAF_RO | PTE_NX);
+	__atomic_fetch_add(&generation, 1, __ATOMIC_SEQ_CST);
 	return NPT_FAULT_HANDLED;
+}
+
+enum npt_fault npt_handle_fault(paddr_t gpa, uint64_t error_code)
+{
+	enum npt_fault f;
+
+	spin_lock(&npt_lock);
+	f = handle_fault_locked(gpa, error_code);
+	spin_unlock(&npt_lock);
+	return f;
+}
+
+uint64_t npt_generation(void)
+{
+	return __atomic_load_n(&generation, __ATOMIC_SEQ_CST);
 }
 
 uint64_t npt_hole_touches(void)

@@ -48,4 +48,8 @@ enum npt_fault npt_handle_fault(paddr_t gpa, uint64_t error_code);
 uint64_t npt_hole_touches(void);
 uint64_t npt_table_pages(void);
 
+/* Bumped by every change npt_handle_fault makes (on any CPU): a vCPU whose
+ * last VMRUN saw an older value flushes its TLB before the next one. */
+uint64_t npt_generation(void);
+
 #endif

@@ -6,7 +6,9 @@
  * always treated as dirty, TLB flushes are whole, and shoji checks the
  * VMCB itself before the first run (svm_check_vmcb). */
 #include "arch/x86/cpu.h"
+#include "arch/x86/lapic.h"
 #include "arch/x86/npt.h"
+#include "arch/x86/percpu.h"
 #include "arch/x86/svm.h"
 #include "arch/x86/svm_vcpu.h"
 #include "arch/x86/trap.h"
@@ -15,11 +17,13 @@
 #include "lib/error.h"
 #include "lib/hal.h"
 #include "lib/log.h"
+#include "lib/deadline.h"
 #include "lib/string.h"
 #include "vmm/pci_ports.h"
 #include "vmm/vcpu.h"
 #include "vmm/apic_guard.h"
 #include "vmm/chipset_guard.h"
+#include "vmm/cpu_start.h"
 #include "vmm/cpu_state_check.h"
 #include "vmm/cr_write.h"
 #include "vmm/io_string.h"
@@ -33,24 +37,28 @@
 #define GUEST_ASID 1
 #define MAX_MSR_INTERCEPTS 64
 
-/* Everything one virtual CPU owns (docs/architecture.md: per-CPU vs global
- * state), reached only through cpu(): an SMP guest adds entries and makes
- * cpu() pick this CPU's, nothing else changes. */
+/* Everything one virtual CPU owns (docs/smp.md: per-CPU vs global state),
+ * reached only through cpu(), which picks the running CPU's. Other CPUs
+ * touch only in_guest, npt_seen and kicks_sent (atomics). */
 struct svm_cpu {
 	struct vmcb *vmcb;		/* the control block, and its physical address */
 	paddr_t vmcb_pa, host_save_pa;
-	uint8_t *iopm, *msrpm;		/* I/O and MSR permission maps */
+	uint8_t *iopm, *msrpm;		/* I/O and MSR permission maps (shared, read-only) */
 	struct guest_regs regs;		/* GPRs the VMCB does not hold */
 	bool flush_tlb;			/* flush the guest's TLB at the next VMRUN */
 	struct vcpu_stats stats;		/* exits by reason */
 	struct pci_ports pci;		/* the guest's CONFIG_ADDRESS latch */
+	bool in_guest;			/* between the NPT check and the #VMEXIT */
+	uint64_t npt_seen;		/* npt_generation() at the last VMRUN */
+	uint32_t kicks_sent, kicks_seen;	/* shoji's NMIs to this CPU, and those taken */
 };
 
-static struct svm_cpu boot_cpu;	/* the guest runs on the boot CPU only */
+static struct svm_cpu cpus[SHOJI_MAX_CPUS];
+static paddr_t shared_iopm_pa, shared_msrpm_pa, shared_ncr3;
 
 static inline struct svm_cpu *cpu(void)
 {
-	return &boot_cpu;
+	return &cpus[hal_cpu_index()];
 }
 static void (*exit_hook)(void);
 static vmmcall_handler vmmcall_hook;
@@ -77,9 +85,22 @@ static void svm_set_realmode_call_handler(realmode_call_handler h)
 	realmode_hook = h;
 }
 
+/* Summed over the CPUs (the VMMCALL status and the bench read them; they
+ * are counters, a torn sum while another CPU exits is off by a few). */
 const struct vcpu_stats *svm_stats(void)
 {
-	return &cpu()->stats;
+	static struct vcpu_stats sum;
+	uint64_t *s = (uint64_t *)&sum;
+
+	STATIC_ASSERT(sizeof(struct vcpu_stats) % 8 == 0, "vcpu_stats is all counters");
+	memset(&sum, 0, sizeof(sum));
+	for (unsigned i = 0; i < SHOJI_MAX_CPUS; i++) {
+		const uint64_t *c = (const uint64_t *)&cpus[i].stats;
+
+		for (size_t k = 0; k < sizeof(sum) / 8; k++)
+			s[k] += c[k];
+	}
+	return &sum;
 }
 
 static void *zalloc_pages(unsigned n, paddr_t *pa)
@@ -92,10 +113,32 @@ static void *zalloc_pages(unsigned n, paddr_t *pa)
 	return hal_phys_to_virt(p);
 }
 
+/* SVM on the running CPU: EFER.SVME (and NXE), its host save area, its
+ * VMCB and the page VMSAVE keeps the host's state in. Every CPU's own. */
+static int enable_this_cpu(void)
+{
+	paddr_t hsave;
+
+	if (!(cpuid(0x80000001, 0).ecx & CPUID_80000001_ECX_SVM) ||
+	    (rdmsr(MSR_VM_CR) & VM_CR_SVMDIS)) {
+		log_error("svm: cpu=%u has no usable SVM", hal_cpu_index());
+		return E_UNSUPPORTED;
+	}
+	if (!zalloc_pages(1, &hsave) || !(cpu()->vmcb = zalloc_pages(1, &cpu()->vmcb_pa)) ||
+	    !zalloc_pages(1, &cpu()->host_save_pa))
+		return E_NOMEM;
+	/* NXE: nested walks use the host's paging mode, so NX in the nested
+	 * tables counts only with it (APM 15.25.5). */
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME | EFER_NXE);
+	wrmsr(MSR_VM_HSAVE_PA, hsave);
+	log_info("svm enabled cpu=%u asid=%u vmcb=0x%llx", hal_cpu_index(), GUEST_ASID,
+		 (unsigned long long)cpu()->vmcb_pa);
+	return 0;
+}
+
 static int svm_init(void)
 {
 	struct cpuid_regs ext = cpuid(0x80000001, 0);
-	paddr_t hsave;
 
 	if (!(ext.ecx & CPUID_80000001_ECX_SVM)) {
 		log_error("svm: this CPU has no AMD SVM");
@@ -114,15 +157,7 @@ static int svm_init(void)
 		log_error("svm: SVM is disabled by firmware (VM_CR.SVMDIS)");
 		return E_UNSUPPORTED;
 	}
-	if (!zalloc_pages(1, &hsave) || !(cpu()->vmcb = zalloc_pages(1, &cpu()->vmcb_pa)) ||
-	    !zalloc_pages(1, &cpu()->host_save_pa))
-		return E_NOMEM;
-	/* NXE: nested walks use the host's paging mode, so NX in the nested
-	 * tables counts only with it (APM 15.25.5). */
-	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME | EFER_NXE);
-	wrmsr(MSR_VM_HSAVE_PA, hsave);
-	log_info("svm enabled asid=%u vmcb=0x%llx", GUEST_ASID, (unsigned long long)cpu()->vmcb_pa);
-	return 0;
+	return enable_this_cpu();
 }
 
 static void intercept_io(uint16_t port)
@@ -202,16 +237,51 @@ static struct vmcb_seg seg(uint16_t sel, uint16_t attrib, uint32_t limit)
 	return (struct vmcb_seg){ sel, attrib, limit, 0 };
 }
 
+/* The control area every vCPU starts from: the same intercepts, the shared
+ * I/O and MSR permission maps and nested tables, the one guest ASID. */
+static void init_control(void)
+{
+	struct vmcb_control *c = &cpu()->vmcb->ctl;
+
+	memset(cpu()->vmcb, 0, sizeof(*cpu()->vmcb));
+	/* INIT: a guest-caused INIT (a forged interrupt message, an IPI
+	 * that got through) becomes an exit, the guest's reset request,
+	 * instead of silently resetting the CPU under shoji (APM 15.13.3). */
+	/* CR0 and CR4 writes (vmm/cr_write.h): a value the architecture
+	 * refuses must raise #GP, as on hardware, not land in the VMCB (TCG
+	 * takes NW without CD, drops CR0[63:32] and hangs on reserved CR4
+	 * bits; a CPU may have CR4 bits CPUID hides from the guest). All CR0
+	 * writes, not the selective intercept: TCG drops CR0[63:32] before
+	 * that check, and Linux (eager FPU) writes CR0 a few times per boot. */
+	c->intercept_cr = SVM_INTERCEPT_CR_WRITE(0) | SVM_INTERCEPT_CR_WRITE(4);
+	c->intercept_misc1 = SVM_INTERCEPT_NMI | SVM_INTERCEPT_INIT | SVM_INTERCEPT_SMI |
+			     SVM_INTERCEPT_CPUID |
+			     SVM_INTERCEPT_IOIO |
+			     SVM_INTERCEPT_MSR | SVM_INTERCEPT_SHUTDOWN | SVM_INTERCEPT_INVD;
+	c->intercept_misc2 = SVM_INTERCEPT_VMRUN | SVM_INTERCEPT_VMMCALL | SVM_INTERCEPT_VMLOAD |
+			     SVM_INTERCEPT_VMSAVE | SVM_INTERCEPT_STGI | SVM_INTERCEPT_CLGI |
+			     SVM_INTERCEPT_SKINIT;
+	c->iopm_base_pa = shared_iopm_pa;
+	c->msrpm_base_pa = shared_msrpm_pa;
+	c->guest_asid = GUEST_ASID;
+	c->tlb_control = 1;
+	c->np_enable = 1;
+	c->n_cr3 = shared_ncr3;
+	cpu()->flush_tlb = true;
+}
+
 static int svm_setup_guest(paddr_t ncr3, const struct vcpu_entry *e)
 {
 	paddr_t iopm_pa = 0, msrpm_pa = 0;
-	struct vmcb_control *c = &cpu()->vmcb->ctl;
 	struct vmcb_save *s = &cpu()->vmcb->save;
 
 	cpu()->iopm = zalloc_pages(IOPM_PAGES, &iopm_pa);
 	cpu()->msrpm = zalloc_pages(MSRPM_PAGES, &msrpm_pa);
 	if (!cpu()->iopm || !cpu()->msrpm)
 		return E_NOMEM;
+	shared_iopm_pa = iopm_pa;
+	shared_msrpm_pa = msrpm_pa;
+	shared_ncr3 = ncr3;
 	/* PCI configuration mechanism #1: address and data ports. */
 	intercept_io(0xcf8);
 	for (uint16_t p = 0xcfc; p <= 0xcff; p++)
@@ -246,30 +316,7 @@ static int svm_setup_guest(paddr_t ncr3, const struct vcpu_entry *e)
 	host_features = features_of_this_cpu();
 	setup_msr_policy();
 
-	memset(cpu()->vmcb, 0, sizeof(*cpu()->vmcb));
-	/* INIT: a guest-caused INIT (a forged interrupt message, an IPI
-	 * that got through) becomes an exit, the guest's reset request,
-	 * instead of silently resetting the CPU under shoji (APM 15.13.3). */
-	/* CR0 and CR4 writes (vmm/cr_write.h): a value the architecture
-	 * refuses must raise #GP, as on hardware, not land in the VMCB (TCG
-	 * takes NW without CD, drops CR0[63:32] and hangs on reserved CR4
-	 * bits; a CPU may have CR4 bits CPUID hides from the guest). All CR0
-	 * writes, not the selective intercept: TCG drops CR0[63:32] before
-	 * that check, and Linux (eager FPU) writes CR0 a few times per boot. */
-	c->intercept_cr = SVM_INTERCEPT_CR_WRITE(0) | SVM_INTERCEPT_CR_WRITE(4);
-	c->intercept_misc1 = SVM_INTERCEPT_NMI | SVM_INTERCEPT_INIT | SVM_INTERCEPT_SMI |
-			     SVM_INTERCEPT_CPUID |
-			     SVM_INTERCEPT_IOIO |
-			     SVM_INTERCEPT_MSR | SVM_INTERCEPT_SHUTDOWN | SVM_INTERCEPT_INVD;
-	c->intercept_misc2 = SVM_INTERCEPT_VMRUN | SVM_INTERCEPT_VMMCALL | SVM_INTERCEPT_VMLOAD |
-			     SVM_INTERCEPT_VMSAVE | SVM_INTERCEPT_STGI | SVM_INTERCEPT_CLGI |
-			     SVM_INTERCEPT_SKINIT;
-	c->iopm_base_pa = iopm_pa;
-	c->msrpm_base_pa = msrpm_pa;
-	c->guest_asid = GUEST_ASID;
-	c->tlb_control = 1;
-	c->np_enable = 1;
-	c->n_cr3 = ncr3;
+	init_control();
 
 	if (e->mode == VCPU_ENTRY_REAL) {
 		/* As the BIOS jumps to a boot sector: real mode, 64 KiB segments
@@ -445,8 +492,12 @@ static void handle_msr(void)
 		}
 		if (msr == X2APIC_MSR_ICR)
 			cpu()->stats.msr_icr++;
-		if (msr == X2APIC_MSR_ICR && !apic_icr_allowed(v))
-			verdict = MSR_HANDLED;	/* dropped, as the xAPIC path does */
+		if (msr == X2APIC_MSR_ICR && !apic_icr_allowed(v)) {
+			/* INIT or start-up: shoji's state machine, x2APIC
+			 * destination in bits 63:32 (SDM 3A 10.12.9). */
+			apic_startup_ipi(v & 0xffffffffu, (uint32_t)(v >> 32));
+			verdict = MSR_HANDLED;
+		}
 		if (verdict == MSR_PASSTHROUGH)
 			wrmsr(msr, v);
 	}
@@ -646,16 +697,43 @@ static void handle_smi(void)
 	__asm__ volatile("stgi\n\tclgi" ::: "memory");
 }
 
+/* shoji's NMI to another CPU (lapic.h): wakes a parked one, makes a
+ * running one exit (an INIT for it, a nested-table change to flush).
+ * kicks_sent counts them so that the target can tell them from the
+ * guest's own NMIs. */
+static void kick(unsigned idx)
+{
+	if (idx >= SHOJI_MAX_CPUS || !percpu_of(idx))
+		return;
+	__atomic_fetch_add(&cpus[idx].kicks_sent, 1, __ATOMIC_SEQ_CST);
+	if (lapic_send_nmi(percpu_of(idx)->apic_id))
+		log_error("svm: the NMI to cpu=%u was not accepted by the local APIC", idx);
+}
+
+/* Whether shoji sent NMIs this CPU has not taken yet (and takes them). */
+static bool take_kicks(void)
+{
+	uint32_t sent = __atomic_load_n(&cpu()->kicks_sent, __ATOMIC_SEQ_CST);
+
+	if (sent == cpu()->kicks_seen)
+		return false;
+	cpu()->kicks_seen = sent;
+	return true;
+}
+
 static void handle_nmi(void)
 {
-	bool ours;
+	bool ours, kicked;
 
 	__asm__ volatile("stgi\n\tclgi" ::: "memory");
+	kicked = take_kicks();
 	ours = iommu_fault_pending();
 	if (ours)
 		cpu()->stats.fault_nmis += iommu_poll_faults() ? 1 : 0;
-	else
+	else if (!kicked)
 		cpu()->vmcb->ctl.event_inj = SVM_EVTINJ_VALID | SVM_EVTINJ_TYPE_NMI | 2;
+	/* A kick's work (an INIT to take, a TLB to flush) is done before the
+	 * next VMRUN (run_loop). */
 }
 
 /* Fetches up to 15 instruction bytes at CS:RIP (fewer when the next page
@@ -802,6 +880,44 @@ static bool apic_fast_write(paddr_t gpa, uint64_t off)
 	return true;
 }
 
+/* A nested-table change is flushed on every CPU before the changing CPU
+ * relies on it: a CPU that is not in the guest flushes at its next VMRUN
+ * (it compares npt_generation() after setting in_guest); one in the guest
+ * is made to exit, and this CPU waits (bounded) until it has. */
+#define SHOOTDOWN_TIMEOUT_US 100000
+
+static bool behind(unsigned i, uint64_t gen)
+{
+	return __atomic_load_n(&cpus[i].in_guest, __ATOMIC_SEQ_CST) &&
+	       __atomic_load_n(&cpus[i].npt_seen, __ATOMIC_SEQ_CST) < gen;
+}
+
+static void npt_shootdown(void)
+{
+	uint64_t gen = npt_generation();
+	unsigned me = hal_cpu_index();
+	uint32_t wait = 0;
+	struct deadline d;
+
+	for (unsigned i = 0; i < SHOJI_MAX_CPUS; i++)
+		if (i != me && behind(i, gen)) {
+			wait |= 1u << i;
+			kick(i);
+		}
+	if (!wait)
+		return;
+	d = deadline_in_us(SHOOTDOWN_TIMEOUT_US);
+	for (unsigned i = 0; i < SHOJI_MAX_CPUS; i++) {
+		while ((wait & (1u << i)) && behind(i, gen)) {
+			if (deadline_passed(&d)) {
+				log_warn("svm: cpu=%u did not leave the guest for a nested-table flush "
+					 "within %u ms", i, SHOOTDOWN_TIMEOUT_US / 1000);
+				return;
+			}
+		}
+	}
+}
+
 static void handle_npf(void)
 {
 	paddr_t gpa = cpu()->vmcb->ctl.exit_info2;
@@ -840,6 +956,7 @@ static void handle_npf(void)
 	switch (npt_handle_fault(gpa, cpu()->vmcb->ctl.exit_info1)) {
 	case NPT_FAULT_HANDLED:
 		cpu()->flush_tlb = true;
+		npt_shootdown();
 		break;
 	case NPT_FAULT_EXEC:
 		log_guest_state("instruction fetch from protected memory");
@@ -920,7 +1037,66 @@ static void handle_exit(void)
 	}
 }
 
-static NORETURN void svm_run(void)
+/* The state a start-up IPI with this vector gives (vmm/cpu_start.h), in
+ * a fresh control block: real mode at CS = vector << 8, IP = 0. */
+static void load_sipi_state(uint8_t vector)
+{
+	struct vcpu_sipi_state st = cpu_start_sipi_state(vector);
+	struct vmcb_save *s = &cpu()->vmcb->save;
+	struct vmcb_seg data = { 0, 0x93, st.limit, 0 };	/* read/write, accessed */
+
+	init_control();
+	s->cs = (struct vmcb_seg){ st.cs_sel, 0x9b, st.limit, st.cs_base };
+	s->ds = s->es = s->ss = s->fs = s->gs = data;
+	s->tr = (struct vmcb_seg){ 0, 0x8b, st.limit, 0 };	/* busy 16-bit TSS */
+	s->ldtr = (struct vmcb_seg){ 0, 0x82, st.limit, 0 };
+	s->gdtr = (struct vmcb_seg){ 0, 0, st.limit, 0 };
+	s->idtr = (struct vmcb_seg){ 0, 0, st.limit, 0 };
+	s->cr0 = st.cr0;
+	s->cr3 = s->cr4 = s->cr2 = 0;
+	s->efer = EFER_SVME;			/* required by VMRUN; hidden from the guest */
+	s->rflags = st.rflags;
+	s->rip = st.rip;
+	s->rsp = s->rax = 0;
+	s->dr6 = 0xffff0ff0;
+	s->dr7 = 0x400;
+	s->g_pat = 0x0007040600070406ULL;
+	s->cpl = 0;
+	memset(&cpu()->regs, 0, sizeof(cpu()->regs));
+	cpu()->regs.rdx = cpuid(1, 0).eax;	/* EDX after INIT: the processor signature */
+}
+
+/* Parked: this CPU waits in shoji, halted, for a start-up IPI the guest
+ * sends it (vmm/cpu_start.h); a kick (NMI, GIF open while halted) wakes it
+ * to look. Then it enters the guest at the vector, as hardware would. */
+static void park_until_sipi(void)
+{
+	unsigned me = hal_cpu_index();
+	uint8_t vector;
+
+	while (!cpu_start_take_sipi(me, &vector)) {
+		__asm__ volatile("stgi\n\thlt\n\tclgi" ::: "memory");
+		take_kicks();
+	}
+	load_sipi_state(vector);
+	apic_note_this_cpu();
+	log_info("cpu start: cpu=%u apic_id=%u enters the guest vector=0x%x cs=0x%x", me,
+		 percpu_of(me)->apic_id, vector, cpu()->vmcb->save.cs.selector);
+}
+
+/* An INIT the guest sent this running CPU (cpu_start: INIT_PENDING): it
+ * leaves the guest's state behind and waits for a start-up IPI again. */
+static void take_init(void)
+{
+	unsigned me = hal_cpu_index();
+
+	log_info("cpu start: cpu=%u leaves the guest for INIT rip=0x%llx: waits for a "
+		 "start-up IPI", me, (unsigned long long)cpu()->vmcb->save.rip);
+	cpu_start_init_ack(me);
+	park_until_sipi();
+}
+
+static NORETURN void run_loop(void)
 {
 	const char *bad = check_vmcb();
 
@@ -928,8 +1104,13 @@ static NORETURN void svm_run(void)
 		log_guest_state(bad);
 		shoji_stop(STOP_FAILURE);
 	}
-	log_info("guest start rip=0x%llx", (unsigned long long)cpu()->vmcb->save.rip);
+	log_info("guest start rip=0x%llx cpu=%u", (unsigned long long)cpu()->vmcb->save.rip,
+		 hal_cpu_index());
 	for (;;) {
+		uint64_t t0, gen;
+
+		if (cpu_start_init_pending(hal_cpu_index()))
+			take_init();
 		/* Clean bits are not honoured by TCG: everything is reloaded. */
 		cpu()->vmcb->ctl.clean_bits = 0;
 		if ((bad = check_vmcb())) {
@@ -938,17 +1119,44 @@ static NORETURN void svm_run(void)
 			log_guest_state(bad);
 			shoji_stop(STOP_FAILURE);
 		}
+		/* in_guest before reading the generation: a CPU that changes the
+		 * nested tables after this reads in_guest and waits for us. */
+		__atomic_store_n(&cpu()->in_guest, true, __ATOMIC_SEQ_CST);
+		gen = npt_generation();
+		if (gen != cpu()->npt_seen)
+			cpu()->flush_tlb = true;
+		__atomic_store_n(&cpu()->npt_seen, gen, __ATOMIC_SEQ_CST);
 		cpu()->vmcb->ctl.tlb_control = cpu()->flush_tlb ? 1 : 0;
 		cpu()->flush_tlb = false;
-		uint64_t t0;
 
 		svm_vmrun(cpu()->vmcb_pa, &cpu()->regs, cpu()->host_save_pa);
+		__atomic_store_n(&cpu()->in_guest, false, __ATOMIC_SEQ_CST);
 		t0 = rdtsc();
 		handle_exit();
 		if (exit_hook)
 			exit_hook();
 		cpu()->stats.tsc += rdtsc() - t0;
 	}
+}
+
+static NORETURN void svm_run(void)
+{
+	apic_note_this_cpu();
+	cpu_start_set_notify(kick);
+	run_loop();
+}
+
+/* An application processor shoji started (core/smp.c): SVM on, then parked
+ * until the guest starts it. */
+static int svm_init_ap(void)
+{
+	return enable_this_cpu();
+}
+
+static NORETURN void svm_run_ap(void)
+{
+	park_until_sipi();
+	run_loop();
 }
 
 const struct vcpu_backend svm_backend = {
@@ -963,4 +1171,6 @@ const struct vcpu_backend svm_backend = {
 	.stats = svm_stats,
 	.hole_touches = npt_hole_touches,
 	.run = svm_run,
+	.init_ap = svm_init_ap,
+	.run_ap = svm_run_ap,
 };

@@ -12,7 +12,6 @@ struct trap_frame {
 	uint64_t rip, cs, rflags, rsp, ss;	/* pushed by the CPU */
 };
 
-void gdt_init(void);
 void idt_init(void);
 void trap_handler(struct trap_frame *f);
 /* NMIs the host has taken so far. */

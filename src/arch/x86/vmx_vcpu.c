@@ -768,8 +768,12 @@ static void handle_wrmsr(void)
 	}
 	if (msr == X2APIC_MSR_ICR)
 		cpu()->stats.msr_icr++;
-	if (msr == X2APIC_MSR_ICR && !apic_icr_allowed(v))
-		verdict = MSR_HANDLED;	/* dropped, as the xAPIC path does */
+	if (msr == X2APIC_MSR_ICR && !apic_icr_allowed(v)) {
+		/* INIT or start-up: shoji's state machine, as on the xAPIC path
+		 * (vmm/cpu_start.h; x2APIC destination in bits 63:32). */
+		apic_startup_ipi(v & 0xffffffffu, (uint32_t)(v >> 32));
+		verdict = MSR_HANDLED;
+	}
 	if (verdict == MSR_PASSTHROUGH && msr_write_safe(msr, v)) {
 		verdict = MSR_FAULT;
 		why = "the CPU refused it";
