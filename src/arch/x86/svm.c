@@ -458,6 +458,9 @@ static void handle_cpuid(void)
 
 	r[0] = h.eax, r[1] = h.ebx, r[2] = h.ecx, r[3] = h.edx;
 	cpu_policy_cpuid(leaf, sub, r);
+	/* CPUID.1:ECX.OSXSAVE and 7:ECX.OSPKE mirror CR4 (SDM vol. 2 CPUID):
+	 * the host ran CPUID with shoji's CR4, the guest asks about its own. */
+	cpu_policy_cpuid_cr4(leaf, sub, r, cpu()->vmcb->save.cr4);
 	cpu()->vmcb->save.rax = r[0];
 	cpu()->regs.rbx = r[1];
 	cpu()->regs.rcx = r[2];
