@@ -49,9 +49,17 @@ static inline struct answer vmmcall(uint32_t fn, uint64_t buf, uint64_t len)
 /* A call that answers with text into buf. shoji writes through the caller's
  * page tables and cannot fault pages in: a page of a static buffer that was
  * never touched is not mapped yet (demand paging) and the call fails with
- * -2. So every page of buf is written first. */
+ * -2. So every page of buf is written first, through volatile stores: GCC
+ * drops a plain memset of a zero-initialised static buffer here (it did in
+ * ahci-attack, whose status text then ran into an unmapped page). */
 static inline struct answer vmmcall_text(uint32_t fn, char *buf, uint64_t len)
 {
+	volatile char *v = buf;
+
+	for (uint64_t i = 0; i < len; i += 4096)
+		v[i] = 0;
+	if (len)
+		v[len - 1] = 0;
 	memset(buf, 0, len);
 	return vmmcall(fn, (uint64_t)(uintptr_t)buf, len);
 }
