@@ -25,7 +25,8 @@
 # Lines (besides blkverify's "guest: bench name=.. mbps=.. iops=.. ops=.."):
 #   guest: bench counters at=idle-start|idle-end|disk-start|disk-end uptime=S
 #          [KEY=N ...] (shoji's VMMCALL counters) [disk_reads=N disk_writes=N
-#          disk_flushes=N] (the disk's completed requests, /sys/block/X/stat)
+#          disk_flushes=N disk_sectors_read=N disk_sectors_written=N] (the
+#          disk's completed requests and 512-byte sectors, /sys/block/X/stat)
 #   guest: bench storm mode=edu|edu-ok devices=N dmas=N target=0x..
 #          faults_before=N faults_after=N
 #   guest: bench unavailable what=NAME reason=WORD
@@ -52,9 +53,10 @@ counters() {
 		_line="$_line $(shoji-ctl status | sed -n -E 's/^guest: shoji-ctl status ([a-z0-9_]+=[0-9]+)$/\1/p' | tr '\n' ' ')"
 	fi
 	if [ -n "$2" ] && [ -r "/sys/block/${2##*/}/stat" ]; then
-		# Fields: reads completed (1), writes completed (5), flushes completed (15).
+		# Fields: reads completed (1), sectors read (3), writes completed (5),
+		# sectors written (7), flushes completed (15).
 		set -- $(cat "/sys/block/${2##*/}/stat")
-		_line="$_line disk_reads=$1 disk_writes=$5 disk_flushes=${15:-0}"
+		_line="$_line disk_reads=$1 disk_writes=$5 disk_flushes=${15:-0} disk_sectors_read=$3 disk_sectors_written=$7"
 	fi
 	echo "$_line" | tr -s ' ' | sed 's/ $//'
 }

@@ -151,6 +151,11 @@ static int virtualise_interrupts(const struct guest_platform *p)
  * by guest_launch. */
 static const struct vcpu_backend *cpu;
 
+int guest_set_read_page(paddr_t gpa, paddr_t page)
+{
+	return cpu->set_read_page ? cpu->set_read_page(gpa, page) : E_UNSUPPORTED;
+}
+
 /* The PVH kernel given as a module: loaded, its start info built. */
 static int prepare_pvh(const struct guest_platform *p, struct vcpu_entry *entry)
 {

@@ -25,4 +25,10 @@ bool guest_present(const struct boot_info *bi);
  * starts (logged; the caller stops). */
 int guest_launch(const struct guest_platform *p);
 
+/* The CPU back-end's set_read_page (vmm/vcpu.h): an emulator's page of
+ * what the guest's reads return (the AHCI register image). Only once the
+ * guest's nested tables exist (from the first exit on); E_UNSUPPORTED
+ * when the back-end has no such mapping. */
+int guest_set_read_page(paddr_t gpa, paddr_t page);
+
 #endif

@@ -840,6 +840,10 @@ static void port_sync(struct ahci *a, unsigned p)
 	barrier();
 	port->ci &= ~(acked | accepted);
 	port->sact &= ~acked;
+	if (acked)
+		a->image_armed = true;
+	if (acked | accepted)
+		a->image_ports_dirty |= 1u << p;
 	if (port->dropped && !(prd(a, p, AHCI_PxCMD) & AHCI_PxCMD_CR))
 		free_dropped(a, port);
 	if (port->requested)
@@ -960,6 +964,7 @@ static void hba_reset(struct ahci *a, uint32_t v)
 		a->port[p].is_emul = 0;
 	}
 	a->is_emul = 0;
+	a->image_stale = true;	/* every register back to its reset value */
 	wr(a, AHCI_GHC, v);
 	a->hr_pending = true;
 	hr_check(a);
@@ -967,7 +972,9 @@ static void hba_reset(struct ahci *a, uint32_t v)
 
 /* ---- guest register accesses ---- */
 
-static uint32_t port_read(struct ahci *a, unsigned p, uint32_t reg)
+/* What a guest read of port p's register returns now, without the read's
+ * side effects (port_read first notices completions). */
+static uint32_t port_peek(struct ahci *a, unsigned p, uint32_t reg)
 {
 	struct ahci_port *port = &a->port[p];
 
@@ -976,21 +983,28 @@ static uint32_t port_read(struct ahci *a, unsigned p, uint32_t reg)
 	case AHCI_PxCLBU: return port->clbu;
 	case AHCI_PxFB: return port->fb;
 	case AHCI_PxFBU: return port->fbu;
-	case AHCI_PxIS:
-		port_sync(a, p);
-		return prd(a, p, AHCI_PxIS) | port->is_emul;
-	case AHCI_PxTFD:
-		port_sync(a, p);
-		return port->err_emul ? port->tfd_emul : prd(a, p, AHCI_PxTFD);
-	case AHCI_PxSACT:
-		port_sync(a, p);
-		return port->sact;
-	case AHCI_PxCI:
-		port_sync(a, p);
-		return port->ci;
-	default:
-		return prd(a, p, reg);
+	case AHCI_PxIS: return prd(a, p, AHCI_PxIS) | port->is_emul;
+	case AHCI_PxTFD: return port->err_emul ? port->tfd_emul : prd(a, p, AHCI_PxTFD);
+	case AHCI_PxSACT: return port->sact;
+	case AHCI_PxCI: return port->ci;
+	default: return prd(a, p, reg);
 	}
+}
+
+static uint32_t port_read(struct ahci *a, unsigned p, uint32_t reg)
+{
+	switch (reg) {
+	case AHCI_PxIS:
+	case AHCI_PxTFD:
+	case AHCI_PxSACT:
+	case AHCI_PxCI:
+		/* Status reads see finished commands finished. */
+		port_sync(a, p);
+		break;
+	default:
+		break;
+	}
+	return port_peek(a, p, reg);
 }
 
 /* The enclosure-management message buffer (AHCI 12.2) is plain MMIO that
@@ -1000,6 +1014,27 @@ static bool in_em_buffer(const struct ahci *a, uint32_t off)
 	return off >= a->em_lo && off < a->em_hi;
 }
 
+/* What a guest read of the dword at off returns now, side effects aside. */
+static uint32_t peek32(struct ahci *a, uint32_t off)
+{
+	if (in_em_buffer(a, off))
+		return rd(a, off);
+	if (off < AHCI_PORT_BASE) {
+		switch (off) {
+		case AHCI_CAP: return rd(a, AHCI_CAP) & ~AHCI_CAP_FBSS;
+		case AHCI_IS: return rd(a, AHCI_IS) | a->is_emul;
+		default: return rd(a, off);
+		}
+	}
+	if (off < AHCI_PORT_END) {
+		unsigned p = (off - AHCI_PORT_BASE) / AHCI_PORT_STRIDE;
+
+		if (a->port[p].managed)
+			return port_peek(a, p, (off - AHCI_PORT_BASE) % AHCI_PORT_STRIDE);
+	}
+	return rd(a, off);
+}
+
 static uint32_t read32(struct ahci *a, uint32_t off)
 {
 	if (a->cfg.confine_only)
@@ -1007,24 +1042,15 @@ static uint32_t read32(struct ahci *a, uint32_t off)
 	hr_check(a);
 	if (in_em_buffer(a, off))
 		return rd(a, off);
-	if (off < AHCI_PORT_BASE) {
-		switch (off) {
-		case AHCI_CAP:
-			return rd(a, AHCI_CAP) & ~AHCI_CAP_FBSS;
-		case AHCI_IS:
-			ahci_poll(a);
-			return rd(a, AHCI_IS) | a->is_emul;
-		default:
-			return rd(a, off);
-		}
-	}
-	if (off < AHCI_PORT_END) {
+	if (off == AHCI_IS)
+		ahci_poll(a);
+	if (off >= AHCI_PORT_BASE && off < AHCI_PORT_END) {
 		unsigned p = (off - AHCI_PORT_BASE) / AHCI_PORT_STRIDE;
 
 		if (a->port[p].managed)
 			return port_read(a, p, (off - AHCI_PORT_BASE) % AHCI_PORT_STRIDE);
 	}
-	return rd(a, off);
+	return peek32(a, off);
 }
 
 /* A dword register write: v holds the written bytes in place, mask which
@@ -1137,15 +1163,160 @@ static void write32(struct ahci *a, uint32_t dw, uint32_t v, uint32_t mask, uint
 	raw_write(a, off, width, raw);
 }
 
+/* ---- the register image: guest reads without an exit ----
+ *
+ * Linux's interrupt handler reads IS, PxIS and PxSACT/PxCI after its EOI,
+ * and every one of those reads used to exit. While nothing is on the
+ * device the values the guest may read change only at shoji's hands (a
+ * completion copied back, a guest write it traps) or, for link events, on
+ * the HBA's own, which the HBA signals with an interrupt and so with an EOI
+ * exit before the guest's handler reads anything. So after a completion,
+ * once no command is in flight on any port, the engine fills a page with
+ * exactly what trapped reads would return and has the caller serve the
+ * guest's reads from it; it refreshes the page on every exit (ahci_poll)
+ * and after every trapped access, and hides it again (every access traps)
+ * before it hands a command to the device or on any write other than the
+ * completion path's own (IS, PxIS, PxSACT). The copy-once rule is
+ * untouched: the image only ever shows the guest-visible PxCI/PxSACT,
+ * whose bits clear only after the copy-back, and a command is copied when
+ * its PxCI write traps, as before. docs/ahci.md, "Register image". */
+
+#define IMAGE_DWORDS (PAGE_SIZE / 4)
+
+/* Registers the HBA may change without a guest write (AHCI 1.3.1 3.1, 3.3):
+ * read again at every refresh. The rest of the page changes only through
+ * guest writes, which trap and make the next showing refill everything. */
+static const uint16_t image_host_regs[] = { AHCI_GHC, AHCI_IS, AHCI_BOHC };
+static const uint16_t image_port_regs[] = {
+	AHCI_PxIS, AHCI_PxCMD, AHCI_PxTFD, AHCI_PxSIG, AHCI_PxSSTS, AHCI_PxSERR,
+	AHCI_PxSACT, AHCI_PxCI, AHCI_PxSNTF, AHCI_PxFBS, AHCI_PxDEVSLP,
+};
+
+/* Whether reads may be served from the image now: a completion since the
+ * last disarming write, and nothing that can change under the guest's eyes
+ * without an exit (no command captured, on the device or abandoned with
+ * its DMA maybe still running; no emulated error; no HBA reset underway). */
+static bool image_may_show(const struct ahci *a)
+{
+	if (!a->image || a->image_broken || !a->image_armed || a->hr_pending)
+		return false;
+	for (unsigned p = 0; p < AHCI_MAX_PORTS; p++) {
+		const struct ahci_port *port = &a->port[p];
+
+		if (!port->managed)
+			continue;
+		if (port->broken || port->err_emul ||
+		    (port->requested | port->captured | port->issued | port->dropped))
+			return false;
+	}
+	return true;
+}
+
+static void image_fill_port(struct ahci *a, unsigned p)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(image_port_regs); i++)
+		a->image[poff(p, image_port_regs[i]) / 4] = port_peek(a, p, image_port_regs[i]);
+}
+
+/* all: the whole page. Else the registers the HBA may have changed: the
+ * host's, and those of each port that ran a command since the last fill
+ * (image_ports_dirty) or whose PxIS changed: every change the HBA makes to
+ * a port on its own (a link event) sets a PxIS bit (AHCI 1.3.1 3.3.5). */
+static void image_fill(struct ahci *a, bool all)
+{
+	if (all) {
+		for (uint32_t i = 0; i < IMAGE_DWORDS; i++)
+			a->image[i] = peek32(a, i * 4);
+		a->image_ports_dirty = 0;
+		return;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(image_host_regs); i++)
+		a->image[image_host_regs[i] / 4] = peek32(a, image_host_regs[i]);
+	for (unsigned p = 0; p < AHCI_MAX_PORTS; p++) {
+		if (!a->port[p].managed)
+			continue;
+		if ((a->image_ports_dirty & (1u << p)) ||
+		    a->image[poff(p, AHCI_PxIS) / 4] != port_peek(a, p, AHCI_PxIS))
+			image_fill_port(a, p);
+	}
+	a->image_ports_dirty = 0;
+}
+
+static void image_show(struct ahci *a, bool show)
+{
+	int rc = a->cfg.show_image(a->cfg.image_ctx, hal_virt_to_phys(a->image), show);
+
+	if (rc) {
+		if (!a->image_broken)
+			log_error("ahci register image: %s it failed (%s): %s", show ? "showing" : "hiding",
+				  err_str(rc), show ? "every register access traps from now on"
+				  : "it stays mapped, refreshed at every access and exit");
+		a->image_broken = true;
+		return;
+	}
+	a->image_shown = show;
+	if (a->image_shown)
+		a->stats.image_shows++;
+}
+
+/* Brings the image in line with the engine: hidden when it may not be
+ * shown, else current and shown. Refilled whole when stale, else where
+ * the engine or (check_hba, on every exit) the HBA may have changed it.
+ * Called after every guest access and on every exit. */
+static void image_update(struct ahci *a, bool check_hba)
+{
+	if (!a->image)
+		return;
+	if (!image_may_show(a)) {
+		if (a->image_shown)
+			image_show(a, false);
+		/* Still mapped (hiding failed): then at least current at every
+		 * access and exit; its PxCI/PxSACT are shoji's, so no command
+		 * ever shows finished before its copy-back. */
+		if (a->image_shown)
+			image_fill(a, false);
+		return;
+	}
+	if (a->image_stale || a->image_ports_dirty || !a->image_shown || check_hba)
+		image_fill(a, a->image_stale);
+	a->image_stale = false;
+	barrier();	/* the values before the mapping that shows them */
+	if (!a->image_shown)
+		image_show(a, true);
+}
+
+/* A guest write: those of the completion path keep the image armed (its
+ * registers are refilled); any other may change what the page holds
+ * anywhere (a reset, a port started): disarmed and refilled whole. */
+static void image_note_write(struct ahci *a, uint32_t dw)
+{
+	uint32_t reg = (dw - AHCI_PORT_BASE) % AHCI_PORT_STRIDE;
+	bool port_reg = dw >= AHCI_PORT_BASE && dw < AHCI_PORT_END &&
+			a->port[(dw - AHCI_PORT_BASE) / AHCI_PORT_STRIDE].managed;
+
+	if (!a->image)
+		return;
+	if (dw == AHCI_IS ||
+	    (port_reg && (reg == AHCI_PxIS || reg == AHCI_PxSACT || reg == AHCI_PxCI))) {
+		/* W1C of IS/PxIS changes IS; PxSACT/PxCI only shoji's copy. */
+		a->image[dw / 4] = peek32(a, dw);
+		a->image[AHCI_IS / 4] = peek32(a, AHCI_IS);
+		return;
+	}
+	a->image_armed = false;
+	a->image_stale = true;
+}
+
 uint64_t ahci_guest_read(struct ahci *a, uint32_t off, int size)
 {
 	if (size == 8 && IS_ALIGNED(off, 8))
-		return (uint64_t)read32(a, off) | (uint64_t)read32(a, off + 4) << 32;
+		return ahci_guest_read(a, off, 4) | ahci_guest_read(a, off + 4, 4) << 32;
 	if ((size == 4 || size == 2 || size == 1) && IS_ALIGNED(off, (uint32_t)size)) {
 		if (a->cfg.confine_only)
 			return raw_read(a, off, size);
 		uint32_t v = read32(a, off & ~3u) >> ((off & 3) * 8);
 
+		image_update(a, false);	/* a trapped read may have delivered completions */
 		return size == 4 ? v : v & ((1u << (size * 8)) - 1);
 	}
 	if (size == 1 || size == 2 || size == 4 || size == 8) {
@@ -1177,6 +1348,8 @@ void ahci_guest_write(struct ahci *a, uint32_t off, int size, uint64_t value)
 		}
 		hr_check(a);
 		write32(a, off & ~3u, raw << shift, ones << shift, off, size, raw);
+		image_note_write(a, off & ~3u);
+		image_update(a, false);
 		return;
 	}
 	if (size == 2 || size == 4 || size == 8)
@@ -1189,14 +1362,15 @@ void ahci_poll(struct ahci *a)
 	if (a->cfg.confine_only)
 		return;
 	hr_check(a);
-	if (a->hr_pending)
-		return;
-	for (unsigned p = 0; p < AHCI_MAX_PORTS; p++) {
-		struct ahci_port *port = &a->port[p];
+	if (!a->hr_pending) {
+		for (unsigned p = 0; p < AHCI_MAX_PORTS; p++) {
+			struct ahci_port *port = &a->port[p];
 
-		if (port->managed && (port->issued || port->requested || port->dropped))
-			port_sync(a, p);
+			if (port->managed && (port->issued || port->requested || port->dropped))
+				port_sync(a, p);
+		}
 	}
+	image_update(a, true);
 }
 
 void ahci_log_stats(const struct ahci *a)
@@ -1205,12 +1379,13 @@ void ahci_log_stats(const struct ahci *a)
 
 	log_info("ahci stats commands=%llu ncq=%llu completed=%llu refused=%llu dropped=%llu "
 		 "deferred=%llu bytes_to_device=%llu bytes_from_device=%llu "
-		 "sectors_encrypted=%llu sectors_decrypted=%llu",
+		 "sectors_encrypted=%llu sectors_decrypted=%llu image_shows=%llu",
 		 (unsigned long long)st->commands, (unsigned long long)st->ncq,
 		 (unsigned long long)st->completed, (unsigned long long)st->refused,
 		 (unsigned long long)st->dropped, (unsigned long long)st->deferred,
 		 (unsigned long long)st->bytes_to_device, (unsigned long long)st->bytes_from_device,
-		 (unsigned long long)st->sectors_encrypted, (unsigned long long)st->sectors_decrypted);
+		 (unsigned long long)st->sectors_encrypted, (unsigned long long)st->sectors_decrypted,
+		 (unsigned long long)st->image_shows);
 }
 
 void ahci_set_abar(struct ahci *a, paddr_t abar)
@@ -1301,6 +1476,28 @@ static unsigned popcount32(uint32_t v)
 	return n;
 }
 
+/* The register image, when the caller can show one (cfg.show_image). */
+static int image_init(struct ahci *a)
+{
+	if (!a->cfg.show_image)
+		return E_OK;
+	if (a->cap & AHCI_CAP_EMS) {
+		/* The message buffer is memory the HBA writes: reads must reach it. */
+		log_info("ahci register image=off reason=enclosure-management");
+		return E_OK;
+	}
+	a->image = hal_page_alloc();
+	if (!a->image) {
+		log_error("ahci register image: no page for it");
+		ahci_fini(a);
+		return E_NOMEM;
+	}
+	a->image_stale = true;
+	log_info("ahci register image=on page=0x%llx (reads served without an exit while no "
+		 "command is in flight)", (unsigned long long)hal_virt_to_phys(a->image));
+	return E_OK;
+}
+
 int ahci_init(struct ahci *a, const struct ahci_config *cfg)
 {
 	int err;
@@ -1358,11 +1555,17 @@ int ahci_init(struct ahci *a, const struct ahci_config *cfg)
 			return err;
 		}
 	}
-	return E_OK;
+	return image_init(a);
 }
 
 void ahci_fini(struct ahci *a)
 {
+	if (a->image) {
+		if (a->image_shown)
+			image_show(a, false);
+		hal_page_free(a->image);
+		a->image = NULL;
+	}
 	for (unsigned p = 0; p < AHCI_MAX_PORTS; p++) {
 		struct ahci_port *port = &a->port[p];
 

@@ -15,7 +15,9 @@
  * Portable: the real registers through hal_mmio_*, guest memory through
  * hal_phys_to_virt (guest-physical == host-physical), shadow memory from
  * the allocator callback. One engine instance per controller; not
- * reentrant (the caller serialises calls for one controller). */
+ * reentrant (the caller serialises calls for one controller; with several
+ * CPUs, the register image also needs every CPU's reads to stop reaching it
+ * before show_image(false) returns). */
 #ifndef SHOJI_DEVICES_AHCI_H
 #define SHOJI_DEVICES_AHCI_H
 
@@ -56,6 +58,18 @@ struct ahci_config {
 	 * timeout finds the error instead. */
 	void *irq_ctx;
 	void (*raise_irq)(void *ctx, unsigned port);
+	/* Optional: guest reads without an exit (docs/ahci.md, "Register
+	 * image"). The engine keeps a page of what trapped reads of ABAR
+	 * offsets [0, 4 KiB) would return and asks, show = true, that the
+	 * guest's reads of that page be served from it (the page at `image`,
+	 * mapped read-only, writes still trapped), or, show = false, that every
+	 * access trap again. The change must take effect before the guest runs
+	 * again: the engine hides the image before it lets a command reach the
+	 * device. Non-zero return: the engine logs it and never shows the image
+	 * again. Not used with confine_only or when the HBA has enclosure
+	 * management (its message buffer is memory the HBA writes). */
+	void *image_ctx;
+	int (*show_image)(void *ctx, paddr_t image, bool show);
 	uint32_t max_prdtl;		/* 0: AHCI_DEFAULT_MAX_PRDTL; at most AHCI_PRDTL_LIMIT */
 	uint32_t max_cmd_bytes;		/* 0: AHCI_DEFAULT_MAX_CMD_BYTES; at most AHCI_CMD_BYTES_LIMIT */
 };
@@ -73,6 +87,7 @@ struct ahci_stats {
 	uint64_t bytes_from_device;
 	uint64_t sectors_encrypted;
 	uint64_t sectors_decrypted;
+	uint64_t image_shows;		/* times the register image was shown to the guest */
 };
 
 /* ---- Engine state (private: use the functions below) ---- */
@@ -124,6 +139,14 @@ struct ahci {
 	bool hr_pending;		/* guest HBA reset not yet seen finished */
 	unsigned holding;		/* slots holding shadow memory, all ports */
 	unsigned refuse_logs;
+	/* The register image (cfg.show_image): one hypervisor page, never
+	 * anything but register values the guest may read. */
+	uint32_t *image;
+	bool image_shown;		/* the guest's reads are served from it */
+	bool image_armed;		/* a completion since the last write that disarms */
+	bool image_broken;		/* show_image failed: never shown again */
+	bool image_stale;		/* refill the whole page before showing it */
+	uint32_t image_ports_dirty;	/* ports that ran commands since the last fill */
 	struct ahci_stats stats;
 	struct ahci_port port[AHCI_MAX_PORTS];
 	uint8_t bounce[4096];		/* plaintext staging: never in shadow memory */
@@ -140,7 +163,8 @@ uint64_t ahci_guest_read(struct ahci *a, uint32_t offset, int size);
 void ahci_guest_write(struct ahci *a, uint32_t offset, int size, uint64_t value);
 
 /* Notices completions (and finished resets) and issues deferred commands.
- * Cheap when nothing is outstanding: no register access at all. */
+ * Cheap when nothing is outstanding: no register access at all (except the
+ * refresh of the register image while it is shown). */
 void ahci_poll(struct ahci *a);
 
 /* One log line with the counters ("shoji: ahci stats commands=... "). */

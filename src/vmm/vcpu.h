@@ -97,6 +97,12 @@ struct vcpu_backend {
 	paddr_t (*build_nested)(const struct memmap *m, uint64_t top);
 	/* Control block, intercepts, entry state. */
 	int (*setup)(paddr_t nested_root, const struct vcpu_entry *e);
+	/* Serves the guest's reads of the page at gpa (inside an emulated
+	 * range that traps reads) from hypervisor page `page`, writes still
+	 * exiting; page == 0: every access exits again. In force before the
+	 * guest runs again. E_INVAL for a page that is not such a range or not
+	 * hypervisor memory (SVM: npt_set_read_page). */
+	int (*set_read_page)(paddr_t gpa, paddr_t page);
 	/* Called after every exit (device polling), may be NULL. */
 	void (*set_exit_hook)(void (*hook)(void));
 	/* Without a handler VMMCALL raises #UD. */

@@ -628,7 +628,25 @@ struct opts {
 	uint32_t max_cmd_bytes, max_prdtl;
 	bool no_crypt;
 	bool ems;
+	bool image;			/* give the engine a register image */
 };
+
+/* The register image (cfg.show_image) as the caller's nested paging would
+ * map it: shown or not, and which page. */
+static bool img_shown;
+static paddr_t img_pa;
+static int img_calls, img_fail;
+
+static int t_show_image(void *ctx, paddr_t image, bool show)
+{
+	(void)ctx;
+	img_calls++;
+	if (img_fail)
+		return E_FAULT;
+	img_shown = show;
+	img_pa = image;
+	return 0;
+}
 
 static void start(const struct opts *o)
 {
@@ -684,6 +702,11 @@ static void start(const struct opts *o)
 	cfg.raise_irq = t_irq;
 	cfg.max_cmd_bytes = o->max_cmd_bytes;
 	cfg.max_prdtl = o->max_prdtl;
+	img_shown = false;
+	img_pa = 0;
+	img_calls = img_fail = 0;
+	if (o->image)
+		cfg.show_image = t_show_image;
 	err = ahci_init(&A, &cfg);
 	assert_int_equal(err, E_OK);
 }
@@ -2112,6 +2135,391 @@ static void test_em_buffer_and_stats(void **state)
 	stop();
 }
 
+/* ---------------------------------------------------------------------- */
+/* The register image: the guest's reads without an exit                   */
+
+/* A guest read as the CPU does it: from the image while it is shown (no
+ * exit), else trapped (an exit, which also runs ahci_poll). */
+static uint32_t vread(uint32_t off)
+{
+	uint32_t v;
+
+	if (img_shown && off < 4096)
+		return ((const uint32_t *)(uintptr_t)img_pa)[off / 4];
+	v = (uint32_t)ahci_guest_read(&A, off, 4);
+	ahci_poll(&A);
+	return v;
+}
+
+static uint32_t vpr(unsigned p, uint32_t reg)
+{
+	return vread(poff(p, reg));
+}
+
+/* A guest write: always an exit (the image is read-only). */
+static void vpw(unsigned p, uint32_t reg, uint32_t v)
+{
+	ahci_guest_write(&A, poff(p, reg), 4, v);
+	ahci_poll(&A);
+}
+
+/* Any other exit (the EOI of the controller's interrupt). */
+static void vexit(void)
+{
+	ahci_poll(&A);
+}
+
+/* The image holds, dword for dword, what trapped reads return now. */
+static void assert_image_current(void)
+{
+	const uint32_t *img = (const uint32_t *)(uintptr_t)img_pa;
+
+	assert_true(img_shown);
+	for (uint32_t off = 0; off < 4096; off += 4) {
+		uint32_t trapped = (uint32_t)ahci_guest_read(&A, off, 4);
+
+		if (img[off / 4] != trapped)
+			fail_msg("image off=0x%x holds 0x%08x, a trapped read returns 0x%08x", off,
+				 img[off / 4], trapped);
+	}
+}
+
+/* Linux's interrupt handler (ahci_single_level_irq_intr): IS, PxIS, W1C
+ * PxIS, PxSACT (or PxCI), W1C IS. Returns what it read from PxSACT. */
+static uint32_t guest_irq_handler(unsigned p, bool ncq)
+{
+	uint32_t is = vread(AHCI_IS), pis, act;
+
+	assert_true(is & (1u << p));
+	pis = vpr(p, AHCI_PxIS);
+	vpw(p, AHCI_PxIS, pis);
+	act = vpr(p, ncq ? AHCI_PxSACT : AHCI_PxCI);
+	ahci_guest_write(&A, AHCI_IS, 4, is);
+	ahci_poll(&A);
+	return act;
+}
+
+/* An NCQ read of one 4 KiB page at lba into buf, issued the way Linux
+ * does it (PxSACT, then PxCI), with the image in whatever state it is. */
+static void ncq_read_issue(unsigned p, unsigned n, uint64_t lba, paddr_t buf)
+{
+	struct seg s = { buf, 4096 };
+	uint8_t f[20];
+
+	fis_ncq(f, ATA_CMD_READ_FPDMA_QUEUED, lba, 8, n);
+	guest_cmd(p, n, f, false, NULL, &s, 1);
+	vpw(p, AHCI_PxSACT, 1u << n);
+	vpw(p, AHCI_PxCI, 1u << n);
+}
+
+static void test_image_completion_path(void **state)
+{
+	struct opts o = { .pi = 0x3, .image = true };
+	static uint8_t plain[4096];
+	paddr_t wb = 0, rb[4];
+	struct seg s;
+	uint8_t f[20];
+
+	(void)state;
+	start(&o);
+	assert_int_equal(host_log_count("ahci register image=on"), 1);
+	guest_port_start(0);
+	guest_port_start(1);
+	vexit();
+	/* No completion yet: every read traps. */
+	assert_false(img_shown);
+
+	pattern(plain, sizeof(plain), 77);
+	wb = galloc(4096, 4096);
+	memcpy(gp(wb), plain, 4096);
+	s = (struct seg){ wb, 4096 };
+	fis_ncq(f, ATA_CMD_WRITE_FPDMA_QUEUED, 4096, 8, 0);
+	guest_cmd(0, 0, f, true, NULL, &s, 1);
+	vpw(0, AHCI_PxSACT, 1);
+	vpw(0, AHCI_PxCI, 1);
+	assert_false(img_shown);
+	dev_run(0, 0);
+	vexit();	/* the EOI before the guest's handler */
+	assert_true(img_shown);
+	assert_image_current();
+	assert_int_equal(guest_irq_handler(0, true), 0);
+	check_disk(0, 4096, plain, 8, true);
+
+	for (unsigned i = 0; i < 4; i++) {
+		unsigned n = (i * 7 + 3) % 32;
+		uint64_t shows = A.stats.image_shows;
+
+		rb[i] = galloc(4096, 4096);
+		memset(gp(rb[i]), 0xee, 4096);
+		/* The PxSACT write leaves the image shown, and current. */
+		fis_ncq(f, ATA_CMD_READ_FPDMA_QUEUED, 4096, 8, n);
+		s = (struct seg){ rb[i], 4096 };
+		guest_cmd(0, n, f, false, NULL, &s, 1);
+		vpw(0, AHCI_PxSACT, 1u << n);
+		assert_true(img_shown);
+		assert_int_equal(vpr(0, AHCI_PxSACT), 1u << n);
+		/* The doorbell hides it before the guest runs again. */
+		vpw(0, AHCI_PxCI, 1u << n);
+		assert_false(img_shown);
+		assert_int_equal(vpr(0, AHCI_PxSACT), 1u << n);
+		dev_run(0, n);
+		/* Done on the device, not yet looked at: the guest's next read
+		 * traps and sees the command finished with its data there. */
+		if (i & 1) {
+			assert_int_equal(vpr(0, AHCI_PxSACT), 0);
+			assert_memory_equal(gp(rb[i]), plain, 4096);
+		} else {
+			vexit();
+			assert_true(img_shown);
+			/* Shown only with the data decrypted and in place. */
+			assert_memory_equal(gp(rb[i]), plain, 4096);
+			assert_int_equal(guest_irq_handler(0, true), 0);
+			assert_int_equal(A.stats.image_shows, shows + 1);
+		}
+	}
+
+	/* Another port busy: not shown while anything is in flight anywhere. */
+	memset(gp(rb[0]), 0xee, 4096);
+	ncq_read_issue(1, 2, 4096, rb[0]);
+	ncq_read_issue(0, 4, 4096, rb[1]);
+	dev_run(0, 4);
+	vexit();
+	assert_false(img_shown);
+	dev_run(1, 2);
+	vexit();
+	assert_true(img_shown);
+	assert_image_current();
+
+	/* A port that ran a command is refilled even when its PxIS did not
+	 * change (the guest left SDBS set): its task file moved on. */
+	vpw(1, AHCI_PxIS, vpr(1, AHCI_PxIS));
+	vpw(0, AHCI_PxIS, vpr(0, AHCI_PxIS));
+	ncq_read_issue(0, 9, 4096, rb[2]);
+	dev_run(0, 9);
+	vexit();
+	assert_true(vpr(0, AHCI_PxIS) & AHCI_PxIS_SDBS);
+	ncq_read_issue(0, 10, 4096, rb[3]);
+	F.port[0].tfd = 0x41;
+	dev_run(0, 10);
+	vexit();
+	assert_true(img_shown);
+	assert_int_equal(vpr(0, AHCI_PxTFD), 0x41);
+	assert_image_current();
+	stop();
+	assert_false(img_shown);
+}
+
+/* What the image must never let through: a completion before the
+ * copy-back, and a command or PRDT rewritten after the doorbell. */
+static void test_image_races(void **state)
+{
+	struct opts o = { .pi = 0x1, .image = true };
+	static uint8_t plain[4096], other[4096];
+	paddr_t wb, rb, rb2;
+	struct seg s;
+	uint8_t f[20];
+
+	(void)state;
+	start(&o);
+	guest_port_start(0);
+	pattern(plain, sizeof(plain), 5);
+	pattern(other, sizeof(other), 6);
+	wb = galloc(4096, 4096);
+	memcpy(gp(wb), plain, 4096);
+	s = (struct seg){ wb, 4096 };
+	fis48(f, ATA_CMD_WRITE_DMA_EXT, 64, 8);
+	guest_cmd(0, 0, f, true, NULL, &s, 1);
+	vpw(0, AHCI_PxCI, 1);
+	dev_run(0, 0);
+	vexit();
+	assert_true(img_shown);
+	guest_irq_handler(0, false);
+
+	/* The command is copied when its PxCI write traps, image shown or not:
+	 * a rewrite of the PRDT and the FIS after it changes nothing. */
+	rb = galloc(4096, 4096);
+	rb2 = galloc(4096, 4096);
+	memset(gp(rb), 0xee, 4096);
+	memset(gp(rb2), 0xdd, 4096);
+	s = (struct seg){ rb, 4096 };
+	fis48(f, ATA_CMD_READ_DMA_EXT, 64, 8);
+	guest_cmd(0, 1, f, false, NULL, &s, 1);
+	assert_true(img_shown);
+	vpw(0, AHCI_PxCI, 2);
+	assert_false(img_shown);
+	{
+		struct ahci_prd *e = gp(G[0].ct[1] + 0x80);
+		uint8_t *cf = gp(G[0].ct[1]);
+
+		e->dba = (uint32_t)rb2;
+		e->dbau = (uint32_t)(rb2 >> 32);
+		cf[4] = 99;	/* another LBA */
+	}
+	/* PxCI/PxSACT rewritten by the guest while the command is in flight:
+	 * the bit stays set until the copy-back, the image stays hidden. */
+	vpw(0, AHCI_PxCI, 2);
+	vpw(0, AHCI_PxSACT, 0);
+	assert_false(img_shown);
+	assert_int_equal(vpr(0, AHCI_PxCI), 2);
+	dev_run(0, 1);
+	vexit();
+	assert_true(img_shown);
+	assert_int_equal(vpr(0, AHCI_PxCI), 0);
+	assert_memory_equal(gp(rb), plain, 4096);
+	for (unsigned i = 0; i < 4096; i++)
+		assert_int_equal(((uint8_t *)gp(rb2))[i], 0xdd);
+	assert_int_equal(F.seen[F.nseen - 1].lba, 64);
+	guest_irq_handler(0, false);
+
+	/* The device finishes before shoji looked (no exit in between): the
+	 * image is hidden, so the guest's read traps and is exact. */
+	memset(gp(rb), 0xee, 4096);
+	s = (struct seg){ rb, 4096 };
+	guest_cmd(0, 2, f, false, NULL, &s, 1);
+	vpw(0, AHCI_PxCI, 4);
+	dev_run(0, 2);
+	assert_false(img_shown);
+	assert_int_equal(vread(AHCI_IS) & 1, 1);
+	assert_true(img_shown);	/* that trapped read delivered it */
+	assert_int_equal(vpr(0, AHCI_PxCI), 0);
+	assert_memory_equal(gp(rb), plain, 4096);
+	guest_irq_handler(0, false);
+
+	/* A refused command: its emulated error is read trapped. */
+	fis48(f, ATA_CMD_READ_DMA_EXT, 64, 8);
+	s = (struct seg){ (paddr_t)(uintptr_t)hyp_secret, 4096 };
+	guest_cmd(0, 3, f, false, NULL, &s, 1);
+	vpw(0, AHCI_PxCI, 8);
+	vexit();
+	assert_false(img_shown);
+	assert_int_equal(vpr(0, AHCI_PxTFD), 0x0451);
+	assert_true(vpr(0, AHCI_PxCI) & 8);
+	guest_port_stop(0);
+	vexit();
+	assert_false(img_shown);	/* disarmed until the next completion */
+	stop();
+}
+
+/* Link events and configuration: the HBA's own changes show at the next
+ * exit; any write outside the completion path hides the image until the
+ * next completion, which refills it whole. */
+static void test_image_events_and_writes(void **state)
+{
+	struct opts o = { .pi = 0x1, .image = true };
+	paddr_t rb;
+	struct seg s;
+	uint8_t f[20];
+	int calls;
+
+	(void)state;
+	start(&o);
+	guest_port_start(0);
+	rb = galloc(4096, 4096);
+	s = (struct seg){ rb, 4096 };
+	fis48(f, ATA_CMD_READ_DMA_EXT, 8, 8);
+	guest_cmd(0, 0, f, false, NULL, &s, 1);
+	vpw(0, AHCI_PxCI, 1);
+	dev_run(0, 0);
+	vexit();
+	guest_irq_handler(0, false);
+	assert_true(img_shown);
+
+	/* A hot-unplug: the HBA changes SStatus, SError and PxIS and
+	 * interrupts; the EOI exit refreshes before the handler reads. */
+	F.port[0].ssts = 0;
+	F.port[0].serr = 1u << 16;
+	f_irq(0, AHCI_PxIS_PCS);
+	vexit();
+	assert_true(img_shown);
+	assert_int_equal(vpr(0, AHCI_PxSSTS), 0);
+	assert_int_equal(vpr(0, AHCI_PxSERR), 1u << 16);
+	assert_true(vpr(0, AHCI_PxIS) & AHCI_PxIS_PCS);
+	assert_true(vread(AHCI_IS) & 1);
+	assert_image_current();
+
+	/* A configuration write: hidden, every read traps, until a command
+	 * completes again; then the whole page is refilled (PxIE). */
+	vpw(0, AHCI_PxSERR, 1u << 16);
+	assert_false(img_shown);
+	vpw(0, AHCI_PxIE, 0x1);
+	F.port[0].ssts = 0x123;
+	vexit();
+	assert_false(img_shown);
+	assert_int_equal(vpr(0, AHCI_PxIE), 0x1);
+	guest_cmd(0, 5, f, false, NULL, &s, 1);
+	vpw(0, AHCI_PxCI, 1u << 5);
+	dev_run(0, 5);
+	vexit();
+	assert_true(img_shown);
+	assert_int_equal(vpr(0, AHCI_PxIE), 0x1);
+	assert_image_current();
+
+	/* HBA reset: hidden at the write, nothing shown until a completion. */
+	ahci_guest_write(&A, AHCI_GHC, 4, AHCI_GHC_AE | AHCI_GHC_HR);
+	assert_false(img_shown);
+	vexit();
+	assert_false(img_shown);
+
+	/* A mapping that cannot be changed: logged, never shown again. */
+	guest_port_start(0);
+	guest_cmd(0, 6, f, false, NULL, &s, 1);
+	vpw(0, AHCI_PxCI, 1u << 6);
+	img_fail = 1;
+	dev_run(0, 6);
+	vexit();
+	assert_false(img_shown);
+	assert_int_equal(host_log_count("ahci register image: showing it failed"), 1);
+	img_fail = 0;
+	calls = img_calls;
+	assert_int_equal(vpr(0, AHCI_PxCI), 0);
+	guest_cmd(0, 7, f, false, NULL, &s, 1);
+	vpw(0, AHCI_PxCI, 1u << 7);
+	dev_run(0, 7);
+	vexit();
+	assert_false(img_shown);
+	assert_int_equal(img_calls, calls);
+	stop();
+
+	/* Hiding that fails: the image stays mapped but current, so the
+	 * command shows in flight until its copy-back. */
+	start(&(struct opts){ .pi = 0x1, .image = true });
+	guest_port_start(0);
+	rb = galloc(4096, 4096);
+	s = (struct seg){ rb, 4096 };
+	guest_cmd(0, 0, f, false, NULL, &s, 1);
+	vpw(0, AHCI_PxCI, 1);
+	dev_run(0, 0);
+	vexit();
+	assert_true(img_shown);
+	guest_cmd(0, 1, f, false, NULL, &s, 1);
+	img_fail = 1;
+	memset(gp(rb), 0xee, 4096);
+	vpw(0, AHCI_PxCI, 2);
+	assert_int_equal(host_log_count("ahci register image: hiding it failed"), 1);
+	assert_true(img_shown);
+	assert_int_equal(vpr(0, AHCI_PxCI), 2);
+	dev_run(0, 1);
+	assert_int_equal(vpr(0, AHCI_PxCI), 2);	/* not looked at yet: still in flight */
+	vexit();
+	assert_int_equal(vpr(0, AHCI_PxCI), 0);
+	{
+		/* The read's data: a blank disk's sectors 8..15, "decrypted". */
+		static uint8_t zero[4096], want[4096];
+
+		transform(8, want, zero, 8);
+		assert_memory_equal(gp(rb), want, 4096);
+	}
+	img_fail = 0;
+	stop();
+
+	/* Enclosure management: the message buffer is the HBA's memory. */
+	o.ems = true;
+	start(&o);
+	assert_int_equal(host_log_count("ahci register image=off reason=enclosure-management"), 1);
+	assert_null(A.image);
+	stop();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2140,6 +2548,9 @@ int main(void)
 		cmocka_unit_test(test_identify_4k_sectors),
 		cmocka_unit_test(test_misc_guest_behaviour),
 		cmocka_unit_test(test_em_buffer_and_stats),
+		cmocka_unit_test(test_image_completion_path),
+		cmocka_unit_test(test_image_races),
+		cmocka_unit_test(test_image_events_and_writes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,6 +5,7 @@
  * the guest maps uncached stays uncached. */
 #include "arch/x86/cpu.h"
 #include "arch/x86/npt.h"
+#include "lib/error.h"
 #include "lib/hal.h"
 #include "lib/log.h"
 #include "lib/spinlock.h"
@@ -244,6 +245,28 @@ enum npt_fault npt_handle_fault(paddr_t gpa, uint64_t error_code)
 uint64_t npt_generation(void)
 {
 	return __atomic_load_n(&generation, __ATOMIC_SEQ_CST);
+}
+
+int npt_set_read_page(paddr_t gpa, paddr_t page)
+{
+	const struct protected_range *h = hole_at(gpa);
+	const struct protected_range *own = page ? protect_at(page) : NULL;
+	uint64_t *pte;
+
+	if ((gpa | page) & (PAGE_SIZE - 1) || !h || !h->mmio || leaf_bits(h))
+		return E_INVAL;
+	/* The page must be memory the guest cannot otherwise reach. */
+	if (page && (!own || own->mmio || own->space != PROTECT_SPACE_MEM ||
+		     !(own->forbids & PROTECT_CPU_READ)))
+		return E_INVAL;
+	spin_lock(&npt_lock);
+	pte = pte_of(gpa);
+	if (pte) {
+		*pte = page ? (page | NPT_LEAF_RO | PTE_NX) : 0;
+		__atomic_fetch_add(&generation, 1, __ATOMIC_SEQ_CST);
+	}
+	spin_unlock(&npt_lock);
+	return pte ? 0 : E_INVAL;
 }
 
 uint64_t npt_hole_touches(void)

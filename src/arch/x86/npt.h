@@ -44,6 +44,19 @@ enum npt_fault {
 /* A nested page fault at gpa (exit_info1 = error code, APM 15.25.6). */
 enum npt_fault npt_handle_fault(paddr_t gpa, uint64_t error_code);
 
+/* Serves the guest's reads of one 4 KiB page of an emulated range from
+ * `page`, a page of hypervisor memory that the emulator keeps current
+ * (read-only and not executable: writes and fetches still exit), or,
+ * page == 0, makes every access to it exit again. For an emulator that
+ * keeps what reads would return (the AHCI register image, docs/ahci.md).
+ * E_INVAL unless gpa is page aligned and inside an emulated range that
+ * traps reads, and page is page aligned inside a range the guest may not
+ * read (the hypervisor's memory). Bumps the generation (every vCPU
+ * flushes at its next VMRUN); the back-end's set_read_page also makes CPUs
+ * in the guest exit before it returns (svm: npt_shootdown). */
+int npt_set_read_page(paddr_t gpa, paddr_t page);
+
+
 /* Counters for the VMMCALL status and tests. */
 uint64_t npt_hole_touches(void);
 uint64_t npt_table_pages(void);

@@ -921,6 +921,17 @@ static void npt_shootdown(void)
 	}
 }
 
+/* vcpu_backend.set_read_page: the entry, then every CPU still in the guest
+ * made to exit, so none keeps reading a page that was just hidden. */
+static int svm_set_read_page(paddr_t gpa, paddr_t page)
+{
+	int rc = npt_set_read_page(gpa, page);
+
+	if (!rc)
+		npt_shootdown();
+	return rc;
+}
+
 static void handle_npf(void)
 {
 	paddr_t gpa = cpu()->vmcb->ctl.exit_info2;
@@ -1167,6 +1178,7 @@ const struct vcpu_backend svm_backend = {
 	.init = svm_init,
 	.build_nested = npt_build,
 	.setup = svm_setup_guest,
+	.set_read_page = svm_set_read_page,
 	.set_exit_hook = svm_set_exit_hook,
 	.set_vmmcall_handler = svm_set_vmmcall_handler,
 	.set_realmode_call_handler = svm_set_realmode_call_handler,
