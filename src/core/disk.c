@@ -538,7 +538,8 @@ void disk_stats_text(char *buf, size_t len)
 		       "disk_dropped=%llu\ndisk_deferred=%llu\n"
 		       "disk_bytes_to_device=%llu\ndisk_bytes_from_device=%llu\n"
 		       "disk_sectors_encrypted=%llu\ndisk_sectors_decrypted=%llu\n"
-		       "disk_image_shows=%llu\ndisk_reg_reads=%llu\ndisk_reg_writes=%llu\n",
+		       "disk_bytes_copied=%llu\ndisk_image_shows=%llu\ndisk_reg_reads=%llu\n"
+		       "disk_reg_writes=%llu\n",
 		       (unsigned long long)s->commands, (unsigned long long)s->ncq,
 		       (unsigned long long)s->completed, (unsigned long long)s->refused,
 		       (unsigned long long)s->dropped, (unsigned long long)s->deferred,
@@ -546,6 +547,7 @@ void disk_stats_text(char *buf, size_t len)
 		       (unsigned long long)s->bytes_from_device,
 		       (unsigned long long)s->sectors_encrypted,
 		       (unsigned long long)s->sectors_decrypted,
+		       (unsigned long long)s->bytes_copied,
 		       (unsigned long long)s->image_shows, (unsigned long long)reg_reads,
 		       (unsigned long long)reg_writes);
 	if (!ide_on || n >= len)

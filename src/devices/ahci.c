@@ -258,6 +258,33 @@ static void sg_scatter(struct sg *c, const uint8_t *buf, uint32_t len)
 	}
 }
 
+/* The next n bytes of the guest's buffers, if they lie in one PRD and one
+ * page (shoji's map is only known to be contiguous within a page): the
+ * cipher then reads or writes them in place instead of through the bounce
+ * page. NULL otherwise. */
+static uint8_t *sg_direct(const struct sg *c, uint32_t n)
+{
+	const struct guest_seg *g;
+	paddr_t pa;
+
+	if (c->i >= c->n)
+		return NULL;
+	g = &c->seg[c->i];
+	pa = g->pa + c->off;
+	if (g->len - c->off < n || (pa & (PAGE_SIZE - 1)) + n > PAGE_SIZE)
+		return NULL;
+	return hal_phys_to_virt(pa);
+}
+
+static void sg_skip(struct sg *c, uint32_t n)
+{
+	c->off += n;
+	if (c->off == c->seg[c->i].len) {
+		c->i++;
+		c->off = 0;
+	}
+}
+
 /* ---- encryption ---- */
 
 /* nsec sectors from src to dst, encrypting/decrypting those in range. */
@@ -292,14 +319,17 @@ static void crypt_sectors(struct ahci *a, bool enc, bool all, uint64_t lba, uint
 		} else {
 			memcpy(dst + i * ATA_SECTOR_SIZE, src + i * ATA_SECTOR_SIZE,
 			       (size_t)(j - i) * ATA_SECTOR_SIZE);
+			a->stats.bytes_copied += (uint64_t)(j - i) * ATA_SECTOR_SIZE;
 		}
 		i = j;
 	}
 }
 
-/* Write direction: guest buffers -> shadow, encrypting sector data through
- * the bounce page (plaintext of encrypted sectors never enters the shadow
- * window). */
+/* Write direction: guest buffers -> shadow, encrypting sector data (its
+ * plaintext never enters the shadow window): straight from the guest's
+ * buffer when a page of the transfer lies in one PRD and one page (the
+ * cipher reads each byte once, as a gather would), else gathered into the
+ * bounce page first. */
 static void fill_shadow(struct ahci *a, struct ahci_slot *s)
 {
 	struct sg c;
@@ -309,14 +339,20 @@ static void fill_shadow(struct ahci *a, struct ahci_slot *s)
 	sg_init(&c, s->copy);
 	for (uint32_t pg = 0; left; pg++) {
 		uint32_t n = MIN(left, (uint32_t)PAGE_SIZE);
-		uint8_t *sh = shadow_page(s, pg);
+		uint8_t *sh = shadow_page(s, pg), *g;
 
-		if (s->crypt) {
+		if (s->crypt && (g = sg_direct(&c, n))) {
+			crypt_sectors(a, true, s->crypt_all, lba, sh, g, n / ATA_SECTOR_SIZE);
+			sg_skip(&c, n);
+			lba += n / ATA_SECTOR_SIZE;
+		} else if (s->crypt) {
 			sg_gather(&c, a->bounce, n);
+			a->stats.bytes_copied += n;
 			crypt_sectors(a, true, s->crypt_all, lba, sh, a->bounce, n / ATA_SECTOR_SIZE);
 			lba += n / ATA_SECTOR_SIZE;
 		} else {
 			sg_gather(&c, sh, n);
+			a->stats.bytes_copied += n;
 		}
 		left -= n;
 	}
@@ -325,7 +361,9 @@ static void fill_shadow(struct ahci *a, struct ahci_slot *s)
 	a->stats.bytes_to_device += s->bytes;
 }
 
-/* Read direction: shadow -> guest buffers, decrypting sector data. */
+/* Read direction: shadow -> guest buffers, decrypting sector data straight
+ * into the guest's buffer when it can (as in fill_shadow), else through the
+ * bounce page. */
 static void drain_shadow(struct ahci *a, struct ahci_slot *s, uint32_t bytes)
 {
 	struct sg c;
@@ -335,14 +373,20 @@ static void drain_shadow(struct ahci *a, struct ahci_slot *s, uint32_t bytes)
 	sg_init(&c, s->copy);
 	for (uint32_t pg = 0; left; pg++) {
 		uint32_t n = MIN(left, (uint32_t)PAGE_SIZE);
-		uint8_t *sh = shadow_page(s, pg);
+		uint8_t *sh = shadow_page(s, pg), *g;
 
-		if (s->crypt) {
+		if (s->crypt && (g = sg_direct(&c, n))) {
+			crypt_sectors(a, false, s->crypt_all, lba, g, sh, n / ATA_SECTOR_SIZE);
+			sg_skip(&c, n);
+			lba += n / ATA_SECTOR_SIZE;
+		} else if (s->crypt) {
 			crypt_sectors(a, false, s->crypt_all, lba, a->bounce, sh, n / ATA_SECTOR_SIZE);
 			sg_scatter(&c, a->bounce, n);
+			a->stats.bytes_copied += n;
 			lba += n / ATA_SECTOR_SIZE;
 		} else {
 			sg_scatter(&c, sh, n);
+			a->stats.bytes_copied += n;
 		}
 		left -= n;
 	}
@@ -1182,6 +1226,10 @@ static void write32(struct ahci *a, uint32_t dw, uint32_t v, uint32_t mask, uint
  * its PxCI write traps, as before. docs/ahci.md, "Register image". */
 
 #define IMAGE_DWORDS (PAGE_SIZE / 4)
+/* On an exit only IS is read (one MMIO read: a link event whose interrupt
+ * the guest enabled sets it); every port's PxIS at least this often, for
+ * events the guest masked in PxIE and may poll for. */
+#define IMAGE_SCAN_US 10000
 
 /* Registers the HBA may change without a guest write (AHCI 1.3.1 3.1, 3.3):
  * read again at every refresh. The rest of the page changes only through
@@ -1228,6 +1276,7 @@ static void image_fill(struct ahci *a, bool all)
 		for (uint32_t i = 0; i < IMAGE_DWORDS; i++)
 			a->image[i] = peek32(a, i * 4);
 		a->image_ports_dirty = 0;
+		a->image_scan_us = hal_time_us() + IMAGE_SCAN_US;
 		return;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(image_host_regs); i++)
@@ -1240,6 +1289,7 @@ static void image_fill(struct ahci *a, bool all)
 			image_fill_port(a, p);
 	}
 	a->image_ports_dirty = 0;
+	a->image_scan_us = hal_time_us() + IMAGE_SCAN_US;
 }
 
 static void image_show(struct ahci *a, bool show)
@@ -1257,6 +1307,13 @@ static void image_show(struct ahci *a, bool show)
 	a->image_shown = show;
 	if (a->image_shown)
 		a->stats.image_shows++;
+}
+
+/* On an exit: whether the HBA may have changed what the image shows on its
+ * own. One MMIO read (IS) unless a full scan is due. */
+static bool image_hba_moved(struct ahci *a)
+{
+	return a->image[AHCI_IS / 4] != peek32(a, AHCI_IS) || hal_time_us() >= a->image_scan_us;
 }
 
 /* Brings the image in line with the engine: hidden when it may not be
@@ -1277,7 +1334,8 @@ static void image_update(struct ahci *a, bool check_hba)
 			image_fill(a, false);
 		return;
 	}
-	if (a->image_stale || a->image_ports_dirty || !a->image_shown || check_hba)
+	if (a->image_stale || a->image_ports_dirty || !a->image_shown ||
+	    (check_hba && image_hba_moved(a)))
 		image_fill(a, a->image_stale);
 	a->image_stale = false;
 	barrier();	/* the values before the mapping that shows them */
@@ -1379,13 +1437,13 @@ void ahci_log_stats(const struct ahci *a)
 
 	log_info("ahci stats commands=%llu ncq=%llu completed=%llu refused=%llu dropped=%llu "
 		 "deferred=%llu bytes_to_device=%llu bytes_from_device=%llu "
-		 "sectors_encrypted=%llu sectors_decrypted=%llu image_shows=%llu",
+		 "sectors_encrypted=%llu sectors_decrypted=%llu bytes_copied=%llu image_shows=%llu",
 		 (unsigned long long)st->commands, (unsigned long long)st->ncq,
 		 (unsigned long long)st->completed, (unsigned long long)st->refused,
 		 (unsigned long long)st->dropped, (unsigned long long)st->deferred,
 		 (unsigned long long)st->bytes_to_device, (unsigned long long)st->bytes_from_device,
 		 (unsigned long long)st->sectors_encrypted, (unsigned long long)st->sectors_decrypted,
-		 (unsigned long long)st->image_shows);
+		 (unsigned long long)st->bytes_copied, (unsigned long long)st->image_shows);
 }
 
 void ahci_set_abar(struct ahci *a, paddr_t abar)

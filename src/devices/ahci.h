@@ -87,6 +87,10 @@ struct ahci_stats {
 	uint64_t bytes_from_device;
 	uint64_t sectors_encrypted;
 	uint64_t sectors_decrypted;
+	/* Bytes memcpy'd between guest and shadow buffers (through the bounce
+	 * page, or unencrypted); sectors the cipher reads from or writes into
+	 * the guest's buffer in place are not copies. */
+	uint64_t bytes_copied;
 	uint64_t image_shows;		/* times the register image was shown to the guest */
 };
 
@@ -147,6 +151,7 @@ struct ahci {
 	bool image_broken;		/* show_image failed: never shown again */
 	bool image_stale;		/* refill the whole page before showing it */
 	uint32_t image_ports_dirty;	/* ports that ran commands since the last fill */
+	uint64_t image_scan_us;		/* hal_time_us() of the next full PxIS scan */
 	struct ahci_stats stats;
 	struct ahci_port port[AHCI_MAX_PORTS];
 	uint8_t bounce[4096];		/* plaintext staging: never in shadow memory */

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "devices/ahci.h"
@@ -2135,6 +2136,65 @@ static void test_em_buffer_and_stats(void **state)
 	stop();
 }
 
+/* Encrypted sectors go straight between the guest's buffer and the shadow
+ * buffer when a page of the transfer lies in one PRD and one guest page:
+ * no copy, only the cipher's pass; anything else goes through the bounce
+ * page. Either way the data and the ciphertext on disk are exact. */
+static void test_crypt_in_place(void **state)
+{
+	struct opts o = { .pi = 0x1, .crypt_lo = 64, .crypt_hi = 1024 };
+	static uint8_t plain[16384], back[16384];
+	struct seg s[4];
+	paddr_t b;
+	uint64_t copied;
+
+	(void)state;
+	start(&o);
+	guest_port_start(0);
+	pattern(plain, sizeof(plain), 21);
+
+	/* Four page-aligned 4 KiB PRDs, all sectors encrypted: nothing copied. */
+	b = galloc(4 * 4096, 4096);
+	for (unsigned i = 0; i < 4; i++)
+		s[i] = (struct seg){ b + i * 4096, 4096 };
+	scatter(s, 4, plain);
+	do_rw(0, 0, ATA_CMD_WRITE_DMA_EXT, 128, 32, s, 4);
+	check_disk(0, 128, plain, 32, true);
+	memset(gp(b), 0xee, 4 * 4096);
+	do_rw(0, 1, ATA_CMD_READ_DMA_EXT, 128, 32, s, 4);
+	gather(back, s, 4);
+	assert_memory_equal(back, plain, sizeof(plain));
+	assert_int_equal(A.stats.bytes_copied, 0);
+	assert_int_equal(A.stats.sectors_encrypted, 32);
+	assert_int_equal(A.stats.sectors_decrypted, 32);
+
+	/* One 16 KiB PRD starting mid-page: every 4 KiB piece crosses a guest
+	 * page, so all of it is bounced. */
+	b = galloc(5 * 4096, 4096) + 2048;
+	s[0] = (struct seg){ b, 16384 };
+	memcpy(gp(b), plain, 16384);
+	do_rw(0, 2, ATA_CMD_WRITE_DMA_EXT, 256, 32, s, 1);
+	check_disk(0, 256, plain, 32, true);
+	assert_int_equal(A.stats.bytes_copied, 16384);
+	memset(gp(b), 0xee, 16384);
+	do_rw(0, 3, ATA_CMD_READ_DMA_EXT, 256, 32, s, 1);
+	assert_memory_equal(gp(b), plain, 16384);
+	assert_int_equal(A.stats.bytes_copied, 2 * 16384);
+
+	/* A range boundary inside the transfer (sectors 56..63 plaintext,
+	 * 64.. encrypted), in place: the plaintext sectors are copied. */
+	b = galloc(2 * 4096, 4096);
+	s[0] = (struct seg){ b, 4096 };
+	s[1] = (struct seg){ b + 4096, 4096 };
+	scatter(s, 2, plain);
+	copied = A.stats.bytes_copied;
+	do_rw(0, 4, ATA_CMD_WRITE_DMA_EXT, 56, 16, s, 2);
+	check_disk(0, 56, plain, 8, false);
+	check_disk(0, 64, plain + 4096, 8, true);
+	assert_int_equal(A.stats.bytes_copied, copied + 4096);
+	stop();
+}
+
 /* ---------------------------------------------------------------------- */
 /* The register image: the guest's reads without an exit                   */
 
@@ -2437,6 +2497,20 @@ static void test_image_events_and_writes(void **state)
 	assert_true(vread(AHCI_IS) & 1);
 	assert_image_current();
 
+	/* An event the guest masked in PxIE (IS stays as it was): seen by the
+	 * full scan, at the first exit IMAGE_SCAN_US (10 ms) later. */
+	F.port[0].ssts = 0x113;
+	F.port[0].is |= 1u << 25;
+	{
+		struct timespec ts = { 0, 11 * 1000 * 1000 };
+
+		nanosleep(&ts, NULL);
+	}
+	vexit();
+	assert_int_equal(vpr(0, AHCI_PxSSTS), 0x113);
+	assert_true(vpr(0, AHCI_PxIS) & (1u << 25));
+	assert_image_current();
+
 	/* A configuration write: hidden, every read traps, until a command
 	 * completes again; then the whole page is refilled (PxIE). */
 	vpw(0, AHCI_PxSERR, 1u << 16);
@@ -2548,6 +2622,7 @@ int main(void)
 		cmocka_unit_test(test_identify_4k_sectors),
 		cmocka_unit_test(test_misc_guest_behaviour),
 		cmocka_unit_test(test_em_buffer_and_stats),
+		cmocka_unit_test(test_crypt_in_place),
 		cmocka_unit_test(test_image_completion_path),
 		cmocka_unit_test(test_image_races),
 		cmocka_unit_test(test_image_events_and_writes),
