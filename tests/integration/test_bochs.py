@@ -93,7 +93,7 @@ def test_bochs_linux_guest_under_vtx(tmp_path):
     its baud rate, two writers on one port lose characters."""
     log = tmp_path / "com1.log"
     b = run_bochs("--cmdline", "iommu=off", "--kernel", bochs_kernel(), "--initrd", INITRD,
-                  "--append", "console=ttyS1,115200 panic=-1 iomem=relaxed shoji.script=cpu",
+                  "--append", "console=ttyS1,115200 quiet panic=-1 iomem=relaxed shoji.script=cpu",
                   "--log", str(log), timeout=900)
     assert b.has("shoji: warning: iommu=off: DMA protection is OFF"), b
     assert b.has("shoji: cpu backend=vmx svm=no vmx=yes"), b
@@ -142,7 +142,7 @@ def test_bochs_native_guest_sees_vmx():
     IA32_VMX_BASIC and IA32_FEATURE_CONTROL as the firmware left it: what
     test_bochs_linux_guest_under_vtx's checks take away under shoji."""
     b = run_bochs("--native", "--kernel", BZIMAGE, "--initrd", INITRD,
-                  "--append", "console=ttyS1,115200 panic=-1 iomem=relaxed shoji.script=cpu",
+                  "--append", "console=ttyS1,115200 quiet panic=-1 iomem=relaxed shoji.script=cpu",
                   timeout=1200)
     assert b.rc == 0, b
     assert b.has("guest: cpu shoji=no vendor=GenuineIntel vmx_flag=yes"), b
