@@ -474,7 +474,7 @@ int disk_setup(const struct shoji_options *o, struct boot_info *bi)
 	rc = secrets_register("shadow-window", hal_phys_to_virt(win_base), o->shadow_mem);
 	if (!rc)
 		rc = secrets_register("ahci-engine", &ahci, sizeof(ahci));
-	if (!rc)
+	if (!rc && id)	/* only with an IDE controller: the others' regions stay as they were */
 		rc = secrets_register("ide-engine", &ide, sizeof(ide));
 	if (rc) {
 		log_error("disk: the disk's memory cannot be registered for wiping (%s)",
