@@ -31,10 +31,20 @@ platform-attack smm "${SHOJI_SMM_MARKER:-0x30000100}"
 
 cfg() { platform-attack cfg-read "$1" "$2" "$3" | field value; }
 
-# attack NAME BDF OFF SIZE VALUE: one configuration write (restored at once).
+# The firmware's ECAM window, as the guest's kernel got it from the MCFG.
+ecam=$(sed -n 's/^ *\([0-9a-f]*\)-[0-9a-f]* : PCI MMCONFIG.*/\1/p' /proc/iomem | head -n 1)
+echo "guest: platform ecam=${ecam:+0x}${ecam:-none}"
+
+# attack NAME BDF OFF SIZE VALUE: one configuration write (restored at once),
+# through the CF8/CFC ports, then the same through the ECAM window
+# (attack=ecam-NAME): both paths must be guarded alike.
 attack() {
 	echo "guest: platform attack=$1"
 	platform-attack cfg-write "$2" "$3" "$4" "$5"
+	if [ -n "$ecam" ]; then
+		echo "guest: platform attack=ecam-$1"
+		platform-attack ecam-write "0x$ecam" "$2" "$3" "$4" "$5"
+	fi
 }
 
 # Host bridge (Q35 MCH): the memory map and SMRAM.

@@ -13,6 +13,9 @@ static void usage(void)
 "  write DEV OFF SIZE VALUE   write it, read it back\n"
 "  bar64 DEV                  the first 64-bit memory BAR: its offset and address\n"
 "  rom DEV                    the expansion ROM BAR's offset and value\n"
+"  ecam-compare DEV BASE      the first 256 bytes through sysfs (the kernel uses\n"
+"                             the CF8/CFC ports for them) against the same dwords\n"
+"                             read through the ECAM window at BASE (/dev/mem)\n"
 "DEV: a sysfs device directory or its name (0000:00:03.0).\n"
 "Output: 'guest: pcicfg COMMAND dev=.. off=0x.. value=0x.. [readback=0x..]'.\n"
 "Exit status: 0 ok, 1 usage/setup error, 2 the access failed.\n");
@@ -116,6 +119,34 @@ int main(int argc, char **argv)
 		unsigned off = (rd(fd, 0x0e, 1) & 0x7f) == 1 ? 0x38 : 0x30;
 
 		say("rom dev=%s off=0x%x value=0x%x", short_name(argv[2]), off, rd(fd, off, 4));
+		return 0;
+	}
+	if (!strcmp(argv[1], "ecam-compare") && argc == 4) {
+		int fd = open_config(argv[2], O_RDONLY), mfd;
+		unsigned seg, bus, dev, fn, off;
+		unsigned long base = num_arg(argv[3]);
+		volatile uint32_t *e;
+
+		if (sscanf(short_name(argv[2]), "%x:%x:%x.%x", &seg, &bus, &dev, &fn) != 4)
+			die(EXIT_USAGE, "%s: not DDDD:BB:DD.F", argv[2]);
+		mfd = open("/dev/mem", O_RDONLY | O_SYNC);
+		if (mfd < 0)
+			die(EXIT_USAGE, "open /dev/mem: %s", errname(errno));
+		/* ECAM: base + bus << 20 | device << 15 | function << 12 (PCIe 7.2.2). */
+		e = mmap(NULL, 4096, PROT_READ, MAP_SHARED, mfd,
+			 (off_t)(base + (bus << 20) + (dev << 15) + (fn << 12)));
+		if (e == MAP_FAILED)
+			die(EXIT_USAGE, "mmap ECAM: %s", errname(errno));
+		for (off = 0; off < 256; off += 4) {
+			uint32_t p = rd(fd, off, 4), m = e[off / 4];
+
+			if (p != m) {
+				say("ecam-compare dev=%s same=no diff=0x%02x:ports=0x%08x,ecam=0x%08x",
+				    short_name(argv[2]), off, p, m);
+				return EXIT_DENIED;
+			}
+		}
+		say("ecam-compare dev=%s same=yes diff=none", short_name(argv[2]));
 		return 0;
 	}
 	usage();

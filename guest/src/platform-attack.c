@@ -38,6 +38,9 @@ static void usage(void)
 "                                 dword through the moved window, read it back\n"
 "                                 through 0xCF8, restore both (exit 0 if the write\n"
 "                                 reached the device)\n"
+"  ecam-write BASE BDF OFF SIZE VALUE\n"
+"                                 cfg-write through the ECAM window at BASE (MMIO,\n"
+"                                 not the ports); read back through 0xCF8, restore\n"
 "  rcba TARGET                    write a pattern into the root complex register\n"
 "                                 block, move RCBA to TARGET, look for the pattern\n"
 "                                 there, restore RCBA (exit 0 if it appeared)\n"
@@ -258,6 +261,46 @@ static int cmd_smm(int argc, char **argv)
  * 35:28 for 256 MiB (3 Series datasheet 5.1.16). */
 #define PCIEXBAR 0x60
 
+/* The same write as cfg-write, but through the firmware's ECAM window at
+ * BASE (the MCFG's, which the guest's kernel uses): memory writes of SIZE
+ * bytes, not port I/O. The register is read back through 0xCF8 (what the
+ * device holds) and restored at once. */
+static int cmd_ecam_write(int argc, char **argv)
+{
+	uint64_t base, off, size, v;
+	uint32_t bdf, before, after;
+	volatile uint8_t *p;
+	int fd;
+
+	if (argc != 7)
+		die(1, "ecam-write needs BASE BDF OFF SIZE VALUE");
+	need_io();
+	base = arg_u64("BASE", argv[2]);
+	bdf = parse_bdf(argv[3]);
+	off = arg_u64("OFF", argv[4]);
+	size = check_size(off, arg_u64("SIZE", argv[5]));
+	v = arg_u64("VALUE", argv[6]);
+	if (base & 0xfffffULL)
+		die(1, "BASE must be 1 MiB aligned");
+	before = cfg_read(bdf, (unsigned)off & ~3u, 4);
+	/* ECAM offset: bus << 20 | dev << 15 | fn << 12 (bdf holds bus << 16 ...). */
+	p = map_phys(base + ((uint64_t)(bdf >> 8) << 12), 4096, &fd);
+	if (size == 1)
+		*(volatile uint8_t *)(p + off) = (uint8_t)v;
+	else if (size == 2)
+		*(volatile uint16_t *)(p + off) = (uint16_t)v;
+	else
+		*(volatile uint32_t *)(p + off) = (uint32_t)v;
+	unmap_phys(p, 4096, fd);
+	after = cfg_read(bdf, (unsigned)off & ~3u, 4);
+	cfg_write(bdf, (unsigned)off & ~3u, 4, before);
+	say("ecam-write base=0x%llx bdf=%s off=0x%llx size=%llu value=0x%llx before=0x%08x "
+	    "after=0x%08x result=%s", (unsigned long long)base, argv[3], (unsigned long long)off,
+	    (unsigned long long)size, (unsigned long long)v, before, after,
+	    before != after ? "changed" : "unchanged");
+	return before != after ? 0 : 2;
+}
+
 static int cmd_ecam(int argc, char **argv)
 {
 	uint64_t base, off, v;
@@ -359,6 +402,8 @@ int main(int argc, char **argv)
 		return cmd_smm(argc, argv);
 	if (!strcmp(argv[1], "ecam"))
 		return cmd_ecam(argc, argv);
+	if (!strcmp(argv[1], "ecam-write"))
+		return cmd_ecam_write(argc, argv);
 	if (!strcmp(argv[1], "rcba"))
 		return cmd_rcba(argc, argv);
 	die(1, "unknown command '%s' (see --help)", argv[1]);

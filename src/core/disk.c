@@ -149,7 +149,7 @@ static void abar_write(void *ctx, uint64_t gpa, int size, uint64_t v)
 	spin_unlock(&disk_lock);
 }
 
-static const struct mmio_ops abar_ops = { abar_read, abar_write };
+static const struct mmio_ops abar_ops = { .read = abar_read, .write = abar_write };
 
 /* ---- the guest's accesses to the IDE controller's ports ---- */
 

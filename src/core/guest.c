@@ -16,8 +16,10 @@
 #include "lib/string.h"
 #include "platform/acpi.h"
 #include "platform/memmap.h"
+#include "platform/pci.h"
 #include "vmm/apic_guard.h"
 #include "vmm/bios_hook.h"
+#include "vmm/ecam_guard.h"
 #include "vmm/ioapic_virt.h"
 #include "vmm/msi_virt.h"
 #include "vmm/msix_virt.h"
@@ -80,9 +82,24 @@ static int prepare_acpi(void)
 	log_info("guest acpi: DMAR hidden (%d root entries removed): the IOMMU is shoji's", n);
 	n = acpi_hide_table("IVRS");
 	log_info("guest acpi: IVRS hidden (%d root entries removed): the IOMMU is shoji's", n);
-	n = acpi_hide_table("MCFG");
-	log_info("guest acpi: MCFG hidden (%d root entries removed): PCI config goes through "
-		 "ports 0xcf8/0xcfc, which shoji checks", n);
+	/* MCFG stays: the ECAM windows are the guest's, read-only (writes
+	 * trap to vmm/ecam_guard.c, registered in core/main.c). Its bus range
+	 * ends at the last bus that exists (the PCI guard keeps bridges' bus
+	 * numbers as they are): Linux probes every bus up to the MCFG's last
+	 * one through the trapped ports (its peer host bridge scan, 64 port
+	 * exits a bus), ~16,000 exits at boot for QEMU's 0-255. */
+	n = acpi_mcfg_limit_end_bus(0, pci_last_bus(0));
+	if (n > 0)
+		log_info("guest acpi: MCFG segment 0 ends at bus %u (%d allocation(s) shortened): "
+			 "no bus past it exists", pci_last_bus(0), n);
+	for (unsigned i = 0; i < protect_count(); i++) {
+		const struct protected_range *pr = protect_get(i);
+
+		if (pr->mmio == &ecam_mmio_ops)
+			log_info("guest pci: ECAM window 0x%llx-0x%llx given to the guest read-only "
+				 "(writes go through the PCI guard)", (unsigned long long)pr->start,
+				 (unsigned long long)pr->end);
+	}
 	n = acpi_madt_hide_cpus(smp_cpu_is_guests);
 	if (n > 0)
 		log_info("guest acpi: %d CPU(s) hidden: shoji could not start them", n);

@@ -31,6 +31,7 @@
 #include "platform/palloc.h"
 #include "platform/pci.h"
 #include "vmm/chipset_guard.h"
+#include "vmm/ecam_guard.h"
 #include "vmm/protect.h"
 
 #define SHOJI_VERSION "0.1.0"
@@ -134,18 +135,27 @@ static void reserve_region(void)
 		panic("cannot move into the hypervisor region (%s)", err_str(rc));
 }
 
-/* The ECAM windows: the guest's PCI config goes through ports 0xcf8/0xcfc,
- * which shoji checks (MCFG is hidden from it). No CPU access, no device DMA
+/* The ECAM windows, given to the guest (its MCFG stays) read-only: reads
+ * go to the device without an exit, writes trap to vmm/ecam_guard.c and run
+ * through the PCI guard like CF8/CFC writes; the pages of functions whose
+ * reads shoji virtualises trap reads too. Never executable, no device DMA
  * (a peer-to-peer write there would rewrite config space past the guard),
  * no BAR over them. */
 static void protect_ecam(void)
 {
+	ecam_guard_reset();
 	for (unsigned i = 0; i < mcfg.count; i++) {
 		const struct acpi_ecam *e = &mcfg.ecam[i];
+		struct ecam_window *w = ecam_guard_add(e->segment, e->base, e->bus_start,
+						       e->bus_end);
 
-		protect_or_stop(protect_add(e->base + ((paddr_t)e->bus_start << 20),
-					    e->base + (((paddr_t)e->bus_end + 1) << 20),
-					    PROTECT_ALL, "pci-ecam"));
+		if (!w)
+			panic("ecam: window %u (base=0x%llx buses %u-%u) not usable", i,
+			      (unsigned long long)e->base, e->bus_start, e->bus_end);
+		protect_or_stop(protect_add_emulated(ecam_window_start(w), ecam_window_end(w),
+						     PROTECT_CPU_WRITE | PROTECT_CPU_EXEC |
+						     PROTECT_DMA | PROTECT_BAR, "pci-ecam",
+						     &ecam_mmio_ops, w, PCI_BDF(0, 0, 0, 0), -1));
 	}
 }
 

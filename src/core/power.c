@@ -209,7 +209,7 @@ static void reset_mmio_write(void *ctx, uint64_t gpa, int size, uint64_t v)
 	}
 }
 
-const struct mmio_ops power_reset_mmio_ops = { reset_mmio_read, reset_mmio_write };
+const struct mmio_ops power_reset_mmio_ops = { .read = reset_mmio_read, .write = reset_mmio_write };
 
 bool power_reset_mmio_page(paddr_t *page)
 {

@@ -918,6 +918,29 @@ int acpi_madt_hide_cpus(bool (*keep)(uint32_t apic_id))
 	return hidden;
 }
 
+int acpi_mcfg_limit_end_bus(uint16_t segment, uint8_t last_bus)
+{
+	const struct acpi_header *c = acpi_find_table("MCFG", 0);
+	uint8_t *t, *end;
+	int changed = 0;
+
+	if (!c)
+		return E_NOENT;
+	t = (uint8_t *)c;
+	end = t + c->length;
+	/* PCI Firmware 3.2 4.1.2: the header, 8 reserved bytes, then 16-byte
+	 * allocations: base (8), segment (2), start bus (1), end bus (1). */
+	for (uint8_t *e = t + ACPI_HEADER_LEN + 8; e + 16 <= end; e += 16) {
+		if (rd16(e + 8) != segment || e[10] > last_bus || e[11] <= last_bus)
+			continue;
+		e[11] = last_bus;
+		changed++;
+	}
+	if (changed)
+		fix_checksum((struct acpi_header *)t);
+	return changed;
+}
+
 void acpi_copy_id(char *dst, const uint8_t *src, size_t n)
 {
 	size_t end = n;

@@ -266,4 +266,13 @@ int acpi_hide_table(const char *sig);
  * Returns how many were hidden, or E_NOENT without a MADT. */
 int acpi_madt_hide_cpus(bool (*keep)(uint32_t apic_id));
 
+/* Lowers the end bus of every MCFG allocation of `segment` whose range goes
+ * past last_bus to last_bus (checksum fixed); an allocation that starts
+ * above last_bus is left alone. Returns how many were changed, E_NOENT
+ * without an MCFG. Linux probes every bus number up to the MCFG's last one
+ * through the configuration ports (its peer host bridge scan): with the
+ * bus numbers fixed, the buses past the highest one that exists have nothing
+ * to find. */
+int acpi_mcfg_limit_end_bus(uint16_t segment, uint8_t last_bus);
+
 #endif

@@ -541,6 +541,22 @@ int pci_enumerate(void)
 
 /* ---- The list ---- */
 
+uint8_t pci_last_bus(uint16_t segment)
+{
+	uint8_t last = 0;
+
+	for (size_t i = 0; i < pci_device_count(); i++) {
+		const struct pci_device *d = pci_device_at(i);
+
+		if (d->bdf.seg != segment)
+			continue;
+		last = MAX(last, d->bdf.bus);
+		if ((d->header_type & 0x7f) == 1)
+			last = MAX(last, d->subordinate);
+	}
+	return last;
+}
+
 size_t pci_device_count(void)
 {
 	return ndevs;

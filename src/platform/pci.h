@@ -149,6 +149,9 @@ int pci_enumerate(void);
 
 /* The device list, in discovery (depth-first) order. */
 size_t pci_device_count(void);
+/* The highest bus number of `segment` that enumeration found: a device's
+ * bus or a bridge's subordinate bus; 0 when none. */
+uint8_t pci_last_bus(uint16_t segment);
 const struct pci_device *pci_device_at(size_t i);	/* NULL if i >= count */
 /* Iteration: for (d = pci_first(); d; d = pci_next(d)) ... */
 const struct pci_device *pci_first(void);

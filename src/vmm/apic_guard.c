@@ -227,4 +227,4 @@ static void apic_write(void *ctx, uint64_t gpa, int size, uint64_t v)
 		apic_note_this_cpu();
 }
 
-const struct mmio_ops apic_mmio_ops = { apic_read, apic_write };
+const struct mmio_ops apic_mmio_ops = { .read = apic_read, .write = apic_write };

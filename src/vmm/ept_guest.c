@@ -3,6 +3,7 @@
 #include "lib/hal.h"
 #include "lib/log.h"
 #include "vmm/ept_guest.h"
+#include "vmm/mmio_emul.h"
 
 #define MAX_BOUNDS (2 * PROTECT_MAX_RANGES + 2 * MEMMAP_MAX + 2)
 #define HOLE 0ULL
@@ -18,7 +19,10 @@ unsigned ept_guest_allowed(const struct protected_range *r)
 	 * unchecked. */
 	unsigned f = r->forbids | (r->mmio ? PROTECT_CPU_WRITE : 0);
 
-	if (f & PROTECT_CPU_READ)
+	/* An emulator that traps reads of some of its pages (the ECAM window:
+	 * functions whose MSI shoji virtualises) gets every read here: the
+	 * EPT runs are not split per page yet (the NPT's are, npt.c). */
+	if ((f & PROTECT_CPU_READ) || (r->mmio && r->mmio->reads_trapped))
 		return 0;
 	return PROTECT_CPU & ~f;
 }

@@ -174,7 +174,7 @@ static void ioapic_write(void *ctx, uint64_t gpa, int size, uint64_t v)
 	spin_unlock(&ioapic_lock);
 }
 
-const struct mmio_ops ioapic_mmio_ops = { ioapic_read, ioapic_write };
+const struct mmio_ops ioapic_mmio_ops = { .read = ioapic_read, .write = ioapic_write };
 
 int ioapic_virt_add(uint8_t id, paddr_t base, const struct irq_source *src)
 {

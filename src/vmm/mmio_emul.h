@@ -27,6 +27,10 @@ struct mmio_ops {
 	/* size is 1, 2, 4 or 8; reads return the value in the low bytes. */
 	uint64_t (*read)(void *ctx, uint64_t gpa, int size);
 	void (*write)(void *ctx, uint64_t gpa, int size, uint64_t v);
+	/* Optional, for a range whose reads pass (read-only mapping): whether
+	 * some page of [start, end) must trap reads too (the nested tables
+	 * then leave those pages unmapped); asked when the tables are built. */
+	bool (*reads_trapped)(void *ctx, uint64_t start, uint64_t end);
 };
 
 /* RFLAGS bits ALU instructions change. */

@@ -196,7 +196,7 @@ static void msix_write(void *ctx, uint64_t gpa, int size, uint64_t v)
 	pci_cfg_unlock();
 }
 
-const struct mmio_ops msix_mmio_ops = { msix_read, msix_write };
+const struct mmio_ops msix_mmio_ops = { .read = msix_read, .write = msix_write };
 
 static int setup(const struct pci_device *d, uint8_t cap)
 {

@@ -4,14 +4,34 @@
 #include "lib/log.h"
 #include "platform/pci.h"
 #include "vmm/chipset_guard.h"
+#include "vmm/msi_virt.h"
+#include "vmm/msix_virt.h"
 #include "vmm/pci_guard.h"
 #include "vmm/protect.h"
 
 static uint64_t refusals;
+/* Writes to hidden functions dropped (the first few are logged). Global:
+ * an atomic counter when SMP comes (docs/architecture.md). */
+static unsigned hidden_writes;
 
 void pci_guard_reset(void)
 {
 	refusals = 0;
+	hidden_writes = 0;
+}
+
+/* Hidden functions (the AMD IOMMU's own) are the registry's
+ * (protect_add_pci_function): the guest sees nothing there by either path. */
+bool pci_guard_reads_trapped(struct pci_bdf bdf)
+{
+	return protect_pci_function_hidden(bdf) || msi_virt_function(bdf);
+}
+
+uint32_t pci_guard_read(struct pci_bdf bdf, uint16_t off, int size, uint32_t hw)
+{
+	if (protect_pci_function_hidden(bdf))
+		return size == 4 ? ~0u : (1u << (size * 8)) - 1;	/* no device answers */
+	return msi_virt_read_fixup(bdf, off, size, hw);
 }
 
 uint64_t pci_guard_refusals(void)
@@ -319,4 +339,29 @@ bool pci_guard_allows(struct pci_bdf bdf, uint16_t off, int size, uint32_t value
 	if (!why && v.bad)
 		why = "the function's configuration could not be read";
 	return why ? refuse(bdf, off, value, why) : true;
+}
+
+bool pci_guard_write_to_device(struct pci_bdf bdf, uint16_t off, int size, uint32_t value,
+			       uint32_t current)
+{
+	const char *hidden = protect_pci_function_hidden(bdf);
+
+	if (hidden) {
+		/* Nothing is there for the guest: the write is dropped. */
+		if (hidden_writes++ < 4)
+			log_warn("pci: guest write to hidden function %02x:%02x.%x (%s) off=0x%x "
+				 "dropped", bdf.bus, bdf.dev, bdf.fn, hidden, off);
+		return false;
+	}
+	if (msi_virt_owns(bdf, off)) {
+		msi_virt_write(bdf, off, size, value);	/* shoji keeps the guest's MSI */
+		return false;
+	}
+	return pci_guard_allows(bdf, off, size, value, current);
+}
+
+void pci_guard_written(struct pci_bdf bdf, uint16_t off, int size)
+{
+	msi_virt_after_write(bdf, off, size);
+	msix_virt_after_write(bdf, off, size);
 }

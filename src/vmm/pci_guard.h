@@ -36,4 +36,30 @@ bool pci_guard_allows(struct pci_bdf bdf, uint16_t off, int size, uint32_t value
 
 uint64_t pci_guard_refusals(void);
 
+/* ---- One path for every guest configuration access (CF8/CFC in
+ * vmm/pci_ports.c, the ECAM window in vmm/ecam_guard.c): both call these,
+ * so a write refused through one mechanism is refused through the other. */
+
+/* A function the registry hides (protect_add_pci_function: the AMD IOMMU's
+ * own PCI function) reads all-ones (no device, PCI 3.0 6.1) and drops
+ * writes, through the ports and through ECAM alike.
+ *
+ * Whether the guest's config READS of bdf must be seen by shoji (hidden
+ * functions, functions whose MSI capability vmm/msi_virt.h virtualises):
+ * their ECAM page is not mapped for the guest, every access traps. */
+bool pci_guard_reads_trapped(struct pci_bdf bdf);
+
+/* What the guest reads: `hw` is what the device returned for `size` bytes
+ * at `off` (all-ones for a hidden function, msi_virt's fix-up applied). */
+uint32_t pci_guard_read(struct pci_bdf bdf, uint16_t off, int size, uint32_t hw);
+
+/* A guest write of `size` bytes at `off`: false when it must not reach the
+ * device (a hidden function: dropped, the first 4 logged; an MSI dword shoji keeps:
+ * given to msi_virt_write; pci_guard_allows() refused it). When true the
+ * caller writes the device, then calls pci_guard_written(). `current` is
+ * the dword at (off & ~3) as it is now. */
+bool pci_guard_write_to_device(struct pci_bdf bdf, uint16_t off, int size, uint32_t value,
+			       uint32_t current);
+void pci_guard_written(struct pci_bdf bdf, uint16_t off, int size);
+
 #endif

@@ -1,16 +1,8 @@
 /* PCI configuration ports as the guest sees them (see pci_ports.h). */
 #include "lib/hal.h"
-#include "lib/log.h"
-#include "vmm/protect.h"
 #include "platform/pci_cfg.h"
-#include "vmm/msi_virt.h"
-#include "vmm/msix_virt.h"
 #include "vmm/pci_guard.h"
 #include "vmm/pci_ports.h"
-
-/* Writes to hidden functions dropped (the first few are logged). Global:
- * an atomic counter when SMP comes (docs/architecture.md). */
-static unsigned hidden_writes;
 
 static uint32_t mask_of(unsigned size)
 {
@@ -37,10 +29,8 @@ static uint32_t ports_in(struct pci_ports *p, uint16_t port, unsigned size)
 	if (port == PCI_CF8_ADDR_PORT && size == 4)
 		return p->cf8;
 	if (target(p, port, &bdf, &off)) {
-		if (protect_pci_function_hidden(bdf))
-			return mask_of(size);	/* absent: no function answers */
 		hal_outl(PCI_CF8_ADDR_PORT, p->cf8);
-		return msi_virt_read_fixup(bdf, off, (int)size, hal_in(port, size)) & mask_of(size);
+		return pci_guard_read(bdf, off, (int)size, hal_in(port, size)) & mask_of(size);
 	}
 	if (port >= PCI_CF8_DATA_PORT)
 		return mask_of(size);	/* disabled: nothing answers */
@@ -59,30 +49,16 @@ static void ports_out(struct pci_ports *p, uint16_t port, unsigned size, uint32_
 	}
 	if (target(p, port, &bdf, &off)) {
 		uint32_t cur;
-		const char *hidden = protect_pci_function_hidden(bdf);
-
-		if (hidden) {
-			/* Nothing is there for the guest: the write is dropped. */
-			if (hidden_writes++ < 4)
-				log_warn("pci: guest write to hidden function %02x:%02x.%x (%s) "
-					 "off=0x%x dropped", bdf.bus, bdf.dev, bdf.fn, hidden, off);
-			return;
-		}
 
 		/* The guard may use CF8 itself (no ECAM): the address is written
 		 * again before the data access. */
 		hal_outl(PCI_CF8_ADDR_PORT, p->cf8 & ~3u);
 		cur = hal_inl(PCI_CF8_DATA_PORT);
-		if (msi_virt_owns(bdf, off)) {
-			msi_virt_write(bdf, off, (int)size, v);	/* shoji keeps the guest's MSI */
-			return;
-		}
-		if (!pci_guard_allows(bdf, off, (int)size, v, cur))
+		if (!pci_guard_write_to_device(bdf, off, (int)size, v, cur))
 			return;
 		hal_outl(PCI_CF8_ADDR_PORT, p->cf8);
 		hal_out(port, size, v);
-		msi_virt_after_write(bdf, off, (int)size);
-		msix_virt_after_write(bdf, off, (int)size);
+		pci_guard_written(bdf, off, (int)size);
 		return;
 	}
 	if (port < PCI_CF8_DATA_PORT)

@@ -6,10 +6,11 @@
  *    pci_ports, per CPU); the hardware's CONFIG_ADDRESS is shoji's.
  *  - A data access with the latch enabled (bit 31) is replayed on the
  *    hardware: CONFIG_ADDRESS is written from the latch, then the data port
- *    accessed with the guest's size and byte offset. Writes to an MSI
- *    capability shoji keeps go to vmm/msi_virt.h instead (reads get its
- *    fix-up); other writes go through the PCI guard (vmm/pci_guard.h)
- *    first: a refused write is dropped.
+ *    accessed with the guest's size and byte offset. Reads and writes go
+ *    through the same path as the ECAM window's (vmm/pci_guard.h:
+ *    pci_guard_read, pci_guard_write_to_device, pci_guard_written): hidden
+ *    functions read all-ones, MSI dwords shoji keeps go to vmm/msi_virt.h,
+ *    other writes are checked by the PCI guard; a refused write is dropped.
  *  - A data access with the latch disabled reads all-ones, writes nothing.
  *  - Anything else in 0xcf8-0xcff (a byte or word at 0xcf8-0xcfb, e.g. the
  *    reset control register at 0xcf9) goes to the hardware unchanged.

@@ -818,6 +818,37 @@ static void test_mcfg_two_entries_and_truncated(void **state)
 	assert_int_equal(host_log_count("shoji: ecam segment=1 base=0x3f00000000 bus=16-31\n"), 1);
 }
 
+/* The guest's MCFG ends at the last bus that exists: segment 0's
+ * allocations past it are shortened, others left alone, checksum fixed. */
+static void test_mcfg_limit_end_bus(void **state)
+{
+	struct acpi_header *t = mk_table("MCFG", 44 + 3 * 16, 1);
+	uint8_t *p = (uint8_t *)t;
+	paddr_t ents[1];
+
+	(void)state;
+	put_ecam(p + 44, 0xb0000000, 0, 0, 255);
+	put_ecam(p + 60, 0xd0000000, 0, 8, 15);		/* starts past bus 1: left */
+	put_ecam(p + 76, 0x3f00000000ull, 1, 0, 255);	/* other segment */
+	fix_checksum(t);
+	ents[0] = pa_of(t);
+	init_rsdt(ents, 1);
+
+	assert_int_equal(acpi_mcfg_limit_end_bus(0, 1), 1);
+	assert_int_equal(acpi_checksum(t, t->length), 0);
+	assert_int_equal(acpi_mcfg_parse(&mcfg), 0);
+	assert_int_equal(mcfg.count, 3);
+	assert_int_equal(mcfg.ecam[0].bus_end, 1);
+	assert_int_equal(mcfg.ecam[1].bus_start, 8);
+	assert_int_equal(mcfg.ecam[1].bus_end, 15);
+	assert_int_equal(mcfg.ecam[2].bus_end, 255);
+	/* Already within: nothing changes. */
+	assert_int_equal(acpi_mcfg_limit_end_bus(0, 200), 0);	/* 0-1 and 8-15 are within */
+	assert_int_equal(acpi_mcfg_parse(&mcfg), 0);
+	assert_int_equal(mcfg.ecam[1].bus_end, 15);
+	assert_int_equal(acpi_mcfg_limit_end_bus(0, 255), 0);
+}
+
 static void test_mcfg_bad_entries(void **state)
 {
 	struct acpi_header *t = mk_table("MCFG", 44 + 6 * 16, 1);
@@ -987,6 +1018,7 @@ int main(void)
 		T(test_madt_limits),
 		T(test_madt_absent_or_too_short),
 		T(test_mcfg_two_entries_and_truncated),
+		T(test_mcfg_limit_end_bus),
 		T(test_mcfg_bad_entries),
 		T(test_mcfg_absent_or_short),
 		T(test_bios_scan_ebda),

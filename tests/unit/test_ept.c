@@ -300,7 +300,7 @@ static void dummy_write(void *ctx, uint64_t gpa, int size, uint64_t v)
 	(void)ctx, (void)gpa, (void)size, (void)v;
 }
 
-static const struct mmio_ops dummy_ops = { dummy_read, dummy_write };
+static const struct mmio_ops dummy_ops = { .read = dummy_read, .write = dummy_write };
 
 #define HV 0x3be00000ULL		/* hypervisor region, to 0x40000000 */
 #define ECAM 0xe0000000ULL		/* a read-only window (writes forbidden) */

@@ -574,6 +574,9 @@ static void test_ecam_enumerate(void **state)
 
 	assert_int_equal(pci_enumerate(), 12);
 	check_order();
+	/* The highest bus found: 05:00.0 (bridges end at bus 2). */
+	assert_int_equal(pci_last_bus(0), 5);
+	assert_int_equal(pci_last_bus(1), 0);
 	assert_int_equal(cf8_addr_writes, 0);	/* everything went through ECAM */
 	assert_int_equal(pci_devices_dropped(), 0);
 

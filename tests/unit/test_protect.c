@@ -39,7 +39,7 @@ static void dummy_write(void *ctx, uint64_t gpa, int size, uint64_t v)
 {
 }
 
-static const struct mmio_ops dummy_ops = { dummy_read, dummy_write };
+static const struct mmio_ops dummy_ops = { .read = dummy_read, .write = dummy_write };
 
 static void test_registry_add_find(void **state)
 {

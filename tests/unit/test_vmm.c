@@ -14,8 +14,10 @@
 #include "platform/pci.h"
 #include "vmm/apic_guard.h"
 #include "vmm/cpu_state_check.h"
+#include "vmm/ecam_guard.h"
 #include "vmm/guest_mem.h"
 #include "vmm/pci_guard.h"
+#include "vmm/pci_ports.h"
 #include "vmm/protect.h"
 #include "vmm/pvh.h"
 #include "vmm/vcpu.h"
@@ -344,6 +346,85 @@ static void test_guard_bridge_numbers(void **state)
 	assert_true(pci_guard_allows(PCI_BDF(0, 0, 9, 0), 0x19, 1, 7, 0));
 }
 
+/* The guest's ECAM window: writes through the same guard, reads of
+ * hidden functions absent, their pages trapped. */
+static void test_ecam_guard(void **state)
+{
+	struct ecam_window *w;
+	uint64_t edu = ECAM_BASE + (1 << 15), br = ECAM_BASE + (2 << 15);
+	uint32_t bar;
+
+	(void)state;
+	ecam_guard_reset();
+	assert_null(ecam_guard_add(0, ECAM_BASE + 4096, 0, 0));	/* not 1 MiB aligned */
+	assert_null(ecam_guard_add(0, ECAM_BASE, 3, 2));		/* bus range */
+	w = ecam_guard_add(0, ECAM_BASE, 0, 0);
+	assert_non_null(w);
+	assert_int_equal(ecam_window_start(w), ECAM_BASE);
+	assert_int_equal(ecam_window_end(w), ECAM_BASE + (1 << 20));
+
+	/* Reads pass. */
+	assert_int_equal(ecam_mmio_ops.read(w, edu, 2), 0x1234);
+	assert_int_equal(ecam_mmio_ops.read(w, edu + 2, 2), 0x11e8);
+	assert_int_equal(ecam_mmio_ops.read(w, edu, 8), 0x11e81234ULL | (uint64_t)cfg[0][4] << 32);
+	/* Writes: the guard decides, as for CF8/CFC. */
+	ecam_mmio_ops.write(w, edu + 0x04, 2, 0x0006);		/* command */
+	assert_int_equal(cfg[0][4], 6);
+	ecam_mmio_ops.write(w, edu + 0x10, 4, 0x3be00000);	/* BAR over the region */
+	memcpy(&bar, &cfg[0][0x10], 4);
+	assert_int_equal(bar, 0xfea00000);
+	ecam_mmio_ops.write(w, edu + 0x12, 2, 0x3be0);		/* its upper half alone */
+	memcpy(&bar, &cfg[0][0x10], 4);
+	assert_int_equal(bar, 0xfea00000);
+	ecam_mmio_ops.write(w, edu + 0x10, 8, 0x00000000fe000000ULL);	/* two dwords, fine */
+	memcpy(&bar, &cfg[0][0x10], 4);
+	assert_int_equal(bar, 0xfe000000);
+	ecam_mmio_ops.write(w, br + 0x19, 1, 7);			/* secondary bus */
+	assert_int_equal(cfg[1][0x19], 1);
+	assert_int_equal(pci_guard_refusals(), 3);
+	/* Crossing a dword: refused, not half done. */
+	ecam_mmio_ops.write(w, edu + 0x06, 4, 0xffffffff);
+	ecam_mmio_ops.write(w, edu + 0x13, 2, 0x3b3b);
+	ecam_mmio_ops.write(w, edu + 0x12, 8, 0);
+	assert_int_equal(ecam_guard_malformed(), 3);
+	memcpy(&bar, &cfg[0][0x10], 4);
+	assert_int_equal(bar, 0xfe000000);
+	assert_int_equal(host_log_count("ecam guard: refused a guest write"), 3);
+	/* Extended space (>= 0x100) goes through the same path. */
+	ecam_mmio_ops.write(w, edu + 0x104, 4, 0x12345678);
+	assert_int_equal(ecam_mmio_ops.read(w, edu + 0x104, 4), 0x12345678);
+
+	/* Nothing is hidden: no page traps reads. */
+	assert_false(ecam_mmio_ops.reads_trapped(w, ECAM_BASE, ECAM_BASE + (1 << 20)));
+	/* A hidden function: absent to reads, writes refused, its page (only) traps. */
+	assert_int_equal(protect_add_pci_function(PCI_BDF(0, 0, 1, 0), "hidden for the test"), 0);
+	assert_true(ecam_mmio_ops.reads_trapped(w, ECAM_BASE, ECAM_BASE + (1 << 20)));
+	assert_true(ecam_mmio_ops.reads_trapped(w, edu, edu + 4096));
+	assert_false(ecam_mmio_ops.reads_trapped(w, edu + 4096, edu + 8192));	/* function 1 */
+	assert_false(ecam_mmio_ops.reads_trapped(w, br, br + 4096));
+	assert_int_equal(ecam_mmio_ops.read(w, edu, 4), 0xffffffff);
+	assert_int_equal(ecam_mmio_ops.read(w, edu + 2, 2), 0xffff);
+	assert_int_equal(ecam_mmio_ops.read(w, br, 2), 0x1b36);
+	ecam_mmio_ops.write(w, edu + 0x04, 2, 0x0000);
+	assert_int_equal(cfg[0][4], 6);
+	assert_true(host_log_count("guest write to hidden function 00:01.0 (hidden for the test) off=0x4 dropped") == 1);
+	assert_int_equal(pci_guard_read(PCI_BDF(0, 0, 1, 0), 0, 1, 0x34), 0xff);
+	assert_int_equal(pci_guard_read(PCI_BDF(0, 0, 2, 0), 0, 1, 0x36), 0x36);
+	assert_true(pci_guard_reads_trapped(PCI_BDF(0, 0, 1, 0)));
+	assert_false(pci_guard_reads_trapped(PCI_BDF(0, 0, 2, 0)));
+	/* The CF8/CFC ports take the same path: the hidden function reads
+	 * all-ones and its writes are refused there too. */
+	{
+		struct pci_ports ports = { 0 };
+
+		pci_ports_out(&ports, 0xcf8, 4, 0x80000000u | (1u << 11));	/* 00:01.0 */
+		assert_int_equal(pci_ports_in(&ports, 0xcfc, 4), 0xffffffff);
+		pci_ports_out(&ports, 0xcfc, 2, 0x0000);
+		assert_int_equal(cfg[0][4], 6);
+	}
+	ecam_guard_reset();
+}
+
 /* ---------------- guest page walks ---------------- */
 
 static uint64_t *ptables;	/* 4 tables in a row: PML4, PDPT, PD, PT */
@@ -420,6 +501,7 @@ int main(void)
 		cmocka_unit_test(test_apic_guard),
 		cmocka_unit_test_setup_teardown(test_guard_bar, pci_setup, pci_teardown),
 		cmocka_unit_test_setup_teardown(test_guard_bridge_numbers, pci_setup, pci_teardown),
+		cmocka_unit_test_setup_teardown(test_ecam_guard, pci_setup, pci_teardown),
 		cmocka_unit_test_setup_teardown(test_guest_walk_and_copy, gm_setup, gm_teardown),
 	};
 	return cmocka_run_group_tests_name("vmm", tests, NULL, NULL);

@@ -2357,7 +2357,7 @@ static void dev_write(void *ctx, uint64_t gpa, int size, uint64_t v)
 	d->last_size = size;
 }
 
-static const struct mmio_ops dev_ops = { dev_read, dev_write };
+static const struct mmio_ops dev_ops = { .read = dev_read, .write = dev_write };
 
 struct emu {
 	struct dev dev;
@@ -2833,7 +2833,7 @@ static void test_hardware_oracle(void **state)
 			struct hwstate hw;
 			struct vcpu_regs regs;
 			struct hwdev dev = { copy, (uint64_t)(uintptr_t)page };
-			struct mmio_ops ops = { hw_read, hw_write };
+			struct mmio_ops ops = { .read = hw_read, .write = hw_write };
 			uint64_t target = (uint64_t)(uintptr_t)page + 0x700 + (uint64_t)it * 3;
 			uint64_t rip = 0, rflags, v;
 			uint64_t cmpmask = X86_FLAGS_ARITH;

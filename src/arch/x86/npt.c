@@ -10,6 +10,7 @@
 #include "lib/log.h"
 #include "lib/spinlock.h"
 #include "lib/string.h"
+#include "vmm/mmio_emul.h"
 
 #define PTE_P (1ULL << 0)
 #define PTE_W (1ULL << 1)
@@ -75,11 +76,12 @@ static const struct protected_range *hole_at(paddr_t a)
 	return NULL;
 }
 
-/* The leaf bits for what range r allows the CPU (r may be NULL): not
- * present when reads are forbidden (stand-ins or the emulator take over),
- * otherwise the real page, read-only and/or NX as r says. Emulated ranges
- * always forbid writes (they would reach the device unchecked). */
-static uint64_t leaf_bits(const struct protected_range *r)
+/* The leaf bits for what range r allows the CPU on [start, end) (r may be
+ * NULL): not present when reads are forbidden (stand-ins or the emulator
+ * take over) or the emulator traps reads of a page there, otherwise the
+ * real page, read-only and/or NX as r says. Emulated ranges always forbid
+ * writes (they would reach the device unchecked). */
+static uint64_t leaf_bits(const struct protected_range *r, uint64_t start, uint64_t end)
 {
 	unsigned f;
 
@@ -87,6 +89,8 @@ static uint64_t leaf_bits(const struct protected_range *r)
 		return NPT_LEAF_RW;
 	f = r->forbids | (r->mmio ? PROTECT_CPU_WRITE : 0);
 	if (f & PROTECT_CPU_READ)
+		return 0;
+	if (r->mmio && r->mmio->reads_trapped && r->mmio->reads_trapped(r->ctx, start, end))
 		return 0;
 	return ((f & PROTECT_CPU_WRITE) ? NPT_LEAF_RO : NPT_LEAF_RW) |
 	       ((f & PROTECT_CPU_EXEC) ? PTE_NX : 0);
@@ -104,7 +108,7 @@ static const struct protected_range *sole_mapped_range(uint64_t start, uint64_t 
 
 		if (!shapes_npt(r) || !(start < r->end && r->start < end))
 			continue;
-		if (only || start < r->start || end > r->end || !leaf_bits(r))
+		if (only || start < r->start || end > r->end || !leaf_bits(r, start, end))
 			return NULL;
 		only = r;
 	}
@@ -114,7 +118,7 @@ static const struct protected_range *sole_mapped_range(uint64_t start, uint64_t 
 /* The 4 KiB leaf for page a. */
 static uint64_t leaf(paddr_t a)
 {
-	uint64_t bits = leaf_bits(hole_at(a));
+	uint64_t bits = leaf_bits(hole_at(a), a, a + PAGE_SIZE);
 
 	return bits ? a | bits : 0;
 }
@@ -143,7 +147,7 @@ static int fill(paddr_t t, int level, uint64_t base, uint64_t top)
 				continue;
 			}
 			if (r) {
-				*e = a | leaf_bits(r) | PTE_PS;
+				*e = a | leaf_bits(r, a, a + span) | PTE_PS;
 				continue;
 			}
 		}
@@ -177,7 +181,8 @@ paddr_t npt_build(const struct memmap *m, uint64_t top)
 			log_info("npt hole %s 0x%llx-0x%llx traps=%s", r->what,
 				 (unsigned long long)r->start, (unsigned long long)r->end,
 				 !r->mmio ? "none(forbidden)"
-				 : (r->forbids & PROTECT_CPU_READ) ? "reads,writes" : "writes");
+				 : (r->forbids & PROTECT_CPU_READ) ? "reads,writes"
+				 : r->mmio->reads_trapped ? "writes(reads of some pages)" : "writes");
 	}
 	log_info("npt root=0x%llx top=0x%llx table_pages=%llu page=%s", (unsigned long long)root,
 		 (unsigned long long)top, (unsigned long long)tables, big_pages ? "1G" : "2M");
@@ -253,7 +258,7 @@ int npt_set_read_page(paddr_t gpa, paddr_t page)
 	const struct protected_range *own = page ? protect_at(page) : NULL;
 	uint64_t *pte;
 
-	if ((gpa | page) & (PAGE_SIZE - 1) || !h || !h->mmio || leaf_bits(h))
+	if ((gpa | page) & (PAGE_SIZE - 1) || !h || !h->mmio || leaf_bits(h, gpa, gpa + PAGE_SIZE))
 		return E_INVAL;
 	/* The page must be memory the guest cannot otherwise reach. */
 	if (page && (!own || own->mmio || own->space != PROTECT_SPACE_MEM ||
