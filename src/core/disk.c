@@ -29,6 +29,7 @@
 #include "platform/pci.h"
 #include "vmm/io_trap.h"
 #include "vmm/mmio_emul.h"
+#include "vmm/guest_mem.h"
 #include "vmm/protect.h"
 
 #define AHCI_CLASS 0x010601	/* mass storage, SATA, AHCI 1.0 */
@@ -88,10 +89,25 @@ static void win_free(void *ctx, paddr_t pa, uint32_t pages)
 
 /* ---- guest memory the engine may copy to and from ---- */
 
+/* The guest's RAM; with guest=disk also the firmware's own reserved RAM
+ * below 4 GiB (SeaBIOS keeps its AHCI command lists, FIS areas and command
+ * tables in its high zone, e820 "reserved" at the top of low RAM, and its
+ * INT 13h driver is the guest's), never what the registry protects or
+ * emulates. */
+static bool firmware_boot;
+
 static bool guest_mem_ok(void *ctx, paddr_t pa, uint64_t len)
 {
+	enum mem_type t;
+
 	(void)ctx;
-	return len && pa + len > pa && memmap_type_of(guest_mem, pa, pa + len) == MEM_USABLE;
+	if (!len || pa + len <= pa)
+		return false;
+	t = memmap_type_of(guest_mem, pa, pa + len);
+	if (t == MEM_USABLE)
+		return true;
+	return firmware_boot && t == MEM_RESERVED && pa + len <= GiB(4) &&
+	       guest_phys_ok(pa, len, PROTECT_CPU_READ) && guest_phys_ok(pa, len, PROTECT_CPU_WRITE);
 }
 
 /* ---- AES-XTS ---- */
@@ -438,6 +454,7 @@ int disk_setup(const struct shoji_options *o, struct boot_info *bi)
 	int rc;
 
 	guest_mem = &bi->mem;
+	firmware_boot = o->guest == GUEST_DISK;
 	if ((o->intercept & INTERCEPT_ANY_AHCI) && !ad) {
 		log_error("disk: intercept=%s but there is no AHCI controller",
 			  (o->intercept & INTERCEPT_AHCI) ? "ahci" : "ahci-confine-only");

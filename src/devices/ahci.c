@@ -1464,6 +1464,38 @@ static bool cmd_bits_clear(struct ahci *a, unsigned p, uint32_t bits)
 	return true;
 }
 
+static bool cmd_bits_set(struct ahci *a, unsigned p, uint32_t bits)
+{
+	struct deadline d = deadline_in_us(STOP_TIMEOUT_US);
+
+	while ((prd(a, p, AHCI_PxCMD) & bits) != bits)
+		if (deadline_passed(&d))
+			return (prd(a, p, AHCI_PxCMD) & bits) == bits;
+	return true;
+}
+
+/* A port the firmware left running is started again, now on the shadow
+ * areas: the firmware's INT 13h driver (SeaBIOS's AHCI code, guest=disk)
+ * set the port up once at boot and only writes PxCI from then on, so its
+ * port must read and work as it left it. FRE before ST, each once the
+ * shadow FIS area and command list are in place (AHCI 1.3.1 10.3.2: FRE
+ * after PxFB is valid; ST after FR is set). */
+static void port_restart(struct ahci *a, unsigned p, uint32_t was)
+{
+	if (was & AHCI_PxCMD_FRE) {
+		pwr(a, p, AHCI_PxCMD, prd(a, p, AHCI_PxCMD) | AHCI_PxCMD_FRE);
+		if (!cmd_bits_set(a, p, AHCI_PxCMD_FR)) {
+			log_error("ahci port=%u: FIS receive did not restart within 500 ms "
+				  "(cmd=0x%08x)", p, prd(a, p, AHCI_PxCMD));
+			return;
+		}
+	}
+	if (was & AHCI_PxCMD_ST)
+		pwr(a, p, AHCI_PxCMD, prd(a, p, AHCI_PxCMD) | AHCI_PxCMD_ST);
+	log_info("ahci port=%u restarted on the shadow areas as the firmware left it "
+		 "(cmd=0x%08x)", p, prd(a, p, AHCI_PxCMD));
+}
+
 static int port_init(struct ahci *a, unsigned p)
 {
 	struct ahci_port *port = &a->port[p];
@@ -1494,7 +1526,8 @@ static int port_init(struct ahci *a, unsigned p)
 		return E_OK;
 	}
 	if (cmd & (AHCI_PxCMD_ST | AHCI_PxCMD_FRE))
-		log_info("ahci port=%u was running (cmd=0x%08x): stopped", p, cmd);
+		log_info("ahci port=%u was running (cmd=0x%08x): stopped to move it onto the "
+			 "shadow areas", p, cmd);
 
 	page = a->cfg.shadow.alloc(a->cfg.shadow.ctx, 1);
 	ct = page ? a->cfg.shadow.alloc(a->cfg.shadow.ctx, CT_PAGES) : 0;
@@ -1514,6 +1547,8 @@ static int port_init(struct ahci *a, unsigned p)
 	phys_zero(ct, CT_PAGES * PAGE_SIZE);
 	memset(port->fis_last, 0, sizeof(port->fis_last));
 	ensure_bases(a, p);
+	if (cmd & (AHCI_PxCMD_ST | AHCI_PxCMD_FRE))
+		port_restart(a, p, cmd);
 
 	log_info("ahci port=%u ssts=0x%03x sig=0x%08x cmd=0x%08x clb=0x%llx fb=0x%llx "
 		 "shadow_cl=0x%llx shadow_fis=0x%llx shadow_ct=0x%llx crypt=%s", p,
