@@ -1,1 +1,0 @@
-build-ir/image/src/crypto/aesni_xts.o: src/crypto/aesni_xts.S
