@@ -165,7 +165,7 @@ def attacked(tmp_path_factory):
     disk = tmp_path_factory.mktemp("disk") / "disk.img"
     subprocess.run(["qemu-img", "create", "-q", "-f", "raw", str(disk), "64M"], check=True)
     return run_shoji("--iommu", "amd", "--kernel", VMLINUX, "--initrd", INITRD, "--append",
-                     "console=ttyS0 iomem=relaxed shoji.script=attacks shoji.disk=sda",
+                     "console=ttyS0 iomem=relaxed shoji.script=attacks shoji.disk=sda shoji.cpus=2",
                      "--smp", "2", "--edu", "--net", "--disk", str(disk), "--device", BRIDGE,
                      *TRACE, timeout=240)
 
