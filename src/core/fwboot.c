@@ -36,7 +36,8 @@ static void wr16(paddr_t pa, uint16_t v)
 	memcpy(hal_phys_to_virt(pa), &v, sizeof(v));
 }
 
-int fwboot_prepare(const struct memmap *map, uint8_t drive, struct vcpu_entry *e)
+int fwboot_prepare(const struct memmap *map, uint8_t drive, const uint8_t hypercall[3],
+		   struct vcpu_entry *e)
 {
 	size_t len = (size_t)(fwboot_stub_end - fwboot_stub);
 	paddr_t top = (paddr_t)rd16(BDA_BASE_MEM_KIB) * KiB(1);
@@ -55,6 +56,12 @@ int fwboot_prepare(const struct memmap *map, uint8_t drive, struct vcpu_entry *e
 	base = ALIGN_DOWN(top - len, KiB(1));
 	seg = (uint16_t)(base >> 4);
 	memcpy(hal_phys_to_virt(base), fwboot_stub, len);
+	/* The stub's calls as this CPU's back-end takes them (VMMCALL on SVM,
+	 * VMCALL on VT-x: the other one is #UD). */
+	memcpy(hal_phys_to_virt(base + fwboot_stub_offset(fwboot_stub_int15)), hypercall,
+	       FWBOOT_VMMCALL_LEN);
+	memcpy(hal_phys_to_virt(base + fwboot_stub_offset(fwboot_stub_fail)), hypercall,
+	       FWBOOT_VMMCALL_LEN);
 	guest_map = *map;
 	memmap_set(&guest_map, base, top, MEM_RESERVED);
 	bios_hook_init(&(struct bios_hook_config){
@@ -67,9 +74,10 @@ int fwboot_prepare(const struct memmap *map, uint8_t drive, struct vcpu_entry *e
 		.map = &guest_map,
 	});
 	log_info("fwboot stub=0x%llx-0x%llx base_mem_kib=%u->%u int15=%04x:%04x->%04x:%04x "
-		 "drive=0x%02x", (unsigned long long)base, (unsigned long long)top,
+		 "drive=0x%02x hypercall=%02x%02x%02x", (unsigned long long)base, (unsigned long long)top,
 		 rd16(BDA_BASE_MEM_KIB), (unsigned)(base >> 10), rd16(IVT_INT15 + 2),
-		 rd16(IVT_INT15), seg, fwboot_stub_offset(fwboot_stub_int15), drive);
+		 rd16(IVT_INT15), seg, fwboot_stub_offset(fwboot_stub_int15), drive,
+		 hypercall[0], hypercall[1], hypercall[2]);
 	wr16(BDA_BASE_MEM_KIB, (uint16_t)(base >> 10));
 	wr16(IVT_INT15, fwboot_stub_offset(fwboot_stub_int15));
 	wr16(IVT_INT15 + 2, seg);

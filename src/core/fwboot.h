@@ -10,8 +10,10 @@
  * memory and, with shoji's region, out of the memory map INT 15h reports),
  * hooks INT 15h in the guest's vector table and fills *e with the real-mode
  * entry that loads drive `drive`'s boot sector. `map` is shoji's memory map
- * (the region marked). Nothing else of low memory is touched. E_RANGE
+ * (the region marked); `hypercall` the back-end's hypercall instruction
+ * (struct vcpu_backend.hypercall), written into the stub's two calls. Nothing else of low memory is touched. E_RANGE
  * (logged) when the BIOS data area does not describe a usable base memory. */
-int fwboot_prepare(const struct memmap *map, uint8_t drive, struct vcpu_entry *e);
+int fwboot_prepare(const struct memmap *map, uint8_t drive, const uint8_t hypercall[3],
+		   struct vcpu_entry *e);
 
 #endif

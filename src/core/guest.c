@@ -243,7 +243,7 @@ static int prepare_disk_boot(const struct guest_platform *p, struct vcpu_entry *
 			  "was given too: drop one of them");
 		return E_INVAL;
 	}
-	rc = fwboot_prepare(&p->bi->mem, p->boot_drive, entry);
+	rc = fwboot_prepare(&p->bi->mem, p->boot_drive, cpu->hypercall, entry);
 	if (rc)
 		return rc;
 	prepare_acpi();

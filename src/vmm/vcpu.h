@@ -84,6 +84,11 @@ typedef void (*vmmcall_handler)(struct vcpu_regs *r, const struct guest_paging *
  * registry (vmm/protect.h) by the back-end's own format. */
 struct vcpu_backend {
 	const char *name;
+	/* The guest's hypercall instruction on this back-end, 3 bytes: SVM's
+	 * VMMCALL 0f 01 d9 (APM vol. 3), VT-x's VMCALL 0f 01 c1 (SDM vol. 2B;
+	 * VMMCALL is #UD on Intel, VMCALL #UD on AMD). Code shoji puts into the
+	 * guest (the guest=disk stub, core/fwboot.c) uses it. */
+	uint8_t hypercall[3];
 	/* Checks the CPU has what the back-end needs and turns it on; logs and
 	 * returns E_UNSUPPORTED when it does not. */
 	int (*init)(void);

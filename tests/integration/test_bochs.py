@@ -9,7 +9,7 @@ import os
 import re
 import subprocess
 
-from conftest import BUILD, BZIMAGE, END_MARKER, INITRD, ROOT, STOP_FAIL, STOP_OK, VMLINUX, Boot
+from conftest import BUILD, BZIMAGE, END_MARKER, INITRD, ROOT, STOP_FAIL, STOP_OK, VMLINUX, Boot, num
 
 LAUNCHER = os.path.join(ROOT, "scripts", "shoji-bochs")
 BOCHS_KERNEL = os.path.join(BUILD, "bochs", "vmlinux.gz")
@@ -39,7 +39,7 @@ def test_bochs_launcher_help_documents_every_option():
                          check=True).stdout
     for opt in ("--image", "--iso", "--cmdline", "--kernel", "--append", "--initrd", "--key",
                 "--cpu", "--mem", "--disk", "--timeout", "--log", "--no-bochs-exit",
-                "--bochs-line", "--keep", "--dry-run", "--native", "0x8900", "COM2"):
+                "--bochs-line", "--keep", "--dry-run", "--native", "--boot-disk", "0x8900", "COM2"):
         assert opt in out, opt
 
 
@@ -162,3 +162,39 @@ def test_bochs_core2_refused():
     assert b.has("shoji: error: vmx: refused: secondary control 1 (EPT) is not supported"), b
     assert not b.records("vmx controls"), b
     assert b.lines[-1] == STOP_FAIL, b
+
+
+def test_bochs_realmode_disk_native_and_under_vtx(tmp_path):
+    """issue 17 on VT-x: a boot disk whose program stays in the BIOS's world
+    (guest/disk/rmtest.S: INT 13h and INT 15h E820h/E801h in real mode,
+    16-bit then 32-bit protected mode, back to real mode, INT 13h again,
+    ACPI power-off) boots natively on Bochs (the BIOS's E820 map, Bochs'
+    own soft power-off) and under shoji's VT-x back-end with guest=disk,
+    where every mode runs through unrestricted guest, the stub's hypercall
+    is VMCALL (VMMCALL is #UD on Intel), the map INT 15h gives has the
+    hypervisor region reserved and the power-off is shoji's."""
+    from rmtest import check_run, covers_as_reserved, make_disk
+
+    disk = make_disk(tmp_path / "rm.img")
+    n = run_bochs("--native", "--boot-disk", str(disk), timeout=120)
+    assert n.rc == 0, n
+    native = check_run(n)
+    assert "shoji-bochs: the guest powered the machine off (ACPI S5)" in n.err, n
+    assert not any(l.startswith("shoji: ") for l in n.lines), n
+
+    b = run_bochs("--boot-disk", str(disk), "--cmdline", "iommu=off", timeout=240)
+    assert b.rc == 0, b
+    assert b.has("shoji: cpu backend=vmx svm=no vmx=yes"), b
+    st = b.record("fwboot", "stub")
+    assert st["drive"] == "0x80" and st["hypercall"] == "0f01c1", st
+    assert b.has("shoji: guest start rip=0x4"), b
+    e820 = check_run(b)
+    hv = b.record("hvregion")
+    base, end = num(hv["base"]), num(hv["end"])
+    assert covers_as_reserved(e820, base, end), (e820, b)
+    assert not covers_as_reserved(native, base, end), native	# natively it is RAM
+    assert any(t == 1 and lo <= base < hi for lo, hi, t in native), native
+    assert b.has("shoji: fwboot e820 answered entries="), b
+    token = b.record("announce")["token"]
+    assert b.lines[-1].startswith("shoji: machine power-off path=pm1a-cnt secrets=wiped "
+                                  f"token={token}"), b

@@ -230,3 +230,31 @@ def test_encrypted_disk_boots_under_shoji_with_the_key(encrypted):
     dec = b.record("guest: shoji-ctl status", "disk_sectors_decrypted")
     assert num(dec["disk_sectors_decrypted"]) > 10000, dec   # > 5 MiB: the kernel
     assert img.read_bytes() == before   # nothing written, still ciphertext
+
+
+def test_realmode_disk_native_and_under_svm(tmp_path):
+    """The real-mode / protected-mode disk (guest/disk/rmtest.S, the one
+    test_bochs runs under VT-x): INT 13h and INT 15h in real mode, 16-bit
+    and 32-bit protected mode and back, ACPI power-off. SeaBIOS runs it
+    natively (its E820 map has RAM where shoji's region will be); under
+    shoji on SVM every mode runs as it is (no exits of its own), the stub's
+    hypercall is VMMCALL and INT 15h's map has the region reserved."""
+    from conftest import Boot
+    from rmtest import check_run, covers_as_reserved, make_disk
+
+    disk = make_disk(tmp_path / "rm.img")
+    rc, out, _ = native_disk_boot(disk, timeout=120)
+    n = Boot(("native",), rc, out, "")
+    native = check_run(n)
+    assert not any(l.startswith("shoji: ") for l in n.lines), n
+
+    b = run_shoji("--boot-disk", str(disk), timeout=120)
+    assert b.rc == 0, b
+    st = b.record("fwboot", "stub")
+    assert st["drive"] == "0x80" and st["hypercall"] == "0f01d9", st
+    e820 = check_run(b)
+    hv = b.record("hvregion")
+    base, end = num(hv["base"]), num(hv["end"])
+    assert covers_as_reserved(e820, base, end), (e820, b)
+    assert any(t == 1 and lo <= base < hi for lo, hi, t in native), native
+    assert b.has("shoji: machine power-off path=pm1a-cnt secrets=wiped"), b

@@ -1175,6 +1175,7 @@ static NORETURN void svm_run_ap(void)
 
 const struct vcpu_backend svm_backend = {
 	.name = "svm",
+	.hypercall = { 0x0f, 0x01, 0xd9 },	/* VMMCALL */
 	.init = svm_init,
 	.build_nested = npt_build,
 	.setup = svm_setup_guest,

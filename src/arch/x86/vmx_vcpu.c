@@ -1375,6 +1375,7 @@ static NORETURN void vmx_run(void)
 
 const struct vcpu_backend vmx_backend = {
 	.name = "vmx",
+	.hypercall = { 0x0f, 0x01, 0xc1 },	/* VMCALL */
 	.init = vmx_init,
 	.build_nested = vmx_build_nested,
 	.setup = vmx_setup_guest,
