@@ -30,6 +30,7 @@
 #include "vmm/io_trap.h"
 #include "vmm/mmio_emul.h"
 #include "vmm/power.h"
+#include "vmm/vcpu_exit.h"
 #include "vmm/x86_decode.h"
 
 #define IOPM_PAGES 3
@@ -60,30 +61,7 @@ static inline struct svm_cpu *cpu(void)
 {
 	return &cpus[hal_cpu_index()];
 }
-static void (*exit_hook)(void);
-static vmmcall_handler vmmcall_hook;
-static realmode_call_handler realmode_hook;
-static const struct power_ops *power;	/* core's (vmm/power.h) */
-
-static void svm_set_exit_hook(void (*hook)(void))
-{
-	exit_hook = hook;
-}
-
-static void svm_set_power_ops(const struct power_ops *ops)
-{
-	power = ops;
-}
-
-static void svm_set_vmmcall_handler(vmmcall_handler h)
-{
-	vmmcall_hook = h;
-}
-
-static void svm_set_realmode_call_handler(realmode_call_handler h)
-{
-	realmode_hook = h;
-}
+static const struct vcpu_exit_ops svm_exit;	/* below */
 
 /* Summed over the CPUs (the VMMCALL status and the bench read them; they
  * are counters, a torn sum while another CPU exits is off by a few). */
@@ -288,14 +266,14 @@ static int svm_setup_guest(paddr_t ncr3, const struct vcpu_entry *e)
 		intercept_io(p);
 	/* The reset and power paths (vmm/power_policy.h): 0xcf9, the 8042,
 	 * port 0x92, the FADT's reset register and PM1 blocks. */
-	if (!power) {
+	if (!vcpu_power_ops()) {
 		log_error("svm: no reset/power handling given: the guest would reset the "
 			  "machine behind shoji's back");
 		return E_INVAL;
 	}
 	{
 		uint16_t ports[64];
-		unsigned n = power->io_ports(ports, 64);
+		unsigned n = vcpu_power_ops()->io_ports(ports, 64);
 
 		if (n > 64) {
 			log_error("svm: %u reset/power ports to intercept, room for 64", n);
@@ -422,6 +400,102 @@ static struct guest_paging paging(void)
 	return pg;
 }
 
+static enum x86_mode guest_mode(void)
+{
+	const struct vmcb_save *s = &cpu()->vmcb->save;
+
+	return x86_mode_of(s->efer & EFER_LMA, s->cs.attrib & 0x200, s->cs.attrib & 0x400);
+}
+
+static struct vmcb_seg *seg_of(enum x86_seg sg)
+{
+	struct vmcb_save *s = &cpu()->vmcb->save;
+
+	switch (sg) {
+	case X86_SEG_ES: return &s->es;
+	case X86_SEG_CS: return &s->cs;
+	case X86_SEG_SS: return &s->ss;
+	case X86_SEG_DS: return &s->ds;
+	case X86_SEG_FS: return &s->fs;
+	case X86_SEG_GS: return &s->gs;
+	}
+	return &s->ds;
+}
+
+static uint64_t seg_base_of(enum x86_seg sg)
+{
+	return seg_of(sg)->base;
+}
+
+static uint16_t seg_sel_of(enum x86_seg sg)
+{
+	return seg_of(sg)->selector;
+}
+
+static void set_cs_real(uint16_t sel)
+{
+	cpu()->vmcb->save.cs.selector = sel;
+	cpu()->vmcb->save.cs.base = (uint64_t)sel << 4;
+}
+
+static uint64_t get_rip(void)
+{
+	return cpu()->vmcb->save.rip;
+}
+
+static void set_rip(uint64_t rip)
+{
+	cpu()->vmcb->save.rip = rip;
+}
+
+static uint64_t get_rflags(void)
+{
+	return cpu()->vmcb->save.rflags;
+}
+
+static void set_rflags(uint64_t rflags)
+{
+	cpu()->vmcb->save.rflags = rflags;
+}
+
+static uint64_t get_cr0(void)
+{
+	return cpu()->vmcb->save.cr0;
+}
+
+static struct vcpu_stats *stats_of(void)
+{
+	return &cpu()->stats;
+}
+
+static struct pci_ports *pci_of(void)
+{
+	return &cpu()->pci;
+}
+
+static NORETURN void stop_guest(const char *why);
+
+static const struct vcpu_exit_ops svm_exit = {
+	.name = "svm",
+	.regs_out = regs_out,
+	.regs_in = regs_in,
+	.rip = get_rip,
+	.set_rip = set_rip,
+	.rflags = get_rflags,
+	.set_rflags = set_rflags,
+	.mode = guest_mode,
+	.paging = paging,
+	.seg_base = seg_base_of,
+	.cr0 = get_cr0,
+	.seg_sel = seg_sel_of,
+	.set_cs_real = set_cs_real,
+	.inject_gp = inject_gp,
+	.inject_ud = inject_ud,
+	.stats = stats_of,
+	.pci = pci_of,
+	.stop = stop_guest,
+};
+
 static void log_guest_state(const char *why)
 {
 	const struct vmcb_save *s = &cpu()->vmcb->save;
@@ -440,6 +514,12 @@ static void log_guest_state(const char *why)
 		  (unsigned long long)cpu()->regs.rcx, (unsigned long long)cpu()->regs.rdx,
 		  (unsigned long long)cpu()->vmcb->ctl.exit_code, (unsigned long long)cpu()->vmcb->ctl.exit_info1,
 		  (unsigned long long)cpu()->vmcb->ctl.exit_info2, (unsigned long long)cpu()->vmcb->ctl.exit_int_info);
+}
+
+static NORETURN void stop_guest(const char *why)
+{
+	log_guest_state(why);
+	shoji_stop(STOP_FAILURE);
 }
 
 /* Not a stop: one line that says where the guest was. */
@@ -514,23 +594,6 @@ static void handle_msr(void)
 	skip(2);	/* 0f 32 / 0f 30 */
 }
 
-static size_t fetch_insn(uint8_t *buf);
-
-static uint64_t seg_base_of(enum x86_seg seg)
-{
-	const struct vmcb_save *s = &cpu()->vmcb->save;
-
-	switch (seg) {
-	case X86_SEG_ES: return s->es.base;
-	case X86_SEG_CS: return s->cs.base;
-	case X86_SEG_SS: return s->ss.base;
-	case X86_SEG_DS: return s->ds.base;
-	case X86_SEG_FS: return s->fs.base;
-	case X86_SEG_GS: return s->gs.base;
-	}
-	return 0;
-}
-
 /* INS/OUTS to an emulated port (vmm/io_string.h): TCG gives no decode
  * assist, so the instruction is decoded here and checked against the exit
  * (direction, element size); a REP that is not finished leaves RIP on the
@@ -538,11 +601,10 @@ static uint64_t seg_base_of(enum x86_seg seg)
 static void trapped_string_io(uint64_t info, uint16_t port, unsigned size, bool in)
 {
 	const struct vmcb_save *s = &cpu()->vmcb->save;
-	enum x86_mode mode = x86_mode_of(s->efer & EFER_LMA, s->cs.attrib & 0x200,
-					 s->cs.attrib & 0x400);
+	enum x86_mode mode = guest_mode();
 	struct guest_paging pg = paging();
 	uint8_t bytes[X86_MAX_INSN_LEN];
-	size_t n = fetch_insn(bytes);
+	size_t n = vcpu_fetch_insn(&svm_exit, bytes);
 	struct io_string str;
 	struct vcpu_regs r;
 	const char *why;
@@ -610,10 +672,10 @@ static void handle_io(void)
 				"power) is not supported");
 		shoji_stop(STOP_FAILURE);
 	}
-	if (power->io_claims(port, size)) {
+	if (vcpu_power_ops()->io_claims(port, size)) {
 		uint32_t v = (uint32_t)cpu()->vmcb->save.rax & mask;
 
-		power->io(port, size, in, &v);	/* may reset or power off */
+		vcpu_power_ops()->io(port, size, in, &v);	/* may reset or power off */
 		if (in)
 			cpu()->vmcb->save.rax = (cpu()->vmcb->save.rax & ~(uint64_t)mask) | (v & mask);
 		cpu()->vmcb->save.rip = cpu()->vmcb->ctl.exit_info2;
@@ -639,52 +701,6 @@ static void handle_io(void)
 		pci_ports_out(&cpu()->pci, port, size, (uint32_t)cpu()->vmcb->save.rax & mask);
 	}
 	cpu()->vmcb->save.rip = cpu()->vmcb->ctl.exit_info2;	/* the next instruction (APM 15.10.2) */
-}
-
-/* A VMMCALL in real mode: the firmware hooks first (vcpu.h). */
-static bool realmode_call(void)
-{
-	struct vmcb_save *s = &cpu()->vmcb->save;
-	struct vcpu_realmode rm = {
-		.cs = s->cs.selector, .ip = (uint16_t)(s->rip + 3), .ss = s->ss.selector,
-		.sp = (uint16_t)s->rsp, .ds = s->ds.selector, .es = s->es.selector,
-	};
-	struct vcpu_regs r;
-
-	if ((s->cr0 & CR0_PE) || !realmode_hook)
-		return false;
-	regs_out(&r);
-	switch (realmode_hook(&r, &rm)) {
-	case REALMODE_NOT_OURS:
-		return false;
-	case REALMODE_DONE:
-		regs_in(&r);
-		s->cs.selector = rm.cs;
-		s->cs.base = (uint64_t)rm.cs << 4;
-		s->rip = rm.ip;
-		return true;
-	case REALMODE_STOP:
-		break;
-	}
-	log_guest_state("the firmware boot path cannot go on (see above)");
-	shoji_stop(STOP_FAILURE);
-}
-
-static void handle_vmmcall(void)
-{
-	struct vcpu_regs r;
-	struct guest_paging pg = paging();
-
-	if (realmode_call())
-		return;
-	if (!vmmcall_hook) {
-		inject_ud();	/* nobody answers: as on a CPU without it */
-		return;
-	}
-	regs_out(&r);
-	vmmcall_hook(&r, &pg);
-	regs_in(&r);
-	skip(3);	/* 0f 01 d9 */
 }
 
 /* An NMI arrived while the guest ran. It stays pending until GIF is set
@@ -739,24 +755,13 @@ static void handle_nmi(void)
 	 * next VMRUN (run_loop). */
 }
 
-/* Fetches up to 15 instruction bytes at CS:RIP (fewer when the next page
- * is not mapped, or is protected: vmm/guest_mem.h checks every byte against
- * the registry, paging on or off). Returns how many. */
-static size_t fetch_insn(uint8_t *buf)
-{
-	struct guest_paging pg = paging();
-
-	return guest_fetch(&pg, cpu()->vmcb->save.cs.base + cpu()->vmcb->save.rip, buf, X86_MAX_INSN_LEN);
-}
-
 /* An intercepted MOV to CR0 (or LMSW, CLTS) or CR4: decoded
  * from the bytes at CS:RIP (no decode assists on TCG), checked and applied
  * by vmm/cr_write.h; a refused value raises #GP with nothing changed. */
 static void handle_cr_write(unsigned cr)
 {
 	struct vmcb_save *s = &cpu()->vmcb->save;
-	enum x86_mode mode = x86_mode_of(s->efer & EFER_LMA, s->cs.attrib & 0x200,
-					 s->cs.attrib & 0x400);
+	enum x86_mode mode = guest_mode();
 	struct cr_state st = {
 		.cr0 = s->cr0, .cr3 = s->cr3, .cr4 = s->cr4, .efer = s->efer & ~EFER_SVME,
 		.cs_l = s->cs.attrib & 0x200,
@@ -768,7 +773,7 @@ static void handle_cr_write(unsigned cr)
 	uint64_t value;
 	bool flush = false;
 
-	int rc = cr_insn_decode(bytes, fetch_insn(bytes), mode, &insn, &why);
+	int rc = cr_insn_decode(bytes, vcpu_fetch_insn(&svm_exit, bytes), mode, &insn, &why);
 
 	if (rc == 0 && insn.cr != cr) {
 		rc = E_UNSUPPORTED;
@@ -795,92 +800,6 @@ static void handle_cr_write(unsigned cr)
 	s->efer = st.efer | EFER_SVME;
 	cpu()->flush_tlb |= flush;
 	s->rip += insn.len;
-}
-
-/* The base of an operand's segment: in 64-bit mode only FS and GS have
- * one (APM vol. 2 4.12.2); in real and protected mode every segment does
- * (SeaBIOS and GRUB run with flat ones, real mode with selector * 16). */
-static uint64_t segment_base(enum x86_seg sg, enum x86_mode mode)
-{
-	const struct vmcb_save *s = &cpu()->vmcb->save;
-
-	switch (sg) {
-	case X86_SEG_FS: return s->fs.base;
-	case X86_SEG_GS: return s->gs.base;
-	case X86_SEG_ES: return mode == X86_MODE_64 ? 0 : s->es.base;
-	case X86_SEG_CS: return mode == X86_MODE_64 ? 0 : s->cs.base;
-	case X86_SEG_SS: return mode == X86_MODE_64 ? 0 : s->ss.base;
-	case X86_SEG_DS: return mode == X86_MODE_64 ? 0 : s->ds.base;
-	}
-	return 0;
-}
-
-/* An access to a device shoji emulates (e.g. the intercepted AHCI
- * controller): decode the instruction (no decode assists on TCG), check it
- * is the access that faulted, emulate it through the device's callbacks. */
-static void handle_mmio(const struct protected_range *h, paddr_t gpa)
-{
-	struct x86_insn insn;
-	struct vcpu_regs r;
-	uint8_t bytes[X86_MAX_INSN_LEN];
-	size_t n = fetch_insn(bytes);
-	const struct vmcb_save *s = &cpu()->vmcb->save;
-	enum x86_mode mode = x86_mode_of(s->efer & EFER_LMA, s->cs.attrib & 0x200,
-					 s->cs.attrib & 0x400);
-	uint64_t rip = s->rip, rflags = s->rflags, seg_base = 0, lin;
-	char why[160];
-	struct guest_paging pg = paging();
-	paddr_t pa;
-
-	regs_out(&r);
-	if (x86_decode(&insn, bytes, n, mode)) {
-		mmio_explain(&insn, insn.reason, why, sizeof(why));
-		goto refuse;
-	}
-	seg_base = segment_base(insn.mem.seg, mode);
-	lin = x86_linear_addr(&insn, &r, rip, seg_base);
-	if (guest_translate(&pg, lin, insn.access != X86_ACCESS_READ, &pa) ||
-	    (pa >> 12) != (gpa >> 12)) {
-		mmio_explain(&insn, "the instruction's operand is not the faulting address", why,
-			     sizeof(why));
-		goto refuse;
-	}
-	if (mmio_emulate(&insn, pa, &r, &rip, &rflags, h->mmio, h->ctx, why, sizeof(why)))
-		goto refuse;
-	regs_in(&r);
-	cpu()->vmcb->save.rip = rip;
-	cpu()->vmcb->save.rflags = rflags;
-	return;
-refuse:
-	log_error("mmio refused %s gpa=0x%llx %s", h->what, (unsigned long long)gpa, why);
-	log_guest_state("an access to an emulated device that shoji cannot emulate");
-	shoji_stop(STOP_FAILURE);
-}
-
-/* The xAPIC page's write fast path (vmm/apic_guard.h, apic_fast_store):
- * a plain 32-bit MOV to any register but the ICR's low dword is done on
- * the APIC at the faulting address without the general decoder. */
-static bool apic_fast_write(paddr_t gpa, uint64_t off)
-{
-	const struct vmcb_save *s = &cpu()->vmcb->save;
-	uint8_t bytes[X86_MAX_INSN_LEN];
-	struct vcpu_regs r;
-	uint32_t v;
-	unsigned len;
-
-	if (!apic_fast_write_ok(off))
-		return false;
-	regs_out(&r);
-	len = apic_fast_store(bytes, fetch_insn(bytes),
-			      x86_mode_of(s->efer & EFER_LMA, s->cs.attrib & 0x200,
-					  s->cs.attrib & 0x400), &r, &v);
-	if (!len)
-		return false;
-	hal_mmio_write32(gpa, v);
-	cpu()->vmcb->save.rip += len;
-	cpu()->vmcb->save.rflags &= ~X86_FLAG_RF;	/* the instruction completed */
-	cpu()->stats.apic_fast++;
-	return true;
 }
 
 /* A nested-table change is flushed on every CPU before the changing CPU
@@ -946,24 +865,7 @@ static void handle_npf(void)
 		shoji_stop(STOP_FAILURE);
 	}
 	if (h) {
-		cpu()->stats.mmio++;
-		if (!write)
-			cpu()->stats.mmio_read++;
-		else
-			cpu()->stats.mmio_write++;
-		if (h->mmio == &apic_mmio_ops) {
-			uint64_t off = gpa - h->start;
-
-			if (!write)
-				cpu()->stats.apic_read++;
-			else if (off >= PAGE_SIZE)
-				cpu()->stats.apic_write[APIC_CLASS_OTHER]++;
-			else
-				cpu()->stats.apic_write[apic_reg_class((uint32_t)off)]++;
-			if (write && apic_fast_write(gpa, off))
-				return;
-		}
-		handle_mmio(h, gpa);
+		vcpu_exit_mmio(&svm_exit, h, gpa, write);
 		return;
 	}
 	cpu()->stats.npf_forbidden++;
@@ -1019,7 +921,7 @@ static void handle_exit(void)
 		break;
 	case SVM_EXIT_VMMCALL:
 		cpu()->stats.vmmcall++;
-		handle_vmmcall();
+		vcpu_exit_vmmcall(&svm_exit, 3);	/* 0f 01 d9 */
 		break;
 	case SVM_EXIT_VMRUN:
 	case SVM_EXIT_VMLOAD:
@@ -1038,10 +940,10 @@ static void handle_exit(void)
 		/* A triple fault resets a PC (the chipset turns the shutdown
 		 * cycle into INIT): Linux's reboot=triple relies on it. */
 		log_reset_request("triple fault (shutdown)");
-		power->guest_reset("triple-fault");
+		vcpu_power_ops()->guest_reset("triple-fault");
 	case SVM_EXIT_INIT:
 		log_reset_request("INIT signal");
-		power->guest_reset("init");
+		vcpu_power_ops()->guest_reset("init");
 	case SVM_EXIT_INVALID:
 		log_guest_state("VMRUN refused the guest state");
 		shoji_stop(STOP_FAILURE);
@@ -1147,8 +1049,7 @@ static NORETURN void run_loop(void)
 		__atomic_store_n(&cpu()->in_guest, false, __ATOMIC_SEQ_CST);
 		t0 = rdtsc();
 		handle_exit();
-		if (exit_hook)
-			exit_hook();
+		vcpu_run_exit_hook();
 		cpu()->stats.tsc += rdtsc() - t0;
 	}
 }
@@ -1180,10 +1081,10 @@ const struct vcpu_backend svm_backend = {
 	.build_nested = npt_build,
 	.setup = svm_setup_guest,
 	.set_read_page = svm_set_read_page,
-	.set_exit_hook = svm_set_exit_hook,
-	.set_vmmcall_handler = svm_set_vmmcall_handler,
-	.set_realmode_call_handler = svm_set_realmode_call_handler,
-	.set_power_ops = svm_set_power_ops,
+	.set_exit_hook = vcpu_set_exit_hook,
+	.set_vmmcall_handler = vcpu_set_vmmcall_handler,
+	.set_realmode_call_handler = vcpu_set_realmode_call_handler,
+	.set_power_ops = vcpu_set_power_ops,
 	.stats = svm_stats,
 	.hole_touches = npt_hole_touches,
 	.run = svm_run,

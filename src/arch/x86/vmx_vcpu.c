@@ -29,6 +29,7 @@
 #include "vmm/mmio_emul.h"
 #include "vmm/pci_ports.h"
 #include "vmm/power.h"
+#include "vmm/vcpu_exit.h"
 #include "vmm/vmx_error.h"
 #include "vmm/x86_decode.h"
 
@@ -70,34 +71,11 @@ static struct ept_guest ept;
 static uint64_t eptp;
 static struct x86_features host_features, guest_features;
 static uint64_t cr0_mask, cr4_mask;
-static void (*exit_hook)(void);
-static vmmcall_handler vmmcall_hook;
-static realmode_call_handler realmode_hook;
-static const struct power_ops *power;
+static const struct vcpu_exit_ops vmx_exit;	/* below */
 
 /* arch/x86/vmx_run.S */
 int vmx_enter(struct vcpu_regs *regs, int launched);
 extern const char vmx_exit_entry[];
-
-static void vmx_set_exit_hook(void (*hook)(void))
-{
-	exit_hook = hook;
-}
-
-static void vmx_set_power_ops(const struct power_ops *ops)
-{
-	power = ops;
-}
-
-static void vmx_set_vmmcall_handler(vmmcall_handler h)
-{
-	vmmcall_hook = h;
-}
-
-static void vmx_set_realmode_call_handler(realmode_call_handler h)
-{
-	realmode_hook = h;
-}
 
 static const struct vcpu_stats *vmx_stats(void)
 {
@@ -325,12 +303,12 @@ static int setup_intercepts(void)
 	intercept_io(0xcf8);
 	for (uint16_t p = 0xcfc; p <= 0xcff; p++)
 		intercept_io(p);
-	if (!power) {
+	if (!vcpu_power_ops()) {
 		log_error("vmx: no reset/power handling given: the guest would reset the "
 			  "machine behind shoji's back");
 		return E_INVAL;
 	}
-	n = power->io_ports(ports, 64);
+	n = vcpu_power_ops()->io_ports(ports, 64);
 	if (n > 64) {
 		log_error("vmx: %u reset/power ports to intercept, room for 64", n);
 		return E_RANGE;
@@ -573,16 +551,6 @@ static void regs_in(const struct vcpu_regs *r)
 	vw(VMCS_GUEST_RSP, r->rsp);
 }
 
-/* Up to 15 instruction bytes at CS:RIP through the guest's paging, each
- * checked against the registry (vmm/guest_mem.h). */
-static size_t fetch_insn(uint8_t *buf)
-{
-	struct guest_paging pg = paging();
-
-	return guest_fetch(&pg, vr(VMCS_SEG_BASE(VSEG_CS)) + vr(VMCS_GUEST_RIP), buf,
-			   X86_MAX_INSN_LEN);
-}
-
 static void log_guest_state(const char *why)
 {
 	log_error("guest stopped: %s", why);
@@ -649,6 +617,81 @@ static void skip(void)
 {
 	skip_to(vr(VMCS_GUEST_RIP) + vr(VMCS_EXIT_INSN_LEN));
 }
+
+/* ---- the guest's state for vmm/vcpu_exit.h ---- */
+
+static const enum vmcs_seg vmcs_seg_of[] = {
+	[X86_SEG_ES] = VSEG_ES, [X86_SEG_CS] = VSEG_CS, [X86_SEG_SS] = VSEG_SS,
+	[X86_SEG_DS] = VSEG_DS, [X86_SEG_FS] = VSEG_FS, [X86_SEG_GS] = VSEG_GS,
+};
+
+static uint64_t seg_base_of(enum x86_seg seg)
+{
+	return vr(VMCS_SEG_BASE(vmcs_seg_of[seg]));
+}
+
+static uint16_t seg_sel_of(enum x86_seg seg)
+{
+	return (uint16_t)vr(VMCS_SEG_SEL(vmcs_seg_of[seg]));
+}
+
+static void set_cs_real(uint16_t sel)
+{
+	vw(VMCS_SEG_SEL(VSEG_CS), sel);
+	vw(VMCS_SEG_BASE(VSEG_CS), (uint64_t)sel << 4);
+}
+
+static uint64_t get_rip(void)
+{
+	return vr(VMCS_GUEST_RIP);
+}
+
+static uint64_t get_rflags(void)
+{
+	return vr(VMCS_GUEST_RFLAGS);
+}
+
+static void set_rflags(uint64_t rflags)
+{
+	vw(VMCS_GUEST_RFLAGS, rflags);
+}
+
+static struct vcpu_stats *stats_of(void)
+{
+	return &cpu()->stats;
+}
+
+static struct pci_ports *pci_of(void)
+{
+	return &cpu()->pci;
+}
+
+static NORETURN void stop_guest(const char *why)
+{
+	log_guest_state(why);
+	shoji_stop(STOP_FAILURE);
+}
+
+static const struct vcpu_exit_ops vmx_exit = {
+	.name = "vmx",
+	.regs_out = regs_out,
+	.regs_in = regs_in,
+	.rip = get_rip,
+	.set_rip = skip_to,
+	.rflags = get_rflags,
+	.set_rflags = set_rflags,
+	.mode = guest_mode,
+	.paging = paging,
+	.seg_base = seg_base_of,
+	.cr0 = guest_cr0,
+	.seg_sel = seg_sel_of,
+	.set_cs_real = set_cs_real,
+	.inject_gp = inject_gp,
+	.inject_ud = inject_ud,
+	.stats = stats_of,
+	.pci = pci_of,
+	.stop = stop_guest,
+};
 
 static void set_nmi_window(bool on)
 {
@@ -792,15 +835,6 @@ static void handle_wrmsr(void)
  * configuration ports to vmm/pci_ports.c. Exit qualification (28.2.1,
  * table 28-5): size - 1 in bits 2:0, IN in bit 3, string in bit 4, port
  * in bits 31:16. */
-static uint64_t seg_base_of(enum x86_seg seg)
-{
-	static const enum vmcs_seg v[] = {
-		[X86_SEG_ES] = VSEG_ES, [X86_SEG_CS] = VSEG_CS, [X86_SEG_SS] = VSEG_SS,
-		[X86_SEG_DS] = VSEG_DS, [X86_SEG_FS] = VSEG_FS, [X86_SEG_GS] = VSEG_GS,
-	};
-
-	return vr(VMCS_SEG_BASE(v[seg]));
-}
 
 /* INS/OUTS to an emulated port (vmm/io_string.h), as on SVM: decoded and
  * checked against the exit qualification (direction, size, REP); a REP
@@ -810,7 +844,7 @@ static void trapped_string_io(uint64_t q, uint16_t port, unsigned size, bool in)
 	enum x86_mode mode = guest_mode();
 	struct guest_paging pg = paging();
 	uint8_t bytes[X86_MAX_INSN_LEN];
-	size_t n = fetch_insn(bytes);
+	size_t n = vcpu_fetch_insn(&vmx_exit, bytes);
 	struct io_string str;
 	struct vcpu_regs r;
 	const char *why = NULL;
@@ -878,11 +912,11 @@ static void handle_io(void)
 				"power) is not supported");
 		shoji_stop(STOP_FAILURE);
 	}
-	skip();	/* before power->io, which may not return */
-	if (power->io_claims(port, size)) {
+	skip();	/* before vcpu_power_ops()->io, which may not return */
+	if (vcpu_power_ops()->io_claims(port, size)) {
 		uint32_t v = (uint32_t)*rax & mask;
 
-		power->io(port, size, in, &v);	/* may reset or power off */
+		vcpu_power_ops()->io(port, size, in, &v);	/* may reset or power off */
 		if (in)
 			*rax = (*rax & ~(uint64_t)mask) | (v & mask);
 		return;
@@ -904,53 +938,6 @@ static void handle_io(void)
 	} else {
 		pci_ports_out(&cpu()->pci, port, size, (uint32_t)*rax & mask);
 	}
-}
-
-/* A VMCALL in real mode: the firmware hooks first (vcpu.h). */
-static bool realmode_call(void)
-{
-	struct vcpu_realmode rm = {
-		.cs = (uint16_t)vr(VMCS_SEG_SEL(VSEG_CS)),
-		.ip = (uint16_t)(vr(VMCS_GUEST_RIP) + vr(VMCS_EXIT_INSN_LEN)),
-		.ss = (uint16_t)vr(VMCS_SEG_SEL(VSEG_SS)), .sp = (uint16_t)vr(VMCS_GUEST_RSP),
-		.ds = (uint16_t)vr(VMCS_SEG_SEL(VSEG_DS)), .es = (uint16_t)vr(VMCS_SEG_SEL(VSEG_ES)),
-	};
-	struct vcpu_regs r;
-
-	if ((guest_cr0() & CR0_PE) || !realmode_hook)
-		return false;
-	regs_out(&r);
-	switch (realmode_hook(&r, &rm)) {
-	case REALMODE_NOT_OURS:
-		return false;
-	case REALMODE_DONE:
-		regs_in(&r);
-		vw(VMCS_SEG_SEL(VSEG_CS), rm.cs);
-		vw(VMCS_SEG_BASE(VSEG_CS), (uint64_t)rm.cs << 4);
-		skip_to(rm.ip);
-		return true;
-	case REALMODE_STOP:
-		break;
-	}
-	log_guest_state("the firmware boot path cannot go on (see above)");
-	shoji_stop(STOP_FAILURE);
-}
-
-static void handle_vmcall(void)
-{
-	struct vcpu_regs r;
-	struct guest_paging pg = paging();
-
-	if (realmode_call())
-		return;
-	if (!vmmcall_hook) {
-		inject_ud();
-		return;
-	}
-	regs_out(&r);
-	vmmcall_hook(&r, &pg);
-	regs_in(&r);
-	skip();
 }
 
 /* XSETBV exits unconditionally (26.1.2); CR4.OSXSAVE clear or CPL > 0
@@ -1084,99 +1071,6 @@ static void handle_cr_access(void)
 
 /* ---- EPT violations: MMIO emulation and stand-in pages ---- */
 
-/* The exit qualification says which access faulted; the decoded
- * instruction must make that access (its operand is the faulting page,
- * checked below too). The instruction-length field is not defined for EPT
- * violations (28.2.5): the decoder's length is used. */
-static bool access_matches(const struct x86_insn *insn, bool write)
-{
-	return write ? insn->access != X86_ACCESS_READ : insn->access != X86_ACCESS_WRITE;
-}
-
-static void handle_mmio(const struct protected_range *h, paddr_t gpa, bool write)
-{
-	struct x86_insn insn;
-	struct vcpu_regs r;
-	uint8_t bytes[X86_MAX_INSN_LEN];
-	size_t n = fetch_insn(bytes);
-	uint64_t rip = vr(VMCS_GUEST_RIP), rflags = vr(VMCS_GUEST_RFLAGS), seg_base = 0, lin;
-	char why[160];
-	struct guest_paging pg = paging();
-	paddr_t pa;
-
-	regs_out(&r);
-	if (x86_decode(&insn, bytes, n, guest_mode())) {
-		mmio_explain(&insn, insn.reason, why, sizeof(why));
-		goto refuse;
-	}
-	if (!access_matches(&insn, write)) {
-		mmio_explain(&insn, "the instruction does not make the access that faulted", why,
-			     sizeof(why));
-		goto refuse;
-	}
-	if (insn.mem.seg == X86_SEG_FS)
-		seg_base = vr(VMCS_SEG_BASE(VSEG_FS));
-	else if (insn.mem.seg == X86_SEG_GS)
-		seg_base = vr(VMCS_SEG_BASE(VSEG_GS));
-	lin = x86_linear_addr(&insn, &r, rip, seg_base);
-	if (guest_translate(&pg, lin, insn.access != X86_ACCESS_READ, &pa) ||
-	    (pa >> 12) != (gpa >> 12)) {
-		mmio_explain(&insn, "the instruction's operand is not the faulting address", why,
-			     sizeof(why));
-		goto refuse;
-	}
-	if (mmio_emulate(&insn, pa, &r, &rip, &rflags, h->mmio, h->ctx, why, sizeof(why)))
-		goto refuse;
-	regs_in(&r);
-	skip_to(rip);
-	vw(VMCS_GUEST_RFLAGS, rflags);
-	return;
-refuse:
-	log_error("mmio refused %s gpa=0x%llx %s", h->what, (unsigned long long)gpa, why);
-	log_guest_state("an access to an emulated device that shoji cannot emulate");
-	shoji_stop(STOP_FAILURE);
-}
-
-/* The xAPIC write fast path (vmm/apic_guard.h), as on SVM. */
-static bool apic_fast_write(paddr_t gpa, uint64_t off)
-{
-	uint8_t bytes[X86_MAX_INSN_LEN];
-	struct vcpu_regs r;
-	uint32_t v;
-	unsigned len;
-
-	if (!apic_fast_write_ok(off))
-		return false;
-	regs_out(&r);
-	len = apic_fast_store(bytes, fetch_insn(bytes), guest_mode(), &r, &v);
-	if (!len)
-		return false;
-	hal_mmio_write32(gpa, v);
-	skip_to(vr(VMCS_GUEST_RIP) + len);
-	vw(VMCS_GUEST_RFLAGS, vr(VMCS_GUEST_RFLAGS) & ~X86_FLAG_RF);
-	cpu()->stats.apic_fast++;
-	return true;
-}
-
-static void count_mmio(const struct protected_range *h, paddr_t gpa, bool write)
-{
-	cpu()->stats.mmio++;
-	if (write)
-		cpu()->stats.mmio_write++;
-	else
-		cpu()->stats.mmio_read++;
-	if (h->mmio == &apic_mmio_ops) {
-		uint64_t off = gpa - h->start;
-
-		if (!write)
-			cpu()->stats.apic_read++;
-		else if (off >= PAGE_SIZE)
-			cpu()->stats.apic_write[APIC_CLASS_OTHER]++;
-		else
-			cpu()->stats.apic_write[apic_reg_class((uint32_t)off)]++;
-	}
-}
-
 static void invept_guest(void)
 {
 	int rc = invept(cfg.invept_single ? 1 : 2, eptp);
@@ -1202,10 +1096,7 @@ static void handle_ept_violation(void)
 		shoji_stop(STOP_FAILURE);
 	}
 	if (h) {
-		count_mmio(h, gpa, write);
-		if (h->mmio == &apic_mmio_ops && write && apic_fast_write(gpa, gpa - h->start))
-			return;
-		handle_mmio(h, gpa, write);
+		vcpu_exit_mmio(&vmx_exit, h, gpa, write);
 		return;
 	}
 	cpu()->stats.npf_forbidden++;
@@ -1278,7 +1169,7 @@ static void handle_exit(uint32_t reason)
 		break;
 	case VMX_EXIT_VMCALL:
 		cpu()->stats.vmmcall++;
-		handle_vmcall();
+		vcpu_exit_vmmcall(&vmx_exit, (unsigned)vr(VMCS_EXIT_INSN_LEN));
 		break;
 	case VMX_EXIT_CR_ACCESS:
 		handle_cr_access();
@@ -1294,12 +1185,12 @@ static void handle_exit(uint32_t reason)
 		/* A triple fault resets a PC (the chipset turns the shutdown
 		 * cycle into INIT): Linux's reboot=triple relies on it. */
 		log_reset_request("triple fault (shutdown)");
-		power->guest_reset("triple-fault");
+		vcpu_power_ops()->guest_reset("triple-fault");
 	case VMX_EXIT_INIT:
 		/* INIT always exits in VMX non-root operation (26.2): the
 		 * guest's reset request, never a silent reset under shoji. */
 		log_reset_request("INIT signal");
-		power->guest_reset("init");
+		vcpu_power_ops()->guest_reset("init");
 	case VMX_EXIT_EPT_MISCONFIG:
 		log_error("ept misconfiguration at gpa=0x%llx: shoji built a bad entry",
 			  (unsigned long long)vr(VMCS_GUEST_PHYS_ADDR));
@@ -1367,8 +1258,7 @@ static NORETURN void vmx_run(void)
 		 * IDT-vectoring information): none pending any more. */
 		vw(VMCS_ENTRY_INTR_INFO, 0);
 		handle_exit((uint32_t)(reason & 0xffff));
-		if (exit_hook)
-			exit_hook();
+		vcpu_run_exit_hook();
 		cpu()->stats.tsc += rdtsc() - t0;
 	}
 }
@@ -1379,10 +1269,10 @@ const struct vcpu_backend vmx_backend = {
 	.init = vmx_init,
 	.build_nested = vmx_build_nested,
 	.setup = vmx_setup_guest,
-	.set_exit_hook = vmx_set_exit_hook,
-	.set_vmmcall_handler = vmx_set_vmmcall_handler,
-	.set_realmode_call_handler = vmx_set_realmode_call_handler,
-	.set_power_ops = vmx_set_power_ops,
+	.set_exit_hook = vcpu_set_exit_hook,
+	.set_vmmcall_handler = vcpu_set_vmmcall_handler,
+	.set_realmode_call_handler = vcpu_set_realmode_call_handler,
+	.set_power_ops = vcpu_set_power_ops,
 	.stats = vmx_stats,
 	.hole_touches = vmx_hole_touches,
 	.run = vmx_run,
