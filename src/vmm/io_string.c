@@ -12,10 +12,6 @@ int io_string_decode(const uint8_t *b, size_t n, enum x86_mode mode, struct io_s
 
 	*why = NULL;
 	*s = (struct io_string){ 0 };
-	if (mode == X86_MODE_16) {
-		*why = "string I/O in 16-bit code is not emulated";
-		return E_UNSUPPORTED;
-	}
 	if (n > X86_MAX_INSN_LEN)
 		n = X86_MAX_INSN_LEN;
 	for (; i < n; i++) {
@@ -49,11 +45,18 @@ int io_string_decode(const uint8_t *b, size_t n, enum x86_mode mode, struct io_s
 		return E_INVAL;
 	}
 	s->in = b[i] <= 0x6d;
-	s->size = (b[i] & 1) ? (p66 ? 2 : 4) : 1;
-	s->addr_size = mode == X86_MODE_64 ? (p67 ? 4 : 8) : (p67 ? 2 : 4);
+	/* Operand and address sizes: the code segment's, 66 and 67 give the
+	 * other one (SDM vol. 1 3.6, Table 3-4; 64-bit code: 67 gives 32). */
+	if (mode == X86_MODE_16) {
+		s->size = (b[i] & 1) ? (p66 ? 4 : 2) : 1;
+		s->addr_size = p67 ? 4 : 2;
+	} else {
+		s->size = (b[i] & 1) ? (p66 ? 2 : 4) : 1;
+		s->addr_size = mode == X86_MODE_64 ? (p67 ? 4 : 8) : (p67 ? 2 : 4);
+	}
 	if (s->in)
 		s->seg = X86_SEG_ES;	/* not overridable */
-	else if (seg >= 0 && (mode == X86_MODE_32 || seg == X86_SEG_FS || seg == X86_SEG_GS))
+	else if (seg >= 0 && (mode != X86_MODE_64 || seg == X86_SEG_FS || seg == X86_SEG_GS))
 		s->seg = (enum x86_seg)seg;
 	else
 		s->seg = X86_SEG_DS;

@@ -139,7 +139,8 @@ int mmio_emulate(const struct x86_insn *insn, uint64_t gpa, struct vcpu_regs *re
 
 	if (insn->reason || !insn->len || !size_ok(size) || !size_ok(insn->opsize) ||
 	    insn->reg < X86_NOREG || insn->reg > X86_R15 ||
-	    (insn->mode != X86_MODE_64 && insn->mode != X86_MODE_32))
+	    (insn->mode != X86_MODE_64 && insn->mode != X86_MODE_32 &&
+	     insn->mode != X86_MODE_16))
 		return fail(insn, E_INVAL, insn->reason ? insn->reason : "not a decoded instruction",
 			    why, whylen);
 	if ((gpa & (PAGE_SIZE - 1)) + (uint64_t)size > PAGE_SIZE)
@@ -189,9 +190,13 @@ int mmio_emulate(const struct x86_insn *insn, uint64_t gpa, struct vcpu_regs *re
 	default:
 		return fail(insn, E_INVAL, "unknown operation", why, whylen);
 	}
+	/* The instruction pointer has the code segment's size: EIP in 32-bit
+	 * code, IP in 16-bit code (real mode included; SDM vol. 1 3.6). */
 	*rip += insn->len;
 	if (insn->mode == X86_MODE_32)
 		*rip &= 0xffffffffULL;
+	else if (insn->mode == X86_MODE_16)
+		*rip &= 0xffffULL;
 	*rflags &= ~X86_FLAG_RF;
 	return 0;
 }

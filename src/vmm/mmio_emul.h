@@ -55,8 +55,8 @@ struct mmio_ops {
  *              or into the register (register destination); CMP/TEST write
  *              nothing; CF PF AF ZF SF OF are set as the SDM says for the
  *              operation (AF, undefined after AND/OR/XOR/TEST, is cleared);
- * then *rip += len (wrapping at 4 GiB in 32-bit mode) and RFLAGS.RF is
- * cleared (the instruction completed). RFLAGS.TF is the caller's business
+ * then *rip += len (wrapping at 4 GiB in 32-bit mode, at 64 KiB in 16-bit
+ * mode) and RFLAGS.RF is cleared (the instruction completed). RFLAGS.TF is the caller's business
  * (a #DB after the emulated instruction).
  * Refused, with nothing read, written or changed: an access that crosses a
  * page boundary (it would touch two pages, one maybe not MMIO) and an insn

@@ -66,13 +66,56 @@ enum x86_mode x86_mode_of(bool efer_lma, bool cs_l, bool cs_d)
 	return cs_d ? X86_MODE_32 : X86_MODE_16;
 }
 
-/* Operand size for a non-byte operation (SDM 2.2.1.2, Table 2-4; APM 1.2.2):
- * REX.W 64 (66 ignored), else 66 16, else 32. */
+/* Operand size for a non-byte operation (SDM 2.2.1.2, Table 2-4; SDM vol. 1
+ * 3.6, Table 3-4; APM 1.2.2): REX.W 64 (66 ignored); in a 16-bit code
+ * segment 16, with 66 32; else 32, with 66 16. */
 static uint8_t operand_size(const struct x86_insn *insn)
 {
 	if (insn->rex & REX_W)
 		return 8;
+	if (insn->mode == X86_MODE_16)
+		return insn->p66 ? 4 : 2;
 	return insn->p66 ? 2 : 4;
+}
+
+/* Address size (SDM vol. 1 3.6, Table 3-4; APM 1.2.3): the code segment's
+ * default, and the other one with 67 (64-bit code: 32 with 67). */
+static uint8_t address_size(enum x86_mode mode, bool p67)
+{
+	switch (mode) {
+	case X86_MODE_64:
+		return p67 ? 4 : 8;
+	case X86_MODE_32:
+		return p67 ? 2 : 4;
+	default:
+		return p67 ? 4 : 2;
+	}
+}
+
+/* 16-bit ModRM addressing (SDM vol. 2 Table 2-1, APM vol. 3 Table A-33):
+ * rm 0..7 = BX+SI, BX+DI, BP+SI, BP+DI, SI, DI, BP, BX; mod 00 rm 110 is a
+ * disp16 and no register; mod 01 adds a disp8, mod 10 a disp16. No SIB.
+ * The default segment is SS when BP is the base (SDM vol. 1 3.7.5), which
+ * the caller derives from m->base as in the other modes. */
+static int decode_modrm16(struct cursor *c, uint8_t mod, uint8_t rm, int64_t *disp)
+{
+	static const int8_t base[8] = { X86_RBX, X86_RBX, X86_RBP, X86_RBP,
+					X86_RSI, X86_RDI, X86_RBP, X86_RBX };
+	static const int8_t index[8] = { X86_RSI, X86_RDI, X86_RSI, X86_RDI,
+					 X86_NOREG, X86_NOREG, X86_NOREG, X86_NOREG };
+	struct x86_mem *m = &c->insn->mem;
+
+	if (mod == 0 && rm == 6) {
+		m->base = X86_NOREG;
+		return next_signed(c, 2, disp);
+	}
+	m->base = base[rm];
+	m->index = index[rm];
+	if (mod == 1)
+		return next_signed(c, 1, disp);
+	if (mod == 2)
+		return next_signed(c, 2, disp);
+	return 0;
 }
 
 /* ModRM (+ SIB + displacement) for a memory operand, 32/64-bit addressing
@@ -99,6 +142,13 @@ static int decode_modrm(struct cursor *c, int seg_prefix, int *regfield)
 
 	m->index = X86_NOREG;
 	m->scale = 1;
+	if (m->addr_size == 2) {
+		err = decode_modrm16(c, mod, rm, &disp);
+		if (err)
+			return err;
+		m->disp = disp;
+		goto segment;
+	}
 	if (rm == 4) {
 		/* SIB follows. index 100b (without REX.X) = none; with REX.X
 		 * it is R12. base 101b with mod 00 = none + disp32, whatever
@@ -138,10 +188,11 @@ static int decode_modrm(struct cursor *c, int seg_prefix, int *regfield)
 		return err;
 	m->disp = disp;
 
+segment:
 	/* Default segment: SS when the base is rSP or rBP, else DS (SDM vol. 1
 	 * 3.7.4, Table 3-5). */
 	m->seg = (m->base == X86_RSP || m->base == X86_RBP) ? X86_SEG_SS : X86_SEG_DS;
-	if (seg_prefix >= 0 && (insn->mode == X86_MODE_32 || seg_prefix == X86_SEG_FS ||
+	if (seg_prefix >= 0 && (insn->mode != X86_MODE_64 || seg_prefix == X86_SEG_FS ||
 				seg_prefix == X86_SEG_GS)) {
 		m->seg = (enum x86_seg)seg_prefix;
 		m->seg_override = true;
@@ -242,8 +293,8 @@ int x86_decode(struct x86_insn *insn, const uint8_t *bytes, size_t n, enum x86_m
 	insn->nbytes = (uint8_t)c.n;
 	if (c.n)
 		memcpy(insn->bytes, bytes, c.n);
-	if (mode != X86_MODE_64 && mode != X86_MODE_32)
-		return refuse(&c, E_UNSUPPORTED, "16-bit code segment is not emulated");
+	if (mode != X86_MODE_64 && mode != X86_MODE_32 && mode != X86_MODE_16)
+		return refuse(&c, E_INVAL, "not a code segment mode (16, 32 or 64)");
 
 	/* Prefixes (SDM 2.1.1, APM 1.2). A REX only counts right before the
 	 * opcode: a legacy prefix after it makes the CPU ignore it. */
@@ -286,10 +337,7 @@ int x86_decode(struct x86_insn *insn, const uint8_t *bytes, size_t n, enum x86_m
 	}
 
 opcode:
-	if (insn->p67 && mode == X86_MODE_32)
-		return refuse(&c, E_UNSUPPORTED,
-			      "16-bit addressing (67 prefix in 32-bit code) is not emulated");
-	insn->mem.addr_size = (mode == X86_MODE_64 && !insn->p67) ? 8 : 4;
+	insn->mem.addr_size = address_size(mode, insn->p67);
 
 	if (b < 0x40 && b != 0x0f) {
 		/* 00-3F: ALU ops in 6 forms each (SDM Table A-2). */
@@ -358,7 +406,7 @@ opcode:
 		insn->mem.moffs = true;
 		insn->mem.disp = (int64_t)((uint64_t)off & size_mask(insn->mem.addr_size));
 		insn->mem.seg = X86_SEG_DS;
-		if (seg >= 0 && (mode == X86_MODE_32 || seg == X86_SEG_FS || seg == X86_SEG_GS)) {
+		if (seg >= 0 && (mode != X86_MODE_64 || seg == X86_SEG_FS || seg == X86_SEG_GS)) {
 			insn->mem.seg = (enum x86_seg)seg;
 			insn->mem.seg_override = true;
 		}
@@ -497,7 +545,7 @@ uint64_t x86_linear_addr(const struct x86_insn *insn, const struct vcpu_regs *re
 	if (m->index >= 0)
 		a += x86_reg_get(regs, m->index) * m->scale;
 	a &= size_mask(m->addr_size);
-	if (insn->mode == X86_MODE_32)
+	if (insn->mode != X86_MODE_64)	/* real, 16- and 32-bit protected mode */
 		return (a + seg_base) & 0xffffffffULL;
 	if (m->seg == X86_SEG_FS || m->seg == X86_SEG_GS)
 		a += seg_base;

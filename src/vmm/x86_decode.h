@@ -26,8 +26,7 @@
  * on a device register), REP/REPNE (F3/F2: string ops, HLE hints and
  * mandatory prefixes alike), string ops (MOVS, STOS...), VEX/EVEX/XOP
  * (AVX), SSE/x87 moves, XCHG, ADC/SBB, INC/DEC, NOT/NEG, BT*, CMPXCHG,
- * 16-bit addressing (67 in 32-bit code), 16-bit code segments, every other
- * opcode. E_INVAL: register-only forms (ModRM.mod = 3: no memory operand,
+ * every other opcode. E_INVAL: register-only forms (ModRM.mod = 3: no memory operand,
  * so this instruction cannot be the one that faulted) and instructions
  * longer than 15 bytes (#GP on the CPU). E_RANGE: the bytes given end
  * before the instruction does (an instruction crossing into an unmapped
@@ -48,7 +47,10 @@
 #define X86_MAX_INSN_LEN 15
 
 /* The code segment's default sizes (SDM 3A 5.2.1, APM 2 4.8): 64 when
- * EFER.LMA and CS.L; 32 when CS.D; 16 otherwise (refused). */
+ * EFER.LMA and CS.L; 32 when CS.D; 16 otherwise (real mode, 16-bit
+ * protected mode: 16-bit operands and addresses by default, 66 and 67 give
+ * 32; the 16-bit ModRM forms of SDM vol. 2 Table 2-1 are decoded into the
+ * same base + index + disp, with addresses wrapping at 16 bits). */
 enum x86_mode {
 	X86_MODE_16 = 16,
 	X86_MODE_32 = 32,
@@ -95,7 +97,7 @@ struct x86_mem {
 	int8_t index;		/* X86_RAX..X86_R15 or X86_NOREG */
 	uint8_t scale;		/* 1, 2, 4, 8 (1 when no index) */
 	int64_t disp;		/* sign-extended; for moffs the full offset */
-	uint8_t addr_size;	/* 4 or 8: the address wraps at this size */
+	uint8_t addr_size;	/* 2, 4 or 8: the address wraps at this size */
 	enum x86_seg seg;	/* the segment the CPU uses (default DS, or SS
 				 * for an RSP/RBP base; or the override) */
 	bool seg_override;	/* a segment prefix was given and counts */

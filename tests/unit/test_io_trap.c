@@ -178,7 +178,28 @@ static void test_decode(void **state)
 	assert_non_null(why);
 	assert_int_equal(io_string_decode(not_string, 2, X86_MODE_64, &s, &why), E_INVAL);
 	assert_int_equal(io_string_decode(rep_insw, 2, X86_MODE_64, &s, &why), E_RANGE);
-	assert_int_equal(io_string_decode(rep_insw, 3, X86_MODE_16, &s, &why), E_UNSUPPORTED);
+	/* 16-bit code (real mode: SeaBIOS's ATA PIO, DOS drivers): 16-bit
+	 * elements and SI/DI/CX by default, 66 and 67 give 32; every segment
+	 * override counts (OUTS), INS always writes ES:DI. */
+	assert_int_equal(io_string_decode(rep_insw, 3, X86_MODE_16, &s, &why), 0);
+	assert_true(s.in && s.rep);
+	assert_int_equal(s.size, 4);		/* f3 66 6d: REP INSD */
+	assert_int_equal(s.addr_size, 2);
+	assert_int_equal(s.seg, X86_SEG_ES);
+	assert_int_equal(io_string_decode(rep_outsl, 2, X86_MODE_16, &s, &why), 0);
+	assert_int_equal(s.size, 2);		/* f3 6f: REP OUTSW */
+	assert_int_equal(s.addr_size, 2);
+	assert_int_equal(s.seg, X86_SEG_DS);
+	assert_int_equal(io_string_decode(outsw_ds_rex, 4, X86_MODE_16, &s, &why), E_INVAL);
+	/* (48 is DEC AX outside 64-bit mode: not a string instruction) */
+	assert_int_equal(io_string_decode(insd_a32, 2, X86_MODE_16, &s, &why), 0);
+	assert_int_equal(s.size, 2);
+	assert_int_equal(s.addr_size, 4);
+	static const uint8_t outsb_es[] = { 0x26, 0x6e };
+	assert_int_equal(io_string_decode(outsb_es, 2, X86_MODE_16, &s, &why), 0);
+	assert_int_equal(s.seg, X86_SEG_ES);
+	assert_int_equal(io_string_decode(outsb_es, 2, X86_MODE_64, &s, &why), 0);
+	assert_int_equal(s.seg, X86_SEG_DS);	/* ES override ignored in 64-bit mode */
 }
 
 static const struct guest_paging paging_off = { 0 };	/* linear == physical */
@@ -292,6 +313,20 @@ static void test_address_size_wraps(void **state)
 				       (buf + 2) & ~0xffffULL, false, &done, &fault), 0);
 	assert_int_equal(log_[1].v, 0x5678);
 	assert_int_equal(r.rsi, 0x12340000ULL | ((buf + 4) & 0xffff));
+	/* Real mode, REP OUTSW (16-bit code): SI and CX count in 16 bits, the
+	 * segment base (DS << 4) is added, the upper halves are kept. */
+	*(uint16_t *)(buf + 4) = 0x9abc;
+	*(uint16_t *)(buf + 6) = 0xdef0;
+	s.rep = true;
+	r = (struct vcpu_regs){ .rsi = 0xabcd0000ULL | ((buf + 4) & 0xffff),
+				.rcx = 0x55550002ULL };
+	assert_int_equal(io_string_run(&s, 0x1f0, X86_MODE_16, &r, &paging_off,
+				       (buf + 4) & ~0xffffULL, false, &done, &fault), 0);
+	assert_true(done);
+	assert_int_equal(log_[2].v, 0x9abc);
+	assert_int_equal(log_[3].v, 0xdef0);
+	assert_int_equal(r.rsi, 0xabcd0000ULL | ((buf + 8) & 0xffff));
+	assert_int_equal(r.rcx, 0x55550000ULL);
 	munmap(page, 4096);
 }
 

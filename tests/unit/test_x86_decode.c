@@ -1921,9 +1921,6 @@ static const struct dcase dcases[] = {
 	{ "lock addl $1,(%eax)", 32, 4, {0xf0,0x83,0x00,0x01}, .ret = E_UNSUPPORTED },	/* lock addl $0x1,(%eax) */
 	{ "rep movsl", 32, 2, {0xf3,0xa5}, .ret = E_UNSUPPORTED },	/* rep movsl %ds:(%esi),%es:(%edi) */
 	{ "movsl", 32, 1, {0xa5}, .ret = E_UNSUPPORTED },	/* movsl %ds:(%esi),%es:(%edi) */
-	{ "movl %eax,(%bx,%si)", 32, 3, {0x67,0x89,0x00}, .ret = E_UNSUPPORTED },	/* mov %eax,(%bx,%si) */
-	{ "movw (%bx),%ax", 32, 4, {0x67,0x66,0x8b,0x07}, .ret = E_UNSUPPORTED },	/* mov (%bx),%ax */
-	{ "addr16 movl 0x1234,%eax", 32, 4, {0x67,0xa1,0x34,0x12}, .ret = E_UNSUPPORTED },	/* addr16 mov 0x1234,%eax */
 	{ "incl %eax", 32, 1, {0x40}, .ret = E_UNSUPPORTED },	/* inc %eax */
 	{ "decl %ecx", 32, 1, {0x49}, .ret = E_UNSUPPORTED },	/* dec %ecx */
 	{ "xchgl %eax,(%ebx)", 32, 2, {0x87,0x03}, .ret = E_UNSUPPORTED },	/* xchg %eax,(%ebx) */
@@ -1940,6 +1937,314 @@ static const struct dcase dcases[] = {
 	{ "movl %eax,%ebx", 32, 2, {0x89,0xc3}, .ret = E_INVAL },	/* mov %eax,%ebx */
 	{ "addl $1,%eax", 32, 3, {0x83,0xc0,0x01}, .ret = E_INVAL },	/* add $0x1,%eax */
 	{ "movb %ah,%al", 32, 2, {0x88,0xe0}, .ret = E_INVAL },	/* mov %ah,%al */
+	{ "movl %eax,(%bx,%si)", 32, 3, {0x67,0x89,0x00}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 4, .reg = 0, .base = 3, .index = 6, .asz = 2, .seg = X86_SEG_DS, .lin = 0x40b009ULL },	/* mov %eax,(%bx,%si) */
+	{ "movw (%bx),%ax", 32, 4, {0x67,0x66,0x8b,0x07}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_READ, .size = 2, .reg = 0, .reg_dst = 1, .base = 3, .index = X86_NOREG, .asz = 2, .seg = X86_SEG_DS, .lin = 0x404003ULL },	/* mov (%bx),%ax */
+	{ "addr16 movl 0x1234,%eax", 32, 4, {0x67,0xa1,0x34,0x12}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_READ, .size = 4, .reg = 0, .reg_dst = 1, .base = X86_NOREG, .index = X86_NOREG, .disp = 4660, .asz = 2, .seg = X86_SEG_DS, .moffs = 1, .lin = 0x401234ULL },	/* addr16 mov 0x1234,%eax */
+	{ "movl %eax,0x10(%bp)", 32, 4, {0x67,0x89,0x46,0x10}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 4, .reg = 0, .base = 5, .index = X86_NOREG, .disp = 16, .asz = 2, .seg = X86_SEG_SS, .lin = 0x306015ULL },	/* mov %eax,0x10(%bp) */
+	{ "movb $0x1,-0x2(%bx,%di)", 32, 5, {0x67,0xc6,0x41,0xfe,0x01}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 1, .reg = X86_NOREG, .has_imm = 1, .imm = 0x1ULL, .base = 3, .index = 7, .disp = -2, .asz = 2, .seg = X86_SEG_DS, .lin = 0x40c008ULL },	/* movb $0x1,-0x2(%bx,%di) */
+	{ "movl %eax,%fs:0x7ffe(%si)", 32, 6, {0x64,0x67,0x89,0x84,0xfe,0x7f}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 4, .reg = 0, .base = 6, .index = X86_NOREG, .disp = 32766, .asz = 2, .seg = X86_SEG_FS, .seg_override = 1, .lin = 0x10004ULL },	/* mov %eax,%fs:0x7ffe(%si) */
+	{ "movw %ax,(%bx,%si)", 16, 2, {0x89,0x00}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 2, .reg = 0, .base = 3, .index = 6, .asz = 2, .seg = X86_SEG_DS, .lin = 0x40b009ULL },	/* mov %ax,(%bx,%si) */
+	{ "movw %ax,0x7f(%bx,%si)", 16, 3, {0x89,0x40,0x7f}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 2, .reg = 0, .base = 3, .index = 6, .disp = 127, .asz = 2, .seg = X86_SEG_DS, .lin = 0x40b088ULL },	/* mov %ax,0x7f(%bx,%si) */
+	{ "movw %ax,-0x80(%bx,%si)", 16, 3, {0x89,0x40,0x80}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 2, .reg = 0, .base = 3, .index = 6, .disp = -128, .asz = 2, .seg = X86_SEG_DS, .lin = 0x40af89ULL },	/* mov %ax,-0x80(%bx,%si) */
+	{ "movw %ax,0x1234(%bx,%si)", 16, 4, {0x89,0x80,0x34,0x12}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 2, .reg = 0, .base = 3, .index = 6, .disp = 4660, .asz = 2, .seg = X86_SEG_DS, .lin = 0x40c23dULL },	/* mov %ax,0x1234(%bx,%si) */
+	{ "movw %ax,-0x2(%bx,%si)", 16, 3, {0x89,0x40,0xfe}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 2, .reg = 0, .base = 3, .index = 6, .disp = -2, .asz = 2, .seg = X86_SEG_DS, .lin = 0x40b007ULL },	/* mov %ax,-0x2(%bx,%si) */
+	{ "movl 0x10(%bx,%si),%ecx", 16, 4, {0x66,0x8b,0x48,0x10}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_READ, .size = 4, .reg = 1, .reg_dst = 1, .base = 3, .index = 6, .disp = 16, .asz = 2, .seg = X86_SEG_DS, .lin = 0x40b019ULL },	/* mov 0x10(%bx,%si),%ecx */
+	{ "movb %dh,0x100(%bx,%si)", 16, 4, {0x88,0xb0,0x00,0x01}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 1, .reg = 6, .high8 = 1, .base = 3, .index = 6, .disp = 256, .asz = 2, .seg = X86_SEG_DS, .lin = 0x40b109ULL },	/* mov %dh,0x100(%bx,%si) */
+	{ "movw %ax,(%bx,%di)", 16, 2, {0x89,0x01}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 2, .reg = 0, .base = 3, .index = 7, .asz = 2, .seg = X86_SEG_DS, .lin = 0x40c00aULL },	/* mov %ax,(%bx,%di) */
+	{ "movw %ax,0x7f(%bx,%di)", 16, 3, {0x89,0x41,0x7f}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 2, .reg = 0, .base = 3, .index = 7, .disp = 127, .asz = 2, .seg = X86_SEG_DS, .lin = 0x40c089ULL },	/* mov %ax,0x7f(%bx,%di) */
+	{ "movw %ax,-0x80(%bx,%di)", 16, 3, {0x89,0x41,0x80}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 2, .reg = 0, .base = 3, .index = 7, .disp = -128, .asz = 2, .seg = X86_SEG_DS, .lin = 0x40bf8aULL },	/* mov %ax,-0x80(%bx,%di) */
+	{ "movw %ax,0x1234(%bx,%di)", 16, 4, {0x89,0x81,0x34,0x12}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 2, .reg = 0, .base = 3, .index = 7, .disp = 4660, .asz = 2, .seg = X86_SEG_DS, .lin = 0x40d23eULL },	/* mov %ax,0x1234(%bx,%di) */
+	{ "movw %ax,-0x2(%bx,%di)", 16, 3, {0x89,0x41,0xfe}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 2, .reg = 0, .base = 3, .index = 7, .disp = -2, .asz = 2, .seg = X86_SEG_DS, .lin = 0x40c008ULL },	/* mov %ax,-0x2(%bx,%di) */
+	{ "movl 0x10(%bx,%di),%ecx", 16, 4, {0x66,0x8b,0x49,0x10}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_READ, .size = 4, .reg = 1, .reg_dst = 1, .base = 3, .index = 7, .disp = 16, .asz = 2, .seg = X86_SEG_DS, .lin = 0x40c01aULL },	/* mov 0x10(%bx,%di),%ecx */
+	{ "movb %dh,0x100(%bx,%di)", 16, 4, {0x88,0xb1,0x00,0x01}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 1, .reg = 6, .high8 = 1, .base = 3, .index = 7, .disp = 256, .asz = 2, .seg = X86_SEG_DS, .lin = 0x40c10aULL },	/* mov %dh,0x100(%bx,%di) */
+	{ "movw %ax,(%bp,%si)", 16, 2, {0x89,0x02}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 2, .reg = 0, .base = 5, .index = 6, .asz = 2, .seg = X86_SEG_SS, .lin = 0x30d00bULL },	/* mov %ax,(%bp,%si) */
+	{ "movw %ax,0x7f(%bp,%si)", 16, 3, {0x89,0x42,0x7f}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 2, .reg = 0, .base = 5, .index = 6, .disp = 127, .asz = 2, .seg = X86_SEG_SS, .lin = 0x30d08aULL },	/* mov %ax,0x7f(%bp,%si) */
+	{ "movw %ax,-0x80(%bp,%si)", 16, 3, {0x89,0x42,0x80}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 2, .reg = 0, .base = 5, .index = 6, .disp = -128, .asz = 2, .seg = X86_SEG_SS, .lin = 0x30cf8bULL },	/* mov %ax,-0x80(%bp,%si) */
+	{ "movw %ax,0x1234(%bp,%si)", 16, 4, {0x89,0x82,0x34,0x12}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 2, .reg = 0, .base = 5, .index = 6, .disp = 4660, .asz = 2, .seg = X86_SEG_SS, .lin = 0x30e23fULL },	/* mov %ax,0x1234(%bp,%si) */
+	{ "movw %ax,-0x2(%bp,%si)", 16, 3, {0x89,0x42,0xfe}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 2, .reg = 0, .base = 5, .index = 6, .disp = -2, .asz = 2, .seg = X86_SEG_SS, .lin = 0x30d009ULL },	/* mov %ax,-0x2(%bp,%si) */
+	{ "movl 0x10(%bp,%si),%ecx", 16, 4, {0x66,0x8b,0x4a,0x10}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_READ, .size = 4, .reg = 1, .reg_dst = 1, .base = 5, .index = 6, .disp = 16, .asz = 2, .seg = X86_SEG_SS, .lin = 0x30d01bULL },	/* mov 0x10(%bp,%si),%ecx */
+	{ "movb %dh,0x100(%bp,%si)", 16, 4, {0x88,0xb2,0x00,0x01}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 1, .reg = 6, .high8 = 1, .base = 5, .index = 6, .disp = 256, .asz = 2, .seg = X86_SEG_SS, .lin = 0x30d10bULL },	/* mov %dh,0x100(%bp,%si) */
+	{ "movw %ax,(%bp,%di)", 16, 2, {0x89,0x03}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 2, .reg = 0, .base = 5, .index = 7, .asz = 2, .seg = X86_SEG_SS, .lin = 0x30e00cULL },	/* mov %ax,(%bp,%di) */
+	{ "movw %ax,0x7f(%bp,%di)", 16, 3, {0x89,0x43,0x7f}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 2, .reg = 0, .base = 5, .index = 7, .disp = 127, .asz = 2, .seg = X86_SEG_SS, .lin = 0x30e08bULL },	/* mov %ax,0x7f(%bp,%di) */
+	{ "movw %ax,-0x80(%bp,%di)", 16, 3, {0x89,0x43,0x80}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 2, .reg = 0, .base = 5, .index = 7, .disp = -128, .asz = 2, .seg = X86_SEG_SS, .lin = 0x30df8cULL },	/* mov %ax,-0x80(%bp,%di) */
+	{ "movw %ax,0x1234(%bp,%di)", 16, 4, {0x89,0x83,0x34,0x12}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 2, .reg = 0, .base = 5, .index = 7, .disp = 4660, .asz = 2, .seg = X86_SEG_SS, .lin = 0x30f240ULL },	/* mov %ax,0x1234(%bp,%di) */
+	{ "movw %ax,-0x2(%bp,%di)", 16, 3, {0x89,0x43,0xfe}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 2, .reg = 0, .base = 5, .index = 7, .disp = -2, .asz = 2, .seg = X86_SEG_SS, .lin = 0x30e00aULL },	/* mov %ax,-0x2(%bp,%di) */
+	{ "movl 0x10(%bp,%di),%ecx", 16, 4, {0x66,0x8b,0x4b,0x10}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_READ, .size = 4, .reg = 1, .reg_dst = 1, .base = 5, .index = 7, .disp = 16, .asz = 2, .seg = X86_SEG_SS, .lin = 0x30e01cULL },	/* mov 0x10(%bp,%di),%ecx */
+	{ "movb %dh,0x100(%bp,%di)", 16, 4, {0x88,0xb3,0x00,0x01}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 1, .reg = 6, .high8 = 1, .base = 5, .index = 7, .disp = 256, .asz = 2, .seg = X86_SEG_SS, .lin = 0x30e10cULL },	/* mov %dh,0x100(%bp,%di) */
+	{ "movw %ax,(%si)", 16, 2, {0x89,0x04}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 2, .reg = 0, .base = 6, .index = X86_NOREG, .asz = 2, .seg = X86_SEG_DS, .lin = 0x407006ULL },	/* mov %ax,(%si) */
+	{ "movw %ax,0x7f(%si)", 16, 3, {0x89,0x44,0x7f}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 2, .reg = 0, .base = 6, .index = X86_NOREG, .disp = 127, .asz = 2, .seg = X86_SEG_DS, .lin = 0x407085ULL },	/* mov %ax,0x7f(%si) */
+	{ "movw %ax,-0x80(%si)", 16, 3, {0x89,0x44,0x80}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 2, .reg = 0, .base = 6, .index = X86_NOREG, .disp = -128, .asz = 2, .seg = X86_SEG_DS, .lin = 0x406f86ULL },	/* mov %ax,-0x80(%si) */
+	{ "movw %ax,0x1234(%si)", 16, 4, {0x89,0x84,0x34,0x12}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 2, .reg = 0, .base = 6, .index = X86_NOREG, .disp = 4660, .asz = 2, .seg = X86_SEG_DS, .lin = 0x40823aULL },	/* mov %ax,0x1234(%si) */
+	{ "movw %ax,-0x2(%si)", 16, 3, {0x89,0x44,0xfe}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 2, .reg = 0, .base = 6, .index = X86_NOREG, .disp = -2, .asz = 2, .seg = X86_SEG_DS, .lin = 0x407004ULL },	/* mov %ax,-0x2(%si) */
+	{ "movl 0x10(%si),%ecx", 16, 4, {0x66,0x8b,0x4c,0x10}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_READ, .size = 4, .reg = 1, .reg_dst = 1, .base = 6, .index = X86_NOREG, .disp = 16, .asz = 2, .seg = X86_SEG_DS, .lin = 0x407016ULL },	/* mov 0x10(%si),%ecx */
+	{ "movb %dh,0x100(%si)", 16, 4, {0x88,0xb4,0x00,0x01}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 1, .reg = 6, .high8 = 1, .base = 6, .index = X86_NOREG, .disp = 256, .asz = 2, .seg = X86_SEG_DS, .lin = 0x407106ULL },	/* mov %dh,0x100(%si) */
+	{ "movw %ax,(%di)", 16, 2, {0x89,0x05}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 2, .reg = 0, .base = 7, .index = X86_NOREG, .asz = 2, .seg = X86_SEG_DS, .lin = 0x408007ULL },	/* mov %ax,(%di) */
+	{ "movw %ax,0x7f(%di)", 16, 3, {0x89,0x45,0x7f}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 2, .reg = 0, .base = 7, .index = X86_NOREG, .disp = 127, .asz = 2, .seg = X86_SEG_DS, .lin = 0x408086ULL },	/* mov %ax,0x7f(%di) */
+	{ "movw %ax,-0x80(%di)", 16, 3, {0x89,0x45,0x80}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 2, .reg = 0, .base = 7, .index = X86_NOREG, .disp = -128, .asz = 2, .seg = X86_SEG_DS, .lin = 0x407f87ULL },	/* mov %ax,-0x80(%di) */
+	{ "movw %ax,0x1234(%di)", 16, 4, {0x89,0x85,0x34,0x12}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 2, .reg = 0, .base = 7, .index = X86_NOREG, .disp = 4660, .asz = 2, .seg = X86_SEG_DS, .lin = 0x40923bULL },	/* mov %ax,0x1234(%di) */
+	{ "movw %ax,-0x2(%di)", 16, 3, {0x89,0x45,0xfe}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 2, .reg = 0, .base = 7, .index = X86_NOREG, .disp = -2, .asz = 2, .seg = X86_SEG_DS, .lin = 0x408005ULL },	/* mov %ax,-0x2(%di) */
+	{ "movl 0x10(%di),%ecx", 16, 4, {0x66,0x8b,0x4d,0x10}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_READ, .size = 4, .reg = 1, .reg_dst = 1, .base = 7, .index = X86_NOREG, .disp = 16, .asz = 2, .seg = X86_SEG_DS, .lin = 0x408017ULL },	/* mov 0x10(%di),%ecx */
+	{ "movb %dh,0x100(%di)", 16, 4, {0x88,0xb5,0x00,0x01}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 1, .reg = 6, .high8 = 1, .base = 7, .index = X86_NOREG, .disp = 256, .asz = 2, .seg = X86_SEG_DS, .lin = 0x408107ULL },	/* mov %dh,0x100(%di) */
+	{ "movw %ax,(%bp)", 16, 3, {0x89,0x46,0x00}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 2, .reg = 0, .base = 5, .index = X86_NOREG, .asz = 2, .seg = X86_SEG_SS, .lin = 0x306005ULL },	/* mov %ax,0x0(%bp) */
+	{ "movw %ax,0x7f(%bp)", 16, 3, {0x89,0x46,0x7f}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 2, .reg = 0, .base = 5, .index = X86_NOREG, .disp = 127, .asz = 2, .seg = X86_SEG_SS, .lin = 0x306084ULL },	/* mov %ax,0x7f(%bp) */
+	{ "movw %ax,-0x80(%bp)", 16, 3, {0x89,0x46,0x80}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 2, .reg = 0, .base = 5, .index = X86_NOREG, .disp = -128, .asz = 2, .seg = X86_SEG_SS, .lin = 0x305f85ULL },	/* mov %ax,-0x80(%bp) */
+	{ "movw %ax,0x1234(%bp)", 16, 4, {0x89,0x86,0x34,0x12}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 2, .reg = 0, .base = 5, .index = X86_NOREG, .disp = 4660, .asz = 2, .seg = X86_SEG_SS, .lin = 0x307239ULL },	/* mov %ax,0x1234(%bp) */
+	{ "movw %ax,-0x2(%bp)", 16, 3, {0x89,0x46,0xfe}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 2, .reg = 0, .base = 5, .index = X86_NOREG, .disp = -2, .asz = 2, .seg = X86_SEG_SS, .lin = 0x306003ULL },	/* mov %ax,-0x2(%bp) */
+	{ "movl 0x10(%bp),%ecx", 16, 4, {0x66,0x8b,0x4e,0x10}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_READ, .size = 4, .reg = 1, .reg_dst = 1, .base = 5, .index = X86_NOREG, .disp = 16, .asz = 2, .seg = X86_SEG_SS, .lin = 0x306015ULL },	/* mov 0x10(%bp),%ecx */
+	{ "movb %dh,0x100(%bp)", 16, 4, {0x88,0xb6,0x00,0x01}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 1, .reg = 6, .high8 = 1, .base = 5, .index = X86_NOREG, .disp = 256, .asz = 2, .seg = X86_SEG_SS, .lin = 0x306105ULL },	/* mov %dh,0x100(%bp) */
+	{ "movw %ax,(%bx)", 16, 2, {0x89,0x07}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 2, .reg = 0, .base = 3, .index = X86_NOREG, .asz = 2, .seg = X86_SEG_DS, .lin = 0x404003ULL },	/* mov %ax,(%bx) */
+	{ "movw %ax,0x7f(%bx)", 16, 3, {0x89,0x47,0x7f}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 2, .reg = 0, .base = 3, .index = X86_NOREG, .disp = 127, .asz = 2, .seg = X86_SEG_DS, .lin = 0x404082ULL },	/* mov %ax,0x7f(%bx) */
+	{ "movw %ax,-0x80(%bx)", 16, 3, {0x89,0x47,0x80}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 2, .reg = 0, .base = 3, .index = X86_NOREG, .disp = -128, .asz = 2, .seg = X86_SEG_DS, .lin = 0x403f83ULL },	/* mov %ax,-0x80(%bx) */
+	{ "movw %ax,0x1234(%bx)", 16, 4, {0x89,0x87,0x34,0x12}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 2, .reg = 0, .base = 3, .index = X86_NOREG, .disp = 4660, .asz = 2, .seg = X86_SEG_DS, .lin = 0x405237ULL },	/* mov %ax,0x1234(%bx) */
+	{ "movw %ax,-0x2(%bx)", 16, 3, {0x89,0x47,0xfe}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 2, .reg = 0, .base = 3, .index = X86_NOREG, .disp = -2, .asz = 2, .seg = X86_SEG_DS, .lin = 0x404001ULL },	/* mov %ax,-0x2(%bx) */
+	{ "movl 0x10(%bx),%ecx", 16, 4, {0x66,0x8b,0x4f,0x10}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_READ, .size = 4, .reg = 1, .reg_dst = 1, .base = 3, .index = X86_NOREG, .disp = 16, .asz = 2, .seg = X86_SEG_DS, .lin = 0x404013ULL },	/* mov 0x10(%bx),%ecx */
+	{ "movb %dh,0x100(%bx)", 16, 4, {0x88,0xb7,0x00,0x01}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 1, .reg = 6, .high8 = 1, .base = 3, .index = X86_NOREG, .disp = 256, .asz = 2, .seg = X86_SEG_DS, .lin = 0x404103ULL },	/* mov %dh,0x100(%bx) */
+	{ "movw %ax,0x1234", 16, 3, {0xa3,0x34,0x12}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 2, .reg = 0, .base = X86_NOREG, .index = X86_NOREG, .disp = 4660, .asz = 2, .seg = X86_SEG_DS, .moffs = 1, .lin = 0x401234ULL },	/* mov %ax,0x1234 */
+	{ "movw 0xfffe,%bx", 16, 4, {0x8b,0x1e,0xfe,0xff}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_READ, .size = 2, .reg = 3, .reg_dst = 1, .base = X86_NOREG, .index = X86_NOREG, .disp = -2, .asz = 2, .seg = X86_SEG_DS, .lin = 0x40fffeULL },	/* mov -0x2,%bx */
+	{ "movb 0x10,%al", 16, 3, {0xa0,0x10,0x00}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_READ, .size = 1, .reg = 0, .reg_dst = 1, .base = X86_NOREG, .index = X86_NOREG, .disp = 16, .asz = 2, .seg = X86_SEG_DS, .moffs = 1, .lin = 0x400010ULL },	/* mov 0x10,%al */
+	{ "movw 0x10,%ax", 16, 3, {0xa1,0x10,0x00}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_READ, .size = 2, .reg = 0, .reg_dst = 1, .base = X86_NOREG, .index = X86_NOREG, .disp = 16, .asz = 2, .seg = X86_SEG_DS, .moffs = 1, .lin = 0x400010ULL },	/* mov 0x10,%ax */
+	{ "movl 0x10,%eax", 16, 4, {0x66,0xa1,0x10,0x00}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_READ, .size = 4, .reg = 0, .reg_dst = 1, .base = X86_NOREG, .index = X86_NOREG, .disp = 16, .asz = 2, .seg = X86_SEG_DS, .moffs = 1, .lin = 0x400010ULL },	/* mov 0x10,%eax */
+	{ "movb %al,0x8000", 16, 3, {0xa2,0x00,0x80}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 1, .reg = 0, .base = X86_NOREG, .index = X86_NOREG, .disp = 32768, .asz = 2, .seg = X86_SEG_DS, .moffs = 1, .lin = 0x408000ULL },	/* mov %al,0x8000 */
+	{ "movl %eax,0xfff0", 16, 4, {0x66,0xa3,0xf0,0xff}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 4, .reg = 0, .base = X86_NOREG, .index = X86_NOREG, .disp = 65520, .asz = 2, .seg = X86_SEG_DS, .moffs = 1, .lin = 0x40fff0ULL },	/* mov %eax,0xfff0 */
+	{ "addr32 movl %eax,0xfee00300", 16, 7, {0x67,0x66,0xa3,0x00,0x03,0xe0,0xfe}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 4, .reg = 0, .base = X86_NOREG, .index = X86_NOREG, .disp = 0xfee00300LL, .asz = 4, .seg = X86_SEG_DS, .moffs = 1, .lin = 0xff200300ULL },	/* addr32 mov %eax,0xfee00300 */
+	{ "addr32 movl 0xfee00030,%eax", 16, 7, {0x67,0x66,0xa1,0x30,0x00,0xe0,0xfe}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_READ, .size = 4, .reg = 0, .reg_dst = 1, .base = X86_NOREG, .index = X86_NOREG, .disp = 0xfee00030LL, .asz = 4, .seg = X86_SEG_DS, .moffs = 1, .lin = 0xff200030ULL },	/* addr32 mov 0xfee00030,%eax */
+	{ "addr32 movl %edx,0xfee00310", 16, 8, {0x67,0x66,0x89,0x15,0x10,0x03,0xe0,0xfe}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 4, .reg = 2, .base = X86_NOREG, .index = X86_NOREG, .disp = -0x11ffcf0LL, .asz = 4, .seg = X86_SEG_DS, .lin = 0xff200310ULL },	/* addr32 mov %edx,0xfee00310 */
+	{ "movl %eax,(%ebx)", 16, 4, {0x67,0x66,0x89,0x03}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 4, .reg = 0, .base = 3, .index = X86_NOREG, .asz = 4, .seg = X86_SEG_DS, .lin = 0x404003ULL },	/* mov %eax,(%ebx) */
+	{ "movl %eax,0x10(%ebx,%esi,4)", 16, 6, {0x67,0x66,0x89,0x44,0xb3,0x10}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 4, .reg = 0, .base = 3, .index = 6, .scale = 4, .disp = 16, .asz = 4, .seg = X86_SEG_DS, .lin = 0x42002bULL },	/* mov %eax,0x10(%ebx,%esi,4) */
+	{ "movw %cx,-0x8(%ebp)", 16, 4, {0x67,0x89,0x4d,0xf8}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 2, .reg = 1, .base = 5, .index = X86_NOREG, .disp = -8, .asz = 4, .seg = X86_SEG_SS, .lin = 0x305ffdULL },	/* mov %cx,-0x8(%ebp) */
+	{ "movl %eax,0xfec00010(,%edi,2)", 16, 9, {0x67,0x66,0x89,0x04,0x7d,0x10,0x00,0xc0,0xfe}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 4, .reg = 0, .base = X86_NOREG, .index = 7, .scale = 2, .disp = -0x13ffff0LL, .asz = 4, .seg = X86_SEG_DS, .lin = 0xff01001eULL },	/* mov %eax,-0x13ffff0(,%edi,2) */
+	{ "movw %ax,%es:0x10(%bx)", 16, 4, {0x26,0x89,0x47,0x10}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 2, .reg = 0, .base = 3, .index = X86_NOREG, .disp = 16, .asz = 2, .seg = X86_SEG_ES, .seg_override = 1, .lin = 0x104013ULL },	/* mov %ax,%es:0x10(%bx) */
+	{ "movl %eax,%es:(%bp)", 16, 5, {0x26,0x66,0x89,0x46,0x00}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 4, .reg = 0, .base = 5, .index = X86_NOREG, .asz = 2, .seg = X86_SEG_ES, .seg_override = 1, .lin = 0x106005ULL },	/* mov %eax,%es:0x0(%bp) */
+	{ "addr32 movl %eax,%es:0xfee000b0", 16, 8, {0x26,0x67,0x66,0xa3,0xb0,0x00,0xe0,0xfe}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 4, .reg = 0, .base = X86_NOREG, .index = X86_NOREG, .disp = 0xfee000b0LL, .asz = 4, .seg = X86_SEG_ES, .seg_override = 1, .moffs = 1, .lin = 0xfef000b0ULL },	/* addr32 mov %eax,%es:0xfee000b0 */
+	{ "movw %ax,%cs:0x10(%bx)", 16, 4, {0x2e,0x89,0x47,0x10}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 2, .reg = 0, .base = 3, .index = X86_NOREG, .disp = 16, .asz = 2, .seg = X86_SEG_CS, .seg_override = 1, .lin = 0x204013ULL },	/* mov %ax,%cs:0x10(%bx) */
+	{ "movl %eax,%cs:(%bp)", 16, 5, {0x2e,0x66,0x89,0x46,0x00}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 4, .reg = 0, .base = 5, .index = X86_NOREG, .asz = 2, .seg = X86_SEG_CS, .seg_override = 1, .lin = 0x206005ULL },	/* mov %eax,%cs:0x0(%bp) */
+	{ "addr32 movl %eax,%cs:0xfee000b0", 16, 8, {0x2e,0x67,0x66,0xa3,0xb0,0x00,0xe0,0xfe}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 4, .reg = 0, .base = X86_NOREG, .index = X86_NOREG, .disp = 0xfee000b0LL, .asz = 4, .seg = X86_SEG_CS, .seg_override = 1, .moffs = 1, .lin = 0xff0000b0ULL },	/* addr32 mov %eax,%cs:0xfee000b0 */
+	{ "movw %ax,%ss:0x10(%bx)", 16, 4, {0x36,0x89,0x47,0x10}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 2, .reg = 0, .base = 3, .index = X86_NOREG, .disp = 16, .asz = 2, .seg = X86_SEG_SS, .seg_override = 1, .lin = 0x304013ULL },	/* mov %ax,%ss:0x10(%bx) */
+	{ "ss movl %eax,(%bp)", 16, 5, {0x36,0x66,0x89,0x46,0x00}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 4, .reg = 0, .base = 5, .index = X86_NOREG, .asz = 2, .seg = X86_SEG_SS, .seg_override = 1, .lin = 0x306005ULL },	/* mov %eax,%ss:0x0(%bp) */
+	{ "addr32 movl %eax,%ss:0xfee000b0", 16, 8, {0x36,0x67,0x66,0xa3,0xb0,0x00,0xe0,0xfe}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 4, .reg = 0, .base = X86_NOREG, .index = X86_NOREG, .disp = 0xfee000b0LL, .asz = 4, .seg = X86_SEG_SS, .seg_override = 1, .moffs = 1, .lin = 0xff1000b0ULL },	/* addr32 mov %eax,%ss:0xfee000b0 */
+	{ "ds movw %ax,0x10(%bx)", 16, 4, {0x3e,0x89,0x47,0x10}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 2, .reg = 0, .base = 3, .index = X86_NOREG, .disp = 16, .asz = 2, .seg = X86_SEG_DS, .seg_override = 1, .lin = 0x404013ULL },	/* mov %ax,%ds:0x10(%bx) */
+	{ "movl %eax,%ds:(%bp)", 16, 5, {0x3e,0x66,0x89,0x46,0x00}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 4, .reg = 0, .base = 5, .index = X86_NOREG, .asz = 2, .seg = X86_SEG_DS, .seg_override = 1, .lin = 0x406005ULL },	/* mov %eax,%ds:0x0(%bp) */
+	{ "ds addr32 movl %eax,0xfee000b0", 16, 8, {0x3e,0x67,0x66,0xa3,0xb0,0x00,0xe0,0xfe}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 4, .reg = 0, .base = X86_NOREG, .index = X86_NOREG, .disp = 0xfee000b0LL, .asz = 4, .seg = X86_SEG_DS, .seg_override = 1, .moffs = 1, .lin = 0xff2000b0ULL },	/* addr32 mov %eax,%ds:0xfee000b0 */
+	{ "movw %ax,%fs:0x10(%bx)", 16, 4, {0x64,0x89,0x47,0x10}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 2, .reg = 0, .base = 3, .index = X86_NOREG, .disp = 16, .asz = 2, .seg = X86_SEG_FS, .seg_override = 1, .lin = 0x5013ULL },	/* mov %ax,%fs:0x10(%bx) */
+	{ "movl %eax,%fs:(%bp)", 16, 5, {0x64,0x66,0x89,0x46,0x00}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 4, .reg = 0, .base = 5, .index = X86_NOREG, .asz = 2, .seg = X86_SEG_FS, .seg_override = 1, .lin = 0x7005ULL },	/* mov %eax,%fs:0x0(%bp) */
+	{ "addr32 movl %eax,%fs:0xfee000b0", 16, 8, {0x64,0x67,0x66,0xa3,0xb0,0x00,0xe0,0xfe}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 4, .reg = 0, .base = X86_NOREG, .index = X86_NOREG, .disp = 0xfee000b0LL, .asz = 4, .seg = X86_SEG_FS, .seg_override = 1, .moffs = 1, .lin = 0xfee010b0ULL },	/* addr32 mov %eax,%fs:0xfee000b0 */
+	{ "movw %ax,%gs:0x10(%bx)", 16, 4, {0x65,0x89,0x47,0x10}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 2, .reg = 0, .base = 3, .index = X86_NOREG, .disp = 16, .asz = 2, .seg = X86_SEG_GS, .seg_override = 1, .lin = 0x6013ULL },	/* mov %ax,%gs:0x10(%bx) */
+	{ "movl %eax,%gs:(%bp)", 16, 5, {0x65,0x66,0x89,0x46,0x00}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 4, .reg = 0, .base = 5, .index = X86_NOREG, .asz = 2, .seg = X86_SEG_GS, .seg_override = 1, .lin = 0x8005ULL },	/* mov %eax,%gs:0x0(%bp) */
+	{ "addr32 movl %eax,%gs:0xfee000b0", 16, 8, {0x65,0x67,0x66,0xa3,0xb0,0x00,0xe0,0xfe}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 4, .reg = 0, .base = X86_NOREG, .index = X86_NOREG, .disp = 0xfee000b0LL, .asz = 4, .seg = X86_SEG_GS, .seg_override = 1, .moffs = 1, .lin = 0xfee020b0ULL },	/* addr32 mov %eax,%gs:0xfee000b0 */
+	{ "movb $0x1,(%bx)", 16, 3, {0xc6,0x07,0x01}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 1, .reg = X86_NOREG, .has_imm = 1, .imm = 0x1ULL, .base = 3, .index = X86_NOREG, .asz = 2, .seg = X86_SEG_DS, .lin = 0x404003ULL },	/* movb $0x1,(%bx) */
+	{ "movw $0x8001,(%bx)", 16, 4, {0xc7,0x07,0x01,0x80}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 2, .reg = X86_NOREG, .has_imm = 1, .imm = 0x8001ULL, .base = 3, .index = X86_NOREG, .asz = 2, .seg = X86_SEG_DS, .lin = 0x404003ULL },	/* movw $0x8001,(%bx) */
+	{ "movl $0xfee00000,0x4(%si)", 16, 8, {0x66,0xc7,0x44,0x04,0x00,0x00,0xe0,0xfe}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 4, .reg = X86_NOREG, .has_imm = 1, .imm = 0xfee00000ULL, .base = 6, .index = X86_NOREG, .disp = 4, .asz = 2, .seg = X86_SEG_DS, .lin = 0x40700aULL },	/* movl $0xfee00000,0x4(%si) */
+	{ "movl $0x12345678,(%ebx)", 16, 8, {0x67,0x66,0xc7,0x03,0x78,0x56,0x34,0x12}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 4, .reg = X86_NOREG, .has_imm = 1, .imm = 0x12345678ULL, .base = 3, .index = X86_NOREG, .asz = 4, .seg = X86_SEG_DS, .lin = 0x404003ULL },	/* movl $0x12345678,(%ebx) */
+	{ "movw $-2,(%di)", 16, 4, {0xc7,0x05,0xfe,0xff}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 2, .reg = X86_NOREG, .has_imm = 1, .imm = 0xfffeULL, .base = 7, .index = X86_NOREG, .asz = 2, .seg = X86_SEG_DS, .lin = 0x408007ULL },	/* movw $0xfffe,(%di) */
+	{ "movb %al,(%bx)", 16, 2, {0x88,0x07}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 1, .reg = 0, .base = 3, .index = X86_NOREG, .asz = 2, .seg = X86_SEG_DS, .lin = 0x404003ULL },	/* mov %al,(%bx) */
+	{ "movw (%bx),%ax", 16, 2, {0x8b,0x07}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_READ, .size = 2, .reg = 0, .reg_dst = 1, .base = 3, .index = X86_NOREG, .asz = 2, .seg = X86_SEG_DS, .lin = 0x404003ULL },	/* mov (%bx),%ax */
+	{ "movl %eax,(%bx)", 16, 3, {0x66,0x89,0x07}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 4, .reg = 0, .base = 3, .index = X86_NOREG, .asz = 2, .seg = X86_SEG_DS, .lin = 0x404003ULL },	/* mov %eax,(%bx) */
+	{ "movb %cl,(%bx)", 16, 2, {0x88,0x0f}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 1, .reg = 1, .base = 3, .index = X86_NOREG, .asz = 2, .seg = X86_SEG_DS, .lin = 0x404003ULL },	/* mov %cl,(%bx) */
+	{ "movw (%bx),%cx", 16, 2, {0x8b,0x0f}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_READ, .size = 2, .reg = 1, .reg_dst = 1, .base = 3, .index = X86_NOREG, .asz = 2, .seg = X86_SEG_DS, .lin = 0x404003ULL },	/* mov (%bx),%cx */
+	{ "movl %ecx,(%bx)", 16, 3, {0x66,0x89,0x0f}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 4, .reg = 1, .base = 3, .index = X86_NOREG, .asz = 2, .seg = X86_SEG_DS, .lin = 0x404003ULL },	/* mov %ecx,(%bx) */
+	{ "movb %dl,(%bx)", 16, 2, {0x88,0x17}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 1, .reg = 2, .base = 3, .index = X86_NOREG, .asz = 2, .seg = X86_SEG_DS, .lin = 0x404003ULL },	/* mov %dl,(%bx) */
+	{ "movw (%bx),%dx", 16, 2, {0x8b,0x17}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_READ, .size = 2, .reg = 2, .reg_dst = 1, .base = 3, .index = X86_NOREG, .asz = 2, .seg = X86_SEG_DS, .lin = 0x404003ULL },	/* mov (%bx),%dx */
+	{ "movl %edx,(%bx)", 16, 3, {0x66,0x89,0x17}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 4, .reg = 2, .base = 3, .index = X86_NOREG, .asz = 2, .seg = X86_SEG_DS, .lin = 0x404003ULL },	/* mov %edx,(%bx) */
+	{ "movb %bl,(%bx)", 16, 2, {0x88,0x1f}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 1, .reg = 3, .base = 3, .index = X86_NOREG, .asz = 2, .seg = X86_SEG_DS, .lin = 0x404003ULL },	/* mov %bl,(%bx) */
+	{ "movw (%bx),%bx", 16, 2, {0x8b,0x1f}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_READ, .size = 2, .reg = 3, .reg_dst = 1, .base = 3, .index = X86_NOREG, .asz = 2, .seg = X86_SEG_DS, .lin = 0x404003ULL },	/* mov (%bx),%bx */
+	{ "movl %ebx,(%bx)", 16, 3, {0x66,0x89,0x1f}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 4, .reg = 3, .base = 3, .index = X86_NOREG, .asz = 2, .seg = X86_SEG_DS, .lin = 0x404003ULL },	/* mov %ebx,(%bx) */
+	{ "movb %ah,(%bx)", 16, 2, {0x88,0x27}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 1, .reg = 4, .high8 = 1, .base = 3, .index = X86_NOREG, .asz = 2, .seg = X86_SEG_DS, .lin = 0x404003ULL },	/* mov %ah,(%bx) */
+	{ "movw (%bx),%sp", 16, 2, {0x8b,0x27}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_READ, .size = 2, .reg = 4, .reg_dst = 1, .base = 3, .index = X86_NOREG, .asz = 2, .seg = X86_SEG_DS, .lin = 0x404003ULL },	/* mov (%bx),%sp */
+	{ "movl %esp,(%bx)", 16, 3, {0x66,0x89,0x27}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 4, .reg = 4, .base = 3, .index = X86_NOREG, .asz = 2, .seg = X86_SEG_DS, .lin = 0x404003ULL },	/* mov %esp,(%bx) */
+	{ "movb %ch,(%bx)", 16, 2, {0x88,0x2f}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 1, .reg = 5, .high8 = 1, .base = 3, .index = X86_NOREG, .asz = 2, .seg = X86_SEG_DS, .lin = 0x404003ULL },	/* mov %ch,(%bx) */
+	{ "movw (%bx),%bp", 16, 2, {0x8b,0x2f}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_READ, .size = 2, .reg = 5, .reg_dst = 1, .base = 3, .index = X86_NOREG, .asz = 2, .seg = X86_SEG_DS, .lin = 0x404003ULL },	/* mov (%bx),%bp */
+	{ "movl %ebp,(%bx)", 16, 3, {0x66,0x89,0x2f}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 4, .reg = 5, .base = 3, .index = X86_NOREG, .asz = 2, .seg = X86_SEG_DS, .lin = 0x404003ULL },	/* mov %ebp,(%bx) */
+	{ "movb %dh,(%bx)", 16, 2, {0x88,0x37}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 1, .reg = 6, .high8 = 1, .base = 3, .index = X86_NOREG, .asz = 2, .seg = X86_SEG_DS, .lin = 0x404003ULL },	/* mov %dh,(%bx) */
+	{ "movw (%bx),%si", 16, 2, {0x8b,0x37}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_READ, .size = 2, .reg = 6, .reg_dst = 1, .base = 3, .index = X86_NOREG, .asz = 2, .seg = X86_SEG_DS, .lin = 0x404003ULL },	/* mov (%bx),%si */
+	{ "movl %esi,(%bx)", 16, 3, {0x66,0x89,0x37}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 4, .reg = 6, .base = 3, .index = X86_NOREG, .asz = 2, .seg = X86_SEG_DS, .lin = 0x404003ULL },	/* mov %esi,(%bx) */
+	{ "movb %bh,(%bx)", 16, 2, {0x88,0x3f}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 1, .reg = 7, .high8 = 1, .base = 3, .index = X86_NOREG, .asz = 2, .seg = X86_SEG_DS, .lin = 0x404003ULL },	/* mov %bh,(%bx) */
+	{ "movw (%bx),%di", 16, 2, {0x8b,0x3f}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_READ, .size = 2, .reg = 7, .reg_dst = 1, .base = 3, .index = X86_NOREG, .asz = 2, .seg = X86_SEG_DS, .lin = 0x404003ULL },	/* mov (%bx),%di */
+	{ "movl %edi,(%bx)", 16, 3, {0x66,0x89,0x3f}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 4, .reg = 7, .base = 3, .index = X86_NOREG, .asz = 2, .seg = X86_SEG_DS, .lin = 0x404003ULL },	/* mov %edi,(%bx) */
+	{ "movzbw (%bx),%cx", 16, 3, {0x0f,0xb6,0x0f}, .ret = 0,
+	  X86_OP_MOVZX, X86_ACCESS_READ, .size = 1, .opsize = 2, .ext = X86_EXT_ZERO, .reg = 1, .reg_dst = 1, .base = 3, .index = X86_NOREG, .asz = 2, .seg = X86_SEG_DS, .lin = 0x404003ULL },	/* movzbw (%bx),%cx */
+	{ "movzbl (%bx),%ecx", 16, 4, {0x66,0x0f,0xb6,0x0f}, .ret = 0,
+	  X86_OP_MOVZX, X86_ACCESS_READ, .size = 1, .opsize = 4, .ext = X86_EXT_ZERO, .reg = 1, .reg_dst = 1, .base = 3, .index = X86_NOREG, .asz = 2, .seg = X86_SEG_DS, .lin = 0x404003ULL },	/* movzbl (%bx),%ecx */
+	{ "movzwl (%si),%ecx", 16, 4, {0x66,0x0f,0xb7,0x0c}, .ret = 0,
+	  X86_OP_MOVZX, X86_ACCESS_READ, .size = 2, .opsize = 4, .ext = X86_EXT_ZERO, .reg = 1, .reg_dst = 1, .base = 6, .index = X86_NOREG, .asz = 2, .seg = X86_SEG_DS, .lin = 0x407006ULL },	/* movzwl (%si),%ecx */
+	{ "movsbw (%bx),%cx", 16, 3, {0x0f,0xbe,0x0f}, .ret = 0,
+	  X86_OP_MOVSX, X86_ACCESS_READ, .size = 1, .opsize = 2, .ext = X86_EXT_SIGN, .reg = 1, .reg_dst = 1, .base = 3, .index = X86_NOREG, .asz = 2, .seg = X86_SEG_DS, .lin = 0x404003ULL },	/* movsbw (%bx),%cx */
+	{ "movsbl (%bx),%ecx", 16, 4, {0x66,0x0f,0xbe,0x0f}, .ret = 0,
+	  X86_OP_MOVSX, X86_ACCESS_READ, .size = 1, .opsize = 4, .ext = X86_EXT_SIGN, .reg = 1, .reg_dst = 1, .base = 3, .index = X86_NOREG, .asz = 2, .seg = X86_SEG_DS, .lin = 0x404003ULL },	/* movsbl (%bx),%ecx */
+	{ "movswl (%di),%edx", 16, 4, {0x66,0x0f,0xbf,0x15}, .ret = 0,
+	  X86_OP_MOVSX, X86_ACCESS_READ, .size = 2, .opsize = 4, .ext = X86_EXT_SIGN, .reg = 2, .reg_dst = 1, .base = 7, .index = X86_NOREG, .asz = 2, .seg = X86_SEG_DS, .lin = 0x408007ULL },	/* movswl (%di),%edx */
+	{ "movnti %eax,(%bx)", 16, 3, {0x0f,0xc3,0x07}, .ret = 0,
+	  X86_OP_MOV, X86_ACCESS_WRITE, .size = 4, .reg = 0, .base = 3, .index = X86_NOREG, .asz = 2, .seg = X86_SEG_DS, .lin = 0x404003ULL },	/* movnti %eax,(%bx) */
+	{ "addw %ax,(%bx)", 16, 2, {0x01,0x07}, .ret = 0,
+	  X86_OP_ADD, X86_ACCESS_RMW, .size = 2, .reg = 0, .flags = 1, .base = 3, .index = X86_NOREG, .asz = 2, .seg = X86_SEG_DS, .lin = 0x404003ULL },	/* add %ax,(%bx) */
+	{ "addl %eax,(%bx)", 16, 3, {0x66,0x01,0x07}, .ret = 0,
+	  X86_OP_ADD, X86_ACCESS_RMW, .size = 4, .reg = 0, .flags = 1, .base = 3, .index = X86_NOREG, .asz = 2, .seg = X86_SEG_DS, .lin = 0x404003ULL },	/* add %eax,(%bx) */
+	{ "orw $0x100,0x10(%bx)", 16, 5, {0x81,0x4f,0x10,0x00,0x01}, .ret = 0,
+	  X86_OP_OR, X86_ACCESS_RMW, .size = 2, .reg = X86_NOREG, .flags = 1, .has_imm = 1, .imm = 0x100ULL, .base = 3, .index = X86_NOREG, .disp = 16, .asz = 2, .seg = X86_SEG_DS, .lin = 0x404013ULL },	/* orw $0x100,0x10(%bx) */
+	{ "orl $0x100,0x10(%bx)", 16, 8, {0x66,0x81,0x4f,0x10,0x00,0x01,0x00,0x00}, .ret = 0,
+	  X86_OP_OR, X86_ACCESS_RMW, .size = 4, .reg = X86_NOREG, .flags = 1, .has_imm = 1, .imm = 0x100ULL, .base = 3, .index = X86_NOREG, .disp = 16, .asz = 2, .seg = X86_SEG_DS, .lin = 0x404013ULL },	/* orl $0x100,0x10(%bx) */
+	{ "andb $0xfe,(%bx)", 16, 3, {0x80,0x27,0xfe}, .ret = 0,
+	  X86_OP_AND, X86_ACCESS_RMW, .size = 1, .reg = X86_NOREG, .flags = 1, .has_imm = 1, .imm = 0xfeULL, .base = 3, .index = X86_NOREG, .asz = 2, .seg = X86_SEG_DS, .lin = 0x404003ULL },	/* andb $0xfe,(%bx) */
+	{ "subw (%bx),%dx", 16, 2, {0x2b,0x17}, .ret = 0,
+	  X86_OP_SUB, X86_ACCESS_READ, .size = 2, .reg = 2, .reg_dst = 1, .flags = 1, .base = 3, .index = X86_NOREG, .asz = 2, .seg = X86_SEG_DS, .lin = 0x404003ULL },	/* sub (%bx),%dx */
+	{ "xorl (%bx),%esi", 16, 3, {0x66,0x33,0x37}, .ret = 0,
+	  X86_OP_XOR, X86_ACCESS_READ, .size = 4, .reg = 6, .reg_dst = 1, .flags = 1, .base = 3, .index = X86_NOREG, .asz = 2, .seg = X86_SEG_DS, .lin = 0x404003ULL },	/* xor (%bx),%esi */
+	{ "cmpw $0x1,(%bx)", 16, 3, {0x83,0x3f,0x01}, .ret = 0,
+	  X86_OP_CMP, X86_ACCESS_READ, .size = 2, .reg = X86_NOREG, .flags = 1, .has_imm = 1, .imm = 0x1ULL, .base = 3, .index = X86_NOREG, .asz = 2, .seg = X86_SEG_DS, .lin = 0x404003ULL },	/* cmpw $0x1,(%bx) */
+	{ "cmpl $-1,(%bp,%si)", 16, 4, {0x66,0x83,0x3a,0xff}, .ret = 0,
+	  X86_OP_CMP, X86_ACCESS_READ, .size = 4, .reg = X86_NOREG, .flags = 1, .has_imm = 1, .imm = 0xffffffffULL, .base = 5, .index = 6, .asz = 2, .seg = X86_SEG_SS, .lin = 0x30d00bULL },	/* cmpl $0xffffffff,(%bp,%si) */
+	{ "testw $0x2,(%bx)", 16, 4, {0xf7,0x07,0x02,0x00}, .ret = 0,
+	  X86_OP_TEST, X86_ACCESS_READ, .size = 2, .reg = X86_NOREG, .flags = 1, .has_imm = 1, .imm = 0x2ULL, .base = 3, .index = X86_NOREG, .asz = 2, .seg = X86_SEG_DS, .lin = 0x404003ULL },	/* testw $0x2,(%bx) */
+	{ "testl $0x80000000,(%bx)", 16, 7, {0x66,0xf7,0x07,0x00,0x00,0x00,0x80}, .ret = 0,
+	  X86_OP_TEST, X86_ACCESS_READ, .size = 4, .reg = X86_NOREG, .flags = 1, .has_imm = 1, .imm = 0x80000000ULL, .base = 3, .index = X86_NOREG, .asz = 2, .seg = X86_SEG_DS, .lin = 0x404003ULL },	/* testl $0x80000000,(%bx) */
+	{ "testb %ch,(%bx)", 16, 2, {0x84,0x2f}, .ret = 0,
+	  X86_OP_TEST, X86_ACCESS_READ, .size = 1, .reg = 5, .high8 = 1, .flags = 1, .base = 3, .index = X86_NOREG, .asz = 2, .seg = X86_SEG_DS, .lin = 0x404003ULL },	/* test %ch,(%bx) */
+	{ "cmpb (%bx),%bh", 16, 2, {0x3a,0x3f}, .ret = 0,
+	  X86_OP_CMP, X86_ACCESS_READ, .size = 1, .reg = 7, .reg_dst = 1, .high8 = 1, .flags = 1, .base = 3, .index = X86_NOREG, .asz = 2, .seg = X86_SEG_DS, .lin = 0x404003ULL },	/* cmp (%bx),%bh */
+	{ "addw $-1,(%bx)", 16, 3, {0x83,0x07,0xff}, .ret = 0,
+	  X86_OP_ADD, X86_ACCESS_RMW, .size = 2, .reg = X86_NOREG, .flags = 1, .has_imm = 1, .imm = 0xffffULL, .base = 3, .index = X86_NOREG, .asz = 2, .seg = X86_SEG_DS, .lin = 0x404003ULL },	/* addw $0xffff,(%bx) */
+	{ "addl $0x7f,(%di)", 16, 4, {0x66,0x83,0x05,0x7f}, .ret = 0,
+	  X86_OP_ADD, X86_ACCESS_RMW, .size = 4, .reg = X86_NOREG, .flags = 1, .has_imm = 1, .imm = 0x7fULL, .base = 7, .index = X86_NOREG, .asz = 2, .seg = X86_SEG_DS, .lin = 0x408007ULL },	/* addl $0x7f,(%di) */
+	{ "lock addw $1,(%bx)", 16, 4, {0xf0,0x83,0x07,0x01}, .ret = E_UNSUPPORTED },	/* lock addw $0x1,(%bx) */
+	{ "rep movsw", 16, 2, {0xf3,0xa5}, .ret = E_UNSUPPORTED },	/* rep movsw %ds:(%si),%es:(%di) */
+	{ "movsw", 16, 1, {0xa5}, .ret = E_UNSUPPORTED },	/* movsw %ds:(%si),%es:(%di) */
+	{ "incw %ax", 16, 1, {0x40}, .ret = E_UNSUPPORTED },	/* inc %ax */
+	{ "incw (%bx)", 16, 2, {0xff,0x07}, .ret = E_UNSUPPORTED },	/* incw (%bx) */
+	{ "xchgw %ax,(%bx)", 16, 2, {0x87,0x07}, .ret = E_UNSUPPORTED },	/* xchg %ax,(%bx) */
+	{ "arpl %ax,(%bx)", 16, 2, {0x63,0x07}, .ret = E_UNSUPPORTED },	/* arpl %ax,(%bx) */
+	{ "lesw (%bx),%ax", 16, 2, {0xc4,0x07}, .ret = E_UNSUPPORTED },	/* les (%bx),%ax */
+	{ "ldsw (%bx),%ax", 16, 2, {0xc5,0x07}, .ret = E_UNSUPPORTED },	/* lds (%bx),%ax */
+	{ "adcw %ax,(%bx)", 16, 2, {0x11,0x07}, .ret = E_UNSUPPORTED },	/* adc %ax,(%bx) */
+	{ "pushw (%bx)", 16, 2, {0xff,0x37}, .ret = E_UNSUPPORTED },	/* push (%bx) */
+	{ "movw (%bx),%ds", 16, 2, {0x8e,0x1f}, .ret = E_UNSUPPORTED },	/* mov (%bx),%ds */
+	{ "movdqa (%bx),%xmm0", 16, 4, {0x66,0x0f,0x6f,0x07}, .ret = E_UNSUPPORTED },	/* movdqa (%bx),%xmm0 */
+	{ ".byte 0x26,0x64,0x89,0x07 = es mov %ax,%fs:(%bx)", 16, 4, {0x26,0x64,0x89,0x07}, .ret = E_UNSUPPORTED },	/* es mov %ax,%fs:(%bx) */
+	{ "movw %ax,%bx", 16, 2, {0x89,0xc3}, .ret = E_INVAL },	/* mov %ax,%bx */
+	{ "addw $1,%ax", 16, 3, {0x83,0xc0,0x01}, .ret = E_INVAL },	/* add $0x1,%ax */
+	{ "movb %ah,%al", 16, 2, {0x88,0xe0}, .ret = E_INVAL },	/* mov %ah,%al */
+	{ "movl %eax,%ebx", 16, 3, {0x66,0x89,0xc3}, .ret = E_INVAL },	/* mov %eax,%ebx */
 };
 #define SEGBASES { 0x100000ULL, 0x200000ULL, 0x300000ULL, 0x400000ULL, 0x7f0000001000ULL, 0xffff888000002000ULL }
 #define RIP64 0xffffffff81234560ULL
@@ -2113,8 +2418,17 @@ static void test_length_limit(void **state)
 	assert_int_equal(x86_decode(&d, buf, 14, X86_MODE_64), E_RANGE);
 	assert_int_equal(x86_decode(&d, buf, 0, X86_MODE_64), E_RANGE);
 	assert_int_equal(x86_decode(&d, NULL, 0, X86_MODE_32), E_RANGE);
-	assert_int_equal(x86_decode(&d, buf, 15, X86_MODE_16), E_UNSUPPORTED);
-	assert_non_null(strstr(d.reason, "16-bit"));
+	/* 16-bit code: the same 15-byte limit (11 x 66, then 89 44 24 10 is
+	 * MOV [SI+0x24],AX with a trailing byte: 14 bytes decoded of 15). */
+	memset(buf, 0x66, sizeof(buf));
+	buf[11] = 0x89; buf[12] = 0x44; buf[13] = 0x24; buf[14] = 0x10;
+	assert_int_equal(x86_decode(&d, buf, 15, X86_MODE_16), 0);
+	assert_int_equal(d.len, 14);
+	assert_int_equal(d.size, 4);	/* 66 (repeated: once) gives 32-bit operands */
+	assert_int_equal(d.mem.base, X86_RSI);
+	assert_int_equal(d.mem.addr_size, 2);
+	assert_int_equal(x86_decode(&d, buf, 15, (enum x86_mode)8), E_INVAL);	/* not a mode */
+	assert_non_null(d.reason);
 }
 
 /* Invariants any successful decode must satisfy. */
@@ -2133,7 +2447,14 @@ static void check_sane(const struct x86_insn *d, const uint8_t *b, size_t n, int
 	assert_true(d->has_imm || d->reg != X86_NOREG);
 	assert_true(d->mem.base >= X86_NOREG && d->mem.base <= X86_RIP);
 	assert_true(d->mem.index >= X86_NOREG && d->mem.index <= X86_R15 && d->mem.index != X86_RSP);
-	assert_true(d->mem.addr_size == 4 || d->mem.addr_size == 8);
+	assert_true(d->mem.addr_size == 2 || d->mem.addr_size == 4 || d->mem.addr_size == 8);
+	if (d->mem.addr_size == 2)	/* 16-bit forms: BX/BP base, SI/DI index, no scale */
+		assert_true((d->mem.base == X86_NOREG || d->mem.base == X86_RBX || d->mem.base == X86_RBP ||
+			     d->mem.base == X86_RSI || d->mem.base == X86_RDI) &&
+			    (d->mem.index == X86_NOREG || d->mem.index == X86_RSI ||
+			     d->mem.index == X86_RDI) && d->mem.scale == 1);
+	if (d->mode != X86_MODE_64)
+		assert_true(!d->rex && d->mem.base != X86_RIP && d->mem.addr_size != 8);
 	assert_true(d->access >= X86_ACCESS_READ && d->access <= X86_ACCESS_RMW);
 	if (d->reg_high8)
 		assert_true(d->reg >= 4 && d->reg <= 7 && d->size == 1 && !d->rex);
@@ -2148,7 +2469,7 @@ static void test_opcode_sweep(void **state)
 	struct x86_insn d;
 	unsigned decoded = 0;
 
-	for (int mode = 32; mode <= 64; mode += 32)
+	for (int mode = 16; mode <= 64; mode *= 2)
 		for (size_t p = 0; p < ARRAY_SIZE(pre); p++)
 			for (int esc = 0; esc < 2; esc++)
 				for (int op = 0; op < 256; op++)
@@ -2202,7 +2523,8 @@ static void test_random_bytes(void **state)
 	for (int iter = 0; iter < 300000; iter++) {
 		uint8_t tmp[15];
 		size_t n = rnd() % 16;
-		enum x86_mode mode = (rnd() & 1) ? X86_MODE_64 : X86_MODE_32;
+		static const enum x86_mode modes[3] = { X86_MODE_16, X86_MODE_32, X86_MODE_64 };
+		enum x86_mode mode = modes[rnd() % 3];
 		uint8_t *buf;
 		int r;
 
@@ -2292,6 +2614,25 @@ static void test_linear_edges(void **state)
 	decode_text(&d, "movq $-2,0x10(%rip)", 64);	/* from the END of the instruction (imm included) */
 	assert_int_equal(d.len, 11);	/* 48 c7 05 disp32 imm32 */
 	assert_int_equal(x86_linear_addr(&d, &r, 0x1000, 0), 0x1000 + 11 + 0x10);
+
+	/* 16-bit addresses wrap at 64 KiB before the segment base is added
+	 * (SDM vol. 1 3.3.6: real mode, 1 MiB + 64 KiB - 16 is reachable). */
+	memset(&r, 0, sizeof(r));
+	decode_text(&d, "movw %ax,0x1234(%bx,%si)", 16);
+	r.rbx = 0xfff0;
+	r.rsi = 0x12345678;	/* only SI counts */
+	assert_int_equal(x86_linear_addr(&d, &r, 0x7c00, 0xf0000), 0xf0000 + ((0xfff0 + 0x5678 + 0x1234) & 0xffff));
+	decode_text(&d, "movw %ax,-0x2(%bx,%di)", 16);
+	r.rbx = 0;
+	r.rdi = 0;
+	assert_int_equal(x86_linear_addr(&d, &r, 0, 0xffff0), 0xffff0 + 0xfffe);	/* above 1 MiB */
+	/* 67 in 16-bit code: a 32-bit address (unreal mode, flat DS) */
+	decode_text(&d, "addr32 movl %eax,0xfee00300", 16);
+	assert_int_equal(x86_linear_addr(&d, &r, 0, 0), 0xfee00300);
+	decode_text(&d, "movl %eax,0x10(%ebx,%esi,4)", 16);
+	r.rbx = 0xfffffff0;
+	r.rsi = 1;
+	assert_int_equal(x86_linear_addr(&d, &r, 0, 0x100), (0xfffffff0 + 4 + 0x10 + 0x100) & 0xffffffff);
 }
 
 static void test_format(void **state)
@@ -2619,6 +2960,12 @@ static void test_emul_rip_and_refusals(void **state)
 	e.rip = 0xfffffffe;
 	assert_int_equal(emulate(&e, "movl $0xfee00000,0x4(%esi,%edi,2)", 32, 0), 0);
 	assert_int_equal(e.rip, 6);	/* c7 44 7e 04 imm32: 8 bytes, EIP wraps */
+	/* 16-bit code: IP wraps at 64 KiB (c7 05 iw: 4 bytes) */
+	emu_reset(&e);
+	e.rip = 0xfffe;
+	assert_int_equal(emulate(&e, "movw $-2,(%di)", 16, 0), 0);
+	assert_int_equal(e.rip, 0xfffe + 4 - 0x10000);	/* c7 05 fe ff */
+	assert_int_equal(e.dev.last_size, 2);
 
 	/* an access crossing the page end: nothing done */
 	emu_reset(&e);
@@ -2917,8 +3264,8 @@ int main(void)
 #if 0
 #!/usr/bin/env python3
 # Generates the decode table of tests/unit/test_x86_decode.c (run once; the
-# output is committed). Each case is AT&T assembler text; GNU as (--64 or
-# --32) assembles it and objdump -d gives the bytes. The expected decode is
+# output is committed). Each case is AT&T assembler text; GNU as (--64,
+# --32, or --32 with .code16 for 16-bit code) assembles it and objdump -d gives the bytes. The expected decode is
 # derived from the TEXT by a small AT&T operand parser (never from the
 # bytes), so the table checks "what as encoded" against "what was meant".
 # Cases written as .byte (encodings as cannot be asked for) carry an
@@ -2935,7 +3282,7 @@ SEGS = "es cs ss ds fs gs".split()
 # The register file and bases the C test uses for linear addresses.
 def regval(i):
     return (0x0100000000000000 * (i + 1) + 0x000100000000 * (i + 3) + 0x1000 * (i + 1) + i) & (2**64 - 1)
-RIP = {64: 0xffffffff81234560, 32: 0x00c01230}
+RIP = {64: 0xffffffff81234560, 32: 0x00c01230, 16: 0x7c30}
 SEGBASE = {"es": 0x100000, "cs": 0x200000, "ss": 0x300000, "ds": 0x400000,
            "fs": 0x7f0000001000, "gs": 0xffff888000002000}
 
@@ -2964,7 +3311,7 @@ def split_operands(s):
         out.append(cur.strip())
     return out
 
-def parse_mem(s, mode, addr32_prefix):
+def parse_mem(s, mode, prefixes):
     m = {"seg": None, "base": None, "index": None, "scale": 1, "disp": 0}
     mm = re.match(r"^%(es|cs|ss|ds|fs|gs):(.*)$", s)
     if mm:
@@ -2987,8 +3334,13 @@ def parse_mem(s, mode, addr32_prefix):
             n, sz, _ = reg(parts[1]); m["index"] = n; asz = sz
         if len(parts) > 2:
             m["scale"] = int(parts[2])
-    if asz is None:
-        asz = 4 if (mode == 32 or addr32_prefix) else 8
+    if asz is None:   # no register: the mode's address size, or 67's
+        if mode == 64:
+            asz = 4 if "addr32" in prefixes else 8
+        elif mode == 32:
+            asz = 2 if "addr16" in prefixes else 4
+        else:
+            asz = 4 if "addr32" in prefixes else 2
     m["addr_size"] = asz
     return m
 
@@ -2999,7 +3351,8 @@ def oracle(text, mode, length, assembled=True):
     """Expected decode of one instruction, from its AT&T text."""
     words = text.split(None, 1)
     prefixes = []
-    while words[0] in ("ds", "es", "cs", "ss", "fs", "gs", "addr32", "data16", "{rex}", "{disp8}", "{disp32}"):
+    while words[0] in ("ds", "es", "cs", "ss", "fs", "gs", "addr32", "addr16", "data16", "data32",
+                       "{rex}", "{disp8}", "{disp32}"):
         prefixes.append(words[0]); words = words[1].split(None, 1)
     mn, ops = words[0], split_operands(words[1])
     e = {"ext": "NONE", "reg": None, "high8": False, "imm": None, "reg_dst": False,
@@ -3012,7 +3365,7 @@ def oracle(text, mode, length, assembled=True):
             kinds.append("reg")
         else:
             kinds.append("mem")
-    mem = parse_mem(ops[kinds.index("mem")], mode, "addr32" in prefixes)
+    mem = parse_mem(ops[kinds.index("mem")], mode, prefixes)
     segp = [p for p in prefixes if p in SEGS]
     if segp:
         mem["seg"] = segp[0]
@@ -3048,22 +3401,27 @@ def oracle(text, mode, length, assembled=True):
         v = int(ops[kinds.index("imm")][1:], 0)
         e["imm"] = v & ((1 << (8 * e["opsize"])) - 1)
     # as picks A0-A3 for the accumulator and an absolute address when the
-    # offset has the address size it would use (32-bit code, or addr32).
+    # offset has the address size it would use (32-bit code, or addr32;
+    # 16-bit addresses outside 64-bit code).
     if (assembled and e["op"] == "MOV" and e["reg"] == 0 and not e["high8"] and mem["base"] is None and
-            mem["index"] is None and e["imm"] is None and mem["addr_size"] == 4):
+            mem["index"] is None and e["imm"] is None and
+            (mem["addr_size"] == 4 or (mode != 64 and mem["addr_size"] == 2))):
         e["moffs"] = True
     if e["moffs"]:
         mem["disp"] &= (1 << (8 * mem["addr_size"])) - 1
     else:
         d = mem["disp"]
+        if mem["addr_size"] == 2:
+            d &= 0xffff
+            d = d - 2**16 if d >= 2**15 else d
         if mem["addr_size"] == 4:
             d &= 0xffffffff
             d = d - 2**32 if d >= 2**31 else d
         if not -2**31 <= d < 2**31:
             raise ValueError("displacement " + text)
         mem["disp"] = d
-    # segment: FS/GS always count; in 32-bit mode every override counts.
-    override = mem["seg"] is not None and (mode == 32 or mem["seg"] in ("fs", "gs"))
+    # segment: FS/GS always count; outside 64-bit mode every override counts.
+    override = mem["seg"] is not None and (mode != 64 or mem["seg"] in ("fs", "gs"))
     if override:
         seg = mem["seg"]
     else:
@@ -3077,7 +3435,7 @@ def oracle(text, mode, length, assembled=True):
     if mem["index"] is not None:
         a += regval(mem["index"]) * mem["scale"]
     a &= (1 << (8 * mem["addr_size"])) - 1
-    if mode == 32:
+    if mode != 64:
         a = (a + SEGBASE[seg]) & 0xffffffff
     elif seg in ("fs", "gs"):
         a = (a + SEGBASE[seg]) & (2**64 - 1)
@@ -3089,12 +3447,13 @@ def assemble(text, mode):
     with tempfile.TemporaryDirectory() as d:
         src, obj = os.path.join(d, "a.s"), os.path.join(d, "a.o")
         with open(src, "w") as f:
-            f.write(".text\n" + text + "\n")
-        r = subprocess.run(["as", "--%d" % mode, src, "-o", obj], capture_output=True, text=True)
+            f.write(".text\n" + (".code16\n" if mode == 16 else "") + text + "\n")
+        r = subprocess.run(["as", "--%d" % (32 if mode == 16 else mode), src, "-o", obj],
+                           capture_output=True, text=True)
         if r.returncode or r.stderr:
             raise RuntimeError("as: %s: %s" % (text, r.stderr))
-        out = subprocess.run(["objdump", "-d", "--insn-width=16", obj], capture_output=True,
-                             text=True, check=True).stdout
+        out = subprocess.run(["objdump", "-d", "--insn-width=16"] + (["-m", "i8086"] if mode == 16 else [])
+                             + [obj], capture_output=True, text=True, check=True).stdout
     bs, dis = [], []
     for line in out.splitlines():
         m = re.match(r"^\s+[0-9a-f]+:\t((?:[0-9a-f]{2} )+)\s*\t?(.*)$", line)
@@ -3355,14 +3714,67 @@ for t in ("movl %eax,%ebx", "movq %rax,%r9", "movb %ah,%al", "addl $1,%eax", "ad
           byte(*([0x66] * 14), 0x89, 0x03), byte(*([0x3e] * 15), 0x89, 0x03),
           byte(*([0x66] * 12), 0x89, 0x44, 0x24, 0x10)):
     bad(64, t, INV)
-for t in ("lock addl $1,(%eax)", "rep movsl", "movsl", "movl %eax,(%bx,%si)", "movw (%bx),%ax",
-          "addr16 movl 0x1234,%eax", "incl %eax", "decl %ecx", "xchgl %eax,(%ebx)", "arpl %ax,(%eax)",
+for t in ("lock addl $1,(%eax)", "rep movsl", "movsl", "incl %eax", "decl %ecx", "xchgl %eax,(%ebx)", "arpl %ax,(%eax)",
           "boundl %eax,(%ebx)", "lesl (%eax),%eax", "ldsl (%eax),%eax", byte(0x82, 0x00, 0x01),
           "adcl %eax,(%ebx)", "vmovdqu (%eax),%ymm0", "movdqa (%eax),%xmm0", "pushl (%eax)",
           byte(0x26, 0x64, 0x89, 0x03)):
     bad(32, t)
 for t in ("movl %eax,%ebx", "addl $1,%eax", "movb %ah,%al"):
     bad(32, t, INV)
+
+# 16-bit addressing with 67 in 32-bit code (SDM Table 2-1)
+for t in ("movl %eax,(%bx,%si)", "movw (%bx),%ax", "addr16 movl 0x1234,%eax", "movl %eax,0x10(%bp)",
+          "movb $0x1,-0x2(%bx,%di)", "movl %eax,%fs:0x7ffe(%si)"):
+    ok(32, t)
+
+# 16-bit code (real mode, 16-bit protected mode): every 16-bit mod/rm
+# (SDM Table 2-1: BX+SI BX+DI BP+SI BP+DI SI DI BP/disp16 BX) with no, 8-
+# and 16-bit displacements; BP-based forms default to SS; 66 for 32-bit
+# operands, 67 for 32-bit addresses (then ModRM/SIB of Table 2-2/2-3);
+# every segment override; moffs16 and moffs32; immediates iw / id.
+for m in ("(%bx,%si)", "(%bx,%di)", "(%bp,%si)", "(%bp,%di)", "(%si)", "(%di)", "(%bp)", "(%bx)"):
+    for d in ("", "0x7f", "-0x80", "0x1234", "-0x2"):
+        ok(16, "movw %%ax,%s%s" % (d, m))
+    ok(16, "movl 0x10%s,%%ecx" % m)
+    ok(16, "movb %%dh,0x100%s" % m)
+ok(16, "movw %ax,0x1234")
+ok(16, "movw 0xfffe,%bx")
+ok(16, "movb 0x10,%al")
+ok(16, "movw 0x10,%ax")
+ok(16, "movl 0x10,%eax")
+ok(16, "movb %al,0x8000")
+ok(16, "movl %eax,0xfff0")
+ok(16, "addr32 movl %eax,0xfee00300")
+ok(16, "addr32 movl 0xfee00030,%eax")
+ok(16, "addr32 movl %edx,0xfee00310")
+ok(16, "movl %eax,(%ebx)")
+ok(16, "movl %eax,0x10(%ebx,%esi,4)")
+ok(16, "movw %cx,-0x8(%ebp)")
+ok(16, "movl %eax,0xfec00010(,%edi,2)")
+for s in SEGS:
+    ok(16, "movw %%ax,%%%s:0x10(%%bx)" % s if s != "ds" else "ds movw %ax,0x10(%bx)")
+    ok(16, "movl %%eax,%%%s:(%%bp)" % s if s != "ss" else "ss movl %eax,(%bp)")
+    ok(16, "addr32 movl %%eax,%%%s:0xfee000b0" % s if s != "ds" else "ds addr32 movl %eax,0xfee000b0")
+for t in ("movb $0x1,(%bx)", "movw $0x8001,(%bx)", "movl $0xfee00000,0x4(%si)",
+          "movl $0x12345678,(%ebx)", "movw $-2,(%di)"):
+    ok(16, t)
+for i in range(8):
+    ok(16, "movb %%%s,(%%bx)" % R8[i] if i < 4 else "movb %%%s,(%%bx)" % H8[i - 4])
+    ok(16, "movw (%%bx),%%%s" % R16[i])
+    ok(16, "movl %%%s,(%%bx)" % R32[i])
+for t in ("movzbw (%bx),%cx", "movzbl (%bx),%ecx", "movzwl (%si),%ecx", "movsbw (%bx),%cx",
+          "movsbl (%bx),%ecx", "movswl (%di),%edx", "movnti %eax,(%bx)", "addw %ax,(%bx)",
+          "addl %eax,(%bx)", "orw $0x100,0x10(%bx)", "orl $0x100,0x10(%bx)", "andb $0xfe,(%bx)",
+          "subw (%bx),%dx", "xorl (%bx),%esi", "cmpw $0x1,(%bx)", "cmpl $-1,(%bp,%si)",
+          "testw $0x2,(%bx)", "testl $0x80000000,(%bx)", "testb %ch,(%bx)", "cmpb (%bx),%bh",
+          "addw $-1,(%bx)", "addl $0x7f,(%di)"):
+    ok(16, t)
+for t in ("lock addw $1,(%bx)", "rep movsw", "movsw", "incw %ax", "incw (%bx)", "xchgw %ax,(%bx)",
+          "arpl %ax,(%bx)", "lesw (%bx),%ax", "ldsw (%bx),%ax", "adcw %ax,(%bx)", "pushw (%bx)",
+          "movw (%bx),%ds", "movdqa (%bx),%xmm0", byte(0x26, 0x64, 0x89, 0x07)):
+    bad(16, t)
+for t in ("movw %ax,%bx", "addw $1,%ax", "movb %ah,%al", "movl %eax,%ebx"):
+    bad(16, t, INV)
 
 # ---------------------------------------------------------------- output
 def c_seg(s):
