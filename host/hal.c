@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "host/host.h"
+#include "lib/error.h"
 #include "lib/hal.h"
 #include "lib/log.h"
 
@@ -161,6 +162,30 @@ uint64_t hal_time_us(void)
 		return fake += host_time_step_us;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+void (*host_cpuid)(uint32_t leaf, uint32_t subleaf, uint32_t r[4]);
+int (*host_rdmsr)(uint32_t msr, uint64_t *value);
+int (*host_wrmsr)(uint32_t msr, uint64_t value);
+
+void hal_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t r[4])
+{
+	if (host_cpuid) {
+		host_cpuid(leaf, subleaf, r);
+		return;
+	}
+	__asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
+			 : "a"(leaf), "c"(subleaf));
+}
+
+int hal_rdmsr_safe(uint32_t msr, uint64_t *value)
+{
+	return host_rdmsr ? host_rdmsr(msr, value) : E_FAULT;
+}
+
+int hal_wrmsr_safe(uint32_t msr, uint64_t value)
+{
+	return host_wrmsr ? host_wrmsr(msr, value) : E_FAULT;
 }
 
 void hal_cpu_relax(void) {}

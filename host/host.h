@@ -34,6 +34,13 @@ struct host_mmio_model {
 };
 extern struct host_mmio_model *host_mmio;
 
+/* CPUID and MSRs: tests install handlers. Without one, hal_cpuid runs
+ * the host's CPUID and every MSR access faults (E_FAULT: the #GP of a CPU
+ * without that MSR); a handler returns 0 or E_FAULT the same way. */
+extern void (*host_cpuid)(uint32_t leaf, uint32_t subleaf, uint32_t r[4]);
+extern int (*host_rdmsr)(uint32_t msr, uint64_t *value);
+extern int (*host_wrmsr)(uint32_t msr, uint64_t value);
+
 /* Page pool accounting: pages currently allocated, and a limit after which
  * hal_page_alloc fails (0 = no limit), so tests can exercise exhaustion. */
 extern long host_pages_in_use;

@@ -51,6 +51,15 @@ static inline void hal_out(uint16_t port, unsigned size, uint32_t v)
 		hal_outl(port, v);
 }
 
+/* CPUID on this CPU: leaf in EAX, subleaf in ECX; r = EAX, EBX, ECX, EDX. */
+void hal_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t r[4]);
+
+/* RDMSR / WRMSR of an MSR the guest named: E_FAULT, with nothing done,
+ * when the CPU raises #GP (no such MSR, a value it refuses: SDM vol. 2
+ * RDMSR, WRMSR), else 0. */
+int hal_rdmsr_safe(uint32_t msr, uint64_t *value);
+int hal_wrmsr_safe(uint32_t msr, uint64_t value);
+
 /* Zeroed 4 KiB pages of hypervisor memory (never guest-reachable).
  * Returns the virtual address, NULL when the pool is exhausted. */
 void *hal_page_alloc(void);

@@ -2,6 +2,8 @@
  * CPUID bit numbers: APM vol. 3 appendix E, SDM vol. 2A CPUID. */
 #include "vmm/cpu_state_check.h"
 
+#include "lib/hal.h"
+
 #define BIT(n) (1ULL << (n))
 
 uint64_t x86_efer_valid_bits(const struct x86_features *f)
@@ -162,4 +164,23 @@ const char *x86_guest_state_check(const struct x86_guest_state *s, const struct 
 	if (long_mode_paging(s->efer, s->cr0) && (s->cs_attrib & 0x200) && (s->cs_attrib & 0x400))
 		return "CS.L and CS.D both set in long mode";
 	return NULL;
+}
+
+struct x86_features x86_features_of_this_cpu(void)
+{
+	uint32_t l0[4], l1[4], l7[4] = { 0 }, e0[4], e1[4], e8[4] = { 0 };
+
+	hal_cpuid(0, 0, l0);
+	hal_cpuid(1, 0, l1);
+	if (l0[0] >= 7)
+		hal_cpuid(7, 0, l7);
+	hal_cpuid(0x80000000, 0, e0);
+	hal_cpuid(0x80000001, 0, e1);
+	if (e0[0] >= 0x80000008)
+		hal_cpuid(0x80000008, 0, e8);
+	return (struct x86_features){
+		.l1_ecx = l1[2], .l1_edx = l1[3], .l7_ebx = l7[1], .l7_ecx = l7[2],
+		.l7_edx = l7[3], .e1_ecx = e1[2], .e1_edx = e1[3],
+		.phys_bits = (uint8_t)(e0[0] >= 0x80000008 ? e8[0] & 0xff : 36),
+	};
 }

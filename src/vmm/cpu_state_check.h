@@ -21,6 +21,10 @@ struct x86_features {
 	uint8_t phys_bits;			/* CPUID 0x80000008 EAX[7:0] */
 };
 
+/* This CPU's, read with hal_cpuid (leaf 7 when CPUID.0:EAX >= 7, else
+ * zeros; phys_bits 36 when 0x80000008 is missing, SDM 2A CPUID). */
+struct x86_features x86_features_of_this_cpu(void);
+
 #define EFER_SCE (1ULL << 0)
 #define EFER_LME (1ULL << 8)
 #define EFER_LMA (1ULL << 10)

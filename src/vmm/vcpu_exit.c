@@ -5,8 +5,16 @@
 #include "lib/hal.h"
 #include "lib/log.h"
 #include "vmm/apic_guard.h"
+#include "vmm/chipset_guard.h"
 #include "vmm/cpu_state_check.h"
+#include "vmm/io_string.h"
+#include "vmm/io_trap.h"
+#include "vmm/pci_ports.h"
+#include "vmm/power.h"
+#include "vmm/vcpu.h"
 #include "vmm/mmio_emul.h"
+
+#define MSR_EFER 0xC0000080u	/* AMD APM 2 3.1.7, SDM 4 table 2-2 */
 
 static void (*exit_hook)(void);
 static vmmcall_handler vmmcall_hook;
@@ -42,6 +50,32 @@ void vcpu_run_exit_hook(void)
 {
 	if (exit_hook)
 		exit_hook();
+}
+
+int vcpu_io_intercepts(const char *name, void (*fn)(void *ctx, uint16_t port), void *ctx)
+{
+	uint16_t ports[VCPU_POWER_PORTS_MAX];
+	unsigned n;
+
+	if (!power) {
+		log_error("%s: no reset/power handling given: the guest would reset the machine "
+			  "behind shoji's back", name);
+		return E_INVAL;
+	}
+	n = power->io_ports(ports, VCPU_POWER_PORTS_MAX);
+	if (n > VCPU_POWER_PORTS_MAX) {
+		log_error("%s: %u reset/power ports to intercept, room for %u", name, n,
+			  VCPU_POWER_PORTS_MAX);
+		return E_RANGE;
+	}
+	fn(ctx, PCI_PORTS_FIRST);
+	for (uint16_t p = 0xcfc; p <= PCI_PORTS_LAST; p++)
+		fn(ctx, p);
+	for (unsigned i = 0; i < n; i++)
+		fn(ctx, ports[i]);
+	fn(ctx, APMC_PORT);
+	log_info("%s io intercepts trapped_ports=%u", name, io_trap_ports(fn, ctx));
+	return 0;
 }
 
 size_t vcpu_fetch_insn(const struct vcpu_exit_ops *ops, uint8_t *buf)
@@ -104,7 +138,7 @@ static bool access_matches(const struct x86_insn *insn, bool write)
 }
 
 void vcpu_exit_mmio(const struct vcpu_exit_ops *ops, const struct protected_range *h,
-		    paddr_t gpa, bool write)
+		    paddr_t gpa, bool write, bool fetch)
 {
 	struct x86_insn insn;
 	struct vcpu_regs r;
@@ -116,6 +150,12 @@ void vcpu_exit_mmio(const struct vcpu_exit_ops *ops, const struct protected_rang
 	size_t n;
 	paddr_t pa;
 
+	if (fetch) {
+		log_error("%s guest instruction fetch from %s at gpa=0x%llx: refused (device "
+			  "registers are not executable)", ops->name, h->what,
+			  (unsigned long long)gpa);
+		ops->stop("instruction fetch from an emulated device");
+	}
 	count_mmio(ops->stats(), h, gpa, write);
 	if (h->mmio == &apic_mmio_ops && write && apic_fast_write(ops, gpa, gpa - h->start))
 		return;
@@ -150,6 +190,213 @@ refuse:
 	log_error("mmio refused %s gpa=0x%llx %s", h->what, (unsigned long long)gpa, why);
 	ops->stop("an access to an emulated device that shoji cannot emulate");
 }
+
+/* ---- port I/O ---- */
+
+static uint32_t size_mask(unsigned size)
+{
+	return size == 4 ? ~0u : (1u << (size * 8)) - 1;
+}
+
+/* What IN leaves in RAX (vcpu_exit.h). */
+static uint64_t in_result(uint64_t rax, unsigned size, uint32_t v)
+{
+	if (size == 4)
+		return v;
+	return (rax & ~(uint64_t)size_mask(size)) | (v & size_mask(size));
+}
+
+static void done(const struct vcpu_exit_ops *ops, const struct vcpu_io *io)
+{
+	ops->set_rip(ops->rip() + io->len);
+}
+
+/* INS/OUTS to an emulated port (vmm/io_string.h). */
+static void trapped_string_io(const struct vcpu_exit_ops *ops, const struct vcpu_io *io)
+{
+	enum x86_mode mode = ops->mode();
+	struct guest_paging pg = ops->paging();
+	uint8_t bytes[X86_MAX_INSN_LEN];
+	size_t n = vcpu_fetch_insn(ops, bytes);
+	struct io_string str;
+	struct vcpu_regs r;
+	const char *why = NULL;
+	uint64_t fault = 0;
+	bool finished;
+
+	if (io_string_decode(bytes, n, mode, &str, &why) || str.in != io->in ||
+	    str.size != io->size || str.rep != io->rep) {
+		log_error("%s string I/O port=0x%x size=%u refused: %s", ops->name, io->port,
+			  io->size, why ? why : "the instruction is not the access that exited");
+		ops->stop("string I/O shoji cannot emulate");
+	}
+	ops->regs_out(&r);
+	if (io_string_run(&str, io->port, mode, &r, &pg, ops->seg_base(str.seg),
+			  ops->rflags() & X86_FLAG_DF, &finished, &fault)) {
+		log_error("%s string I/O port=0x%x buffer lin=0x%llx not mapped or protected",
+			  ops->name, io->port, (unsigned long long)fault);
+		ops->stop("string I/O to a buffer shoji may not touch");
+	}
+	ops->regs_in(&r);
+	ops->stats()->io_string++;
+	if (finished)
+		done(ops, io);
+}
+
+/* An access to ports an emulator owns (vmm/io_trap.h). */
+static void trapped_io(const struct vcpu_exit_ops *ops, const struct vcpu_io *io)
+{
+	struct vcpu_regs r;
+
+	ops->stats()->io_trapped++;
+	if (io->string) {
+		trapped_string_io(ops, io);
+		return;
+	}
+	ops->regs_out(&r);
+	if (io->in) {
+		r.rax = in_result(r.rax, io->size, io_trap_in(io->port, io->size));
+		ops->regs_in(&r);
+	} else {
+		io_trap_out(io->port, io->size, (uint32_t)r.rax & size_mask(io->size));
+	}
+	done(ops, io);
+}
+
+void vcpu_exit_io(const struct vcpu_exit_ops *ops, const struct vcpu_io *io)
+{
+	uint16_t port = io->port;
+	unsigned size = io->size;
+	uint32_t mask = size_mask(size), v;
+	struct vcpu_regs r;
+
+	if (size != 1 && size != 2 && size != 4)
+		ops->stop("I/O exit with an invalid size");
+	if (io_trap_claims(port, size)) {
+		trapped_io(ops, io);
+		return;
+	}
+	if (io->string)
+		ops->stop("string I/O to an intercepted port (PCI configuration, reset, power) is "
+			  "not supported");
+	ops->regs_out(&r);
+	v = (uint32_t)r.rax & mask;
+	done(ops, io);	/* before power->io, which may not return */
+	if (power->io_claims(port, size)) {
+		power->io(port, size, io->in, &v);	/* may reset or power off */
+	} else {
+		if (port == 0xcf8 || port >= 0xcfc)
+			ops->stats()->io_pci_cfg++;
+		if (!io->in && port <= APMC_PORT && port + size > APMC_PORT) {
+			if (chipset_apmc_write_allowed((uint8_t)(v >> ((APMC_PORT - port) * 8))))
+				hal_out(port, size, v);
+		} else if (port < PCI_PORTS_FIRST) {
+			if (io->in)	/* e.g. an APMC read: no decision */
+				v = hal_in(port, size);
+			else
+				hal_out(port, size, v);
+		} else if (io->in) {
+			v = pci_ports_in(ops->pci(), port, size);
+		} else {
+			pci_ports_out(ops->pci(), port, size, v);
+		}
+	}
+	if (io->in) {
+		r.rax = in_result(r.rax, size, v);
+		ops->regs_in(&r);
+	}
+}
+
+/* ---- CPUID and MSRs ---- */
+
+void vcpu_exit_cpuid(const struct vcpu_exit_ops *ops, unsigned len)
+{
+	struct vcpu_regs r;
+	uint32_t leaf, sub, v[4];
+
+	ops->regs_out(&r);
+	leaf = (uint32_t)r.rax;
+	sub = (uint32_t)r.rcx;
+	hal_cpuid(leaf, sub, v);
+	cpu_policy_cpuid(leaf, sub, v);
+	/* CPUID.1:ECX.OSXSAVE and 7:ECX.OSPKE mirror CR4 (SDM vol. 2 CPUID):
+	 * the host ran CPUID with shoji's CR4, the guest asks about its own. */
+	cpu_policy_cpuid_cr4(leaf, sub, v, ops->cr4());
+	r.rax = v[0];
+	r.rbx = v[1];
+	r.rcx = v[2];
+	r.rdx = v[3];
+	ops->regs_in(&r);
+	ops->set_rip(ops->rip() + len);
+}
+
+void vcpu_exit_rdmsr(const struct vcpu_exit_ops *ops, unsigned len)
+{
+	struct vcpu_regs r;
+	uint32_t msr;
+	uint64_t v = 0;
+	enum msr_verdict verdict;
+	const char *why = "not readable";
+
+	ops->regs_out(&r);
+	msr = (uint32_t)r.rcx;
+	verdict = cpu_policy_rdmsr(msr, ops->efer(), &v);
+	if (verdict == MSR_PASSTHROUGH && hal_rdmsr_safe(msr, &v)) {
+		verdict = MSR_FAULT;	/* the CPU has no such MSR: its #GP */
+		why = "the CPU has no such MSR";
+	}
+	if (verdict == MSR_FAULT) {
+		log_warn("guest msr 0x%x read refused (#GP): %s", msr, why);
+		ops->inject_gp();
+		return;
+	}
+	r.rax = (uint32_t)v;
+	r.rdx = v >> 32;
+	ops->regs_in(&r);
+	ops->set_rip(ops->rip() + len);
+}
+
+void vcpu_exit_wrmsr(const struct vcpu_exit_ops *ops, unsigned len)
+{
+	struct vcpu_regs r;
+	uint32_t msr;
+	uint64_t v, cur, efer = ops->efer();
+	enum msr_verdict verdict;
+	const char *why = NULL;
+
+	ops->regs_out(&r);
+	msr = (uint32_t)r.rcx;
+	v = (r.rax & 0xffffffffu) | (r.rdx << 32);
+	verdict = cpu_policy_wrmsr(msr, v, ops->cr0(), &efer, &why);
+	if (msr == MSR_EFER && verdict == MSR_HANDLED)
+		ops->set_efer(efer);
+	if (msr == MSR_IA32_APIC_BASE &&
+	    (hal_rdmsr_safe(msr, &cur) || !apic_base_write_allowed(cur, v))) {
+		verdict = MSR_FAULT;
+		why = "the APIC base may not move";
+	}
+	if (msr == X2APIC_MSR_ICR)
+		ops->stats()->msr_icr++;
+	if (msr == X2APIC_MSR_ICR && !apic_icr_allowed(v)) {
+		/* INIT or start-up: shoji's state machine, x2APIC
+		 * destination in bits 63:32 (SDM 3A 10.12.9). */
+		apic_startup_ipi(v & 0xffffffffu, (uint32_t)(v >> 32));
+		verdict = MSR_HANDLED;
+	}
+	if (verdict == MSR_PASSTHROUGH && hal_wrmsr_safe(msr, v)) {
+		verdict = MSR_FAULT;
+		why = "the CPU refused it";
+	}
+	if (verdict == MSR_FAULT) {
+		log_warn("guest msr 0x%x write refused (#GP) value=0x%llx: %s", msr,
+			 (unsigned long long)v, why ? why : "refused");
+		ops->inject_gp();
+		return;
+	}
+	ops->set_rip(ops->rip() + len);
+}
+
+/* ---- VMMCALL ---- */
 
 /* A VMMCALL in real mode: the firmware hooks first (vcpu.h). */
 static bool realmode_call(const struct vcpu_exit_ops *ops, unsigned len)

@@ -45,6 +45,11 @@ struct vcpu_exit_ops {
 	/* CR0 as the guest sees it (VT-x: its read shadow for the bits
 	 * shoji owns). */
 	uint64_t (*cr0)(void);
+	uint64_t (*cr4)(void);
+	/* EFER as the back-end keeps it for cpu_policy_rdmsr/wrmsr (SVM:
+	 * with SVME, which VMRUN needs). */
+	uint64_t (*efer)(void);
+	void (*set_efer)(uint64_t efer);
 	uint16_t (*seg_sel)(enum x86_seg seg);
 	/* Real mode: CS = sel, its base sel * 16. */
 	void (*set_cs_real)(uint16_t sel);
@@ -71,6 +76,20 @@ const struct power_ops *vcpu_power_ops(void);
 /* Runs the exit hook, if any (after every exit). */
 void vcpu_run_exit_hook(void);
 
+/* ---- setup ---- */
+
+/* Calls fn(ctx, port) for every port the back-end must intercept, the
+ * same for every back-end: PCI configuration mechanism #1 (0xcf8,
+ * 0xcfc-0xcff), the reset and power paths (power_ops.io_ports: 0xcf9, the
+ * 8042, port 0x92, the FADT's reset register and PM1 blocks), APMC (0xb2:
+ * an SMI passes only with SMRAM locked) and every emulated device's ports
+ * (vmm/io_trap.h, from the registry). Logs "<name> io intercepts
+ * trapped_ports=N". E_INVAL (logged) without power operations: the guest
+ * would reset the machine behind shoji's back; E_RANGE when they name more
+ * than 64 ports. */
+#define VCPU_POWER_PORTS_MAX 64
+int vcpu_io_intercepts(const char *name, void (*fn)(void *ctx, uint16_t port), void *ctx);
+
 /* ---- exits ---- */
 
 /* Up to X86_MAX_INSN_LEN instruction bytes at CS:RIP (CS's base counts
@@ -79,8 +98,9 @@ void vcpu_run_exit_hook(void);
 size_t vcpu_fetch_insn(const struct vcpu_exit_ops *ops, uint8_t *buf);
 
 /* A guest access to h, a range an emulator owns (h->mmio), faulting at
- * gpa (write: the fault's access was a write; an instruction fetch there
- * is the back-end's to refuse). Counted (mmio, mmio_read/mmio_write, the
+ * gpa (write: the fault's access was a write; fetch: an instruction
+ * fetch, refused: device registers are not executable, the guest stops).
+ * Counted (mmio, mmio_read/mmio_write, the
  * xAPIC page's classes); a write to the xAPIC page that
  * apic_fast_store() recognises is done at gpa (apic_fast); anything else
  * is fetched, decoded (vmm/x86_decode.h), checked to be the access that
@@ -90,7 +110,54 @@ size_t vcpu_fetch_insn(const struct vcpu_exit_ops *ops, uint8_t *buf);
  * leave them. What cannot be emulated is logged ("mmio refused <what>
  * gpa=... bytes=... reason=...") and stops the guest. */
 void vcpu_exit_mmio(const struct vcpu_exit_ops *ops, const struct protected_range *h,
-		    paddr_t gpa, bool write);
+		    paddr_t gpa, bool write, bool fetch);
+
+/* An IN/OUT/INS/OUTS exit, as the back-end read it (SVM: EXITINFO1 and
+ * the next RIP in EXITINFO2; VT-x: the exit qualification and the
+ * instruction length). */
+struct vcpu_io {
+	uint16_t port;
+	uint8_t size;		/* 1, 2 or 4 */
+	bool in;		/* IN/INS */
+	bool string;		/* INS/OUTS */
+	bool rep;		/* with a REP prefix */
+	uint8_t len;		/* the instruction's length */
+};
+
+/* The access, whoever owns the port:
+ *  - an emulator's (vmm/io_trap.h): done through it; INS/OUTS decoded from
+ *    the instruction bytes (no decode assists) and checked against the
+ *    exit (direction, size, REP) before vmm/io_string.h runs them against
+ *    the guest's buffer (a REP that is not finished leaves RIP on the
+ *    instruction: it runs again); a buffer shoji may not touch, or an
+ *    instruction that is not the one that exited, stops the guest;
+ *  - string I/O to any other intercepted port stops the guest;
+ *  - the reset and power ports (vmm/power.h; may not return);
+ *  - APMC (0xb2) writes, by the chipset guard (any width: the intercepts
+ *    exit for every byte an access covers); other ports below 0xcf8 go to
+ *    the hardware;
+ *  - 0xcf8-0xcff: the guest's PCI configuration, vmm/pci_ports.h with
+ *    this CPU's latch.
+ * IN's result lands in AL or AX (the rest of RAX kept) or EAX (zero-
+ * extended, as a 32-bit register write is in 64-bit mode: SDM 1 3.4.1.1);
+ * RIP moves past the instruction. */
+void vcpu_exit_io(const struct vcpu_exit_ops *ops, const struct vcpu_io *io);
+
+/* CPUID (len bytes): the host's answer (hal_cpuid) as the policy changes
+ * it (cpu_policy_cpuid; the bits that mirror CR4 from the guest's CR4,
+ * cpu_policy_cpuid_cr4) into EAX, EBX, ECX, EDX; RIP past it. */
+void vcpu_exit_cpuid(const struct vcpu_exit_ops *ops, unsigned len);
+
+/* RDMSR / WRMSR (len bytes) of the MSR in ECX, EDX:EAX: the MSR policy
+ * (vmm/vcpu.h: cpu_policy_rdmsr/wrmsr; EFER kept by the back-end) decides;
+ * IA32_APIC_BASE may not move; INIT and start-up IPIs written to the x2APIC
+ * ICR go to vmm/cpu_start.h (apic_startup_ipi) instead of the hardware
+ * (counted: msr_icr); what the policy passes is done on the hardware
+ * (hal_rdmsr_safe/hal_wrmsr_safe). A refusal, or the CPU's own #GP,
+ * becomes #GP for the guest (logged "guest msr 0x... read|write refused
+ * (#GP)"), RIP left on the instruction. */
+void vcpu_exit_rdmsr(const struct vcpu_exit_ops *ops, unsigned len);
+void vcpu_exit_wrmsr(const struct vcpu_exit_ops *ops, unsigned len);
 
 /* A VMMCALL (SVM) or VMCALL (VT-x) of len bytes: made with CR0.PE clear,
  * to the real-mode handler first (vcpu.h: the firmware hooks; it may move

@@ -3,7 +3,10 @@
  * host buffer (guest-physical == host address, paging off), an emulator
  * that records its accesses. MMIO exits (decode, the fault cross-checks,
  * segment bases, the xAPIC fast path, counters, refusals that stop the
- * guest with nothing changed) and VMMCALLs (the real-mode hook first, the
+ * guest with nothing changed), port I/O (emulated ports, INS/OUTS checked
+ * against the exit, the reset/power ports, APMC, the PCI configuration
+ * latch, the hardware), CPUID and MSRs (the policy, the hardware's own #GP,
+ * EFER, the APIC base and the x2APIC ICR) and VMMCALLs (the real-mode hook first, the
  * handler, #UD without one). */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +20,10 @@
 #include "host/host.h"
 #include "lib/error.h"
 #include "vmm/apic_guard.h"
+#include "vmm/vcpu.h"
+#include "vmm/chipset_guard.h"
+#include "vmm/io_trap.h"
+#include "vmm/power.h"
 #include "vmm/cpu_state_check.h"
 #include "vmm/mmio_emul.h"
 #include "vmm/pci_ports.h"
@@ -27,7 +34,7 @@
 
 static struct fake {
 	struct vcpu_regs regs;
-	uint64_t rip, rflags, cr0;
+	uint64_t rip, rflags, cr0, cr4, efer;
 	enum x86_mode mode;
 	struct guest_paging pg;
 	uint64_t seg_base[6];
@@ -50,6 +57,9 @@ static struct guest_paging f_paging(void) { return g.pg; }
 static uint64_t f_seg_base(enum x86_seg s) { return g.seg_base[s]; }
 static uint16_t f_seg_sel(enum x86_seg s) { return g.seg_sel[s]; }
 static uint64_t f_cr0(void) { return g.cr0; }
+static uint64_t f_cr4(void) { return g.cr4; }
+static uint64_t f_efer(void) { return g.efer; }
+static void f_set_efer(uint64_t v) { g.efer = v; }
 static void f_set_cs_real(uint16_t sel)
 {
 	g.seg_sel[X86_SEG_CS] = sel;
@@ -68,7 +78,7 @@ static NORETURN void f_stop(const char *why)
 static const struct vcpu_exit_ops ops = {
 	.name = "fake", .regs_out = f_regs_out, .regs_in = f_regs_in, .rip = f_rip,
 	.set_rip = f_set_rip, .rflags = f_rflags, .set_rflags = f_set_rflags, .mode = f_mode,
-	.paging = f_paging, .seg_base = f_seg_base, .cr0 = f_cr0, .seg_sel = f_seg_sel,
+	.paging = f_paging, .seg_base = f_seg_base, .cr0 = f_cr0, .cr4 = f_cr4, .efer = f_efer, .set_efer = f_set_efer, .seg_sel = f_seg_sel,
 	.set_cs_real = f_set_cs_real, .inject_gp = f_gp, .inject_ud = f_ud, .stats = f_stats,
 	.pci = f_pci, .stop = f_stop,
 };
@@ -97,6 +107,7 @@ static void code_at(const uint8_t *bytes, size_t n, enum x86_mode mode)
 /* ---- an emulated device at DEV ---- */
 
 #define DEV 0xfed40000ULL
+#define MSR_EFER 0xC0000080u
 struct acc {
 	bool write;
 	uint64_t gpa, v;
@@ -159,7 +170,7 @@ static void test_mmio_load(void **state)
 	rip = g.rip;
 	g.regs.rax = 0xffffffffffffffffULL;
 	g.regs.rbx = DEV + 0x10;
-	assert_false(STOPS(vcpu_exit_mmio(&ops, &dev, DEV + 0x18, false)));
+	assert_false(STOPS(vcpu_exit_mmio(&ops, &dev, DEV + 0x18, false, false)));
 	assert_int_equal(naccs, 1);
 	assert_false(accs[0].write);
 	assert_int_equal(accs[0].gpa, DEV + 0x18);
@@ -181,7 +192,7 @@ static void test_mmio_store_and_segment_base(void **state)
 	g.seg_base[X86_SEG_DS] = 0x10000;
 	g.regs.rbx = DEV + 0x40 - 0x10000;
 	g.regs.rcx = 0xcafef00d;
-	assert_false(STOPS(vcpu_exit_mmio(&ops, &dev, DEV + 0x40, true)));
+	assert_false(STOPS(vcpu_exit_mmio(&ops, &dev, DEV + 0x40, true, false)));
 	assert_int_equal(naccs, 1);
 	assert_true(accs[0].write);
 	assert_int_equal(accs[0].gpa, DEV + 0x40);
@@ -191,7 +202,7 @@ static void test_mmio_store_and_segment_base(void **state)
 	/* Without the base the operand is another page: refused. */
 	code_at(b, sizeof(b), X86_MODE_32);
 	g.seg_base[X86_SEG_DS] = 0;
-	assert_true(STOPS(vcpu_exit_mmio(&ops, &dev, DEV + 0x40, true)));
+	assert_true(STOPS(vcpu_exit_mmio(&ops, &dev, DEV + 0x40, true, false)));
 	assert_int_equal(naccs, 1);
 	assert_int_equal(host_log_count("operand is not the faulting address"), 1);
 }
@@ -206,7 +217,7 @@ static void test_mmio_refusals_change_nothing(void **state)
 	code_at(load, sizeof(load), X86_MODE_64);
 	g.regs.rbx = DEV;
 	before = g;
-	assert_true(STOPS(vcpu_exit_mmio(&ops, &dev, DEV, true)));
+	assert_true(STOPS(vcpu_exit_mmio(&ops, &dev, DEV, true, false)));
 	assert_string_equal(g.stopped, "an access to an emulated device that shoji cannot emulate");
 	assert_int_equal(host_log_count("mmio refused test-dev gpa=0xfed40000"), 1);
 	assert_int_equal(host_log_count("does not make the access that faulted"), 1);
@@ -215,15 +226,21 @@ static void test_mmio_refusals_change_nothing(void **state)
 	assert_memory_equal(&g.regs, &before.regs, sizeof(g.regs));
 	/* The operand elsewhere than the faulting page. */
 	g.regs.rbx = DEV + 0x1000;
-	assert_true(STOPS(vcpu_exit_mmio(&ops, &dev, DEV, false)));
+	assert_true(STOPS(vcpu_exit_mmio(&ops, &dev, DEV, false, false)));
 	assert_int_equal(naccs, 0);
 	/* An instruction the decoder refuses: its reason is logged. */
 	code_at(xchg, sizeof(xchg), X86_MODE_64);
 	g.regs.rbx = DEV;
-	assert_true(STOPS(vcpu_exit_mmio(&ops, &dev, DEV, true)));
+	assert_true(STOPS(vcpu_exit_mmio(&ops, &dev, DEV, true, false)));
 	assert_int_equal(host_log_count("bytes=8703"), 1);
 	assert_int_equal(naccs, 0);
 	assert_int_equal(g.stats.mmio, 3);
+	/* An instruction fetch from device registers: refused, not counted. */
+	assert_true(STOPS(vcpu_exit_mmio(&ops, &dev, DEV, false, true)));
+	assert_string_equal(g.stopped, "instruction fetch from an emulated device");
+	assert_int_equal(host_log_count("fake guest instruction fetch from test-dev at gpa=0xfed40000"), 1);
+	assert_int_equal(g.stats.mmio, 3);
+	assert_int_equal(naccs, 0);
 }
 
 /* The xAPIC page: a modelled APIC records what reaches it. */
@@ -260,7 +277,7 @@ static void test_apic_fast_path(void **state)
 	g.regs.rax = 0x12345678;
 	/* The fast path: the operand is not even looked at (rbx could be
 	 * anything), the store is made at the faulting address. */
-	assert_false(STOPS(vcpu_exit_mmio(&ops, &r, APIC_DEFAULT_BASE + APIC_EOI, true)));
+	assert_false(STOPS(vcpu_exit_mmio(&ops, &r, APIC_DEFAULT_BASE + APIC_EOI, true, false)));
 	assert_int_equal(apic_writes, 1);
 	assert_int_equal(apic_reg[APIC_EOI / 16], 0x12345678);
 	assert_int_equal(g.rip, rip + sizeof(eoi));
@@ -269,11 +286,396 @@ static void test_apic_fast_path(void **state)
 	assert_int_equal(g.stats.apic_write[APIC_CLASS_EOI], 1);
 	/* A read of the page is counted as one and emulated in full. */
 	code_at((const uint8_t[]){ 0x8b, 0x83, 0xb0, 0, 0, 0 }, 6, X86_MODE_64);
-	assert_false(STOPS(vcpu_exit_mmio(&ops, &r, APIC_DEFAULT_BASE + APIC_EOI, false)));
+	assert_false(STOPS(vcpu_exit_mmio(&ops, &r, APIC_DEFAULT_BASE + APIC_EOI, false, false)));
 	assert_int_equal(g.stats.apic_read, 1);
 	assert_int_equal(g.stats.apic_fast, 1);
 	assert_int_equal(g.regs.rax, 0x12345678);
 	host_mmio = NULL;
+}
+
+
+/* ---- port I/O ---- */
+
+/* An emulator at 0x1f0-0x1f7 answering 0xbeef0000 | port; the hardware
+ * (host_io) answers 0x55aa0000 | port and records writes; the power ops
+ * claim 0xcf9. */
+static struct acc ioacc[16];
+static unsigned nio;
+static uint32_t emu_in(void *ctx, uint16_t port, unsigned size)
+{
+	ioacc[nio++ % 16] = (struct acc){ false, port, 0, (int)size };
+	return 0xbeef0000u | port;
+}
+static void emu_out(void *ctx, uint16_t port, unsigned size, uint32_t v)
+{
+	ioacc[nio++ % 16] = (struct acc){ true, port, v, (int)size };
+}
+static const struct io_ops emu = { emu_in, emu_out };
+
+static uint32_t hw_last_out[0x1000];
+static unsigned hw_outs;
+static uint32_t hw_in(uint16_t port, int width) { return 0x55aa0000u | port; }
+static void hw_out(uint16_t port, int width, uint32_t v)
+{
+	hw_last_out[port & 0xfff] = v;
+	hw_outs++;
+}
+static const struct host_io_ops hw = { hw_in, hw_out };
+
+static unsigned power_calls;
+static unsigned p_ports(uint16_t *ports, unsigned max) { ports[0] = 0xcf9; return 1; }
+static bool p_claims(uint16_t port, unsigned size) { return port == 0xcf9 && size == 1; }
+static void p_io(uint16_t port, unsigned size, bool in, uint32_t *v)
+{
+	power_calls++;
+	if (in)
+		*v = 0x0e;
+}
+static NORETURN void p_reset(const char *path) { abort(); }
+static const struct power_ops pops = { p_ports, p_claims, p_io, p_reset };
+
+static int io_setup(void **state)
+{
+	setup(state);
+	nio = hw_outs = power_calls = 0;
+	memset(hw_last_out, 0, sizeof(hw_last_out));
+	host_io = &hw;
+	vcpu_set_power_ops(&pops);
+	chipset_guard_reset();
+	assert_int_equal(protect_add_io_emulated(0x1f0, 0x1f8, "ide0-taskfile", &emu, NULL,
+						 PCI_BDF(0, 0, 0, 0), -1), 0);
+	g.rip = 0x4000;
+	g.mode = X86_MODE_64;
+	return 0;
+}
+
+static int io_teardown(void **state)
+{
+	host_io = NULL;
+	protect_reset();
+	return 0;
+}
+
+#define IO(p, sz, dir_in, ln) (&(struct vcpu_io){ .port = (p), .size = (sz), .in = (dir_in), .len = (ln) })
+
+static void test_io_trapped(void **state)
+{
+	g.regs.rax = 0x1122334455667788ULL;
+	assert_false(STOPS(vcpu_exit_io(&ops, IO(0x1f0, 2, true, 2))));
+	assert_int_equal(nio, 1);
+	assert_int_equal(ioacc[0].size, 2);			/* one access, its size */
+	assert_int_equal(g.regs.rax, 0x11223344556601f0ULL);	/* AX only */
+	assert_int_equal(g.rip, 0x4002);
+	/* A 32-bit IN zero-extends into RAX. */
+	assert_false(STOPS(vcpu_exit_io(&ops, IO(0x1f4, 4, true, 1))));
+	assert_int_equal(g.regs.rax, 0xbeef01f4);
+	/* OUT: the register's low bytes only. */
+	g.regs.rax = 0xffffffffffff1234ULL;
+	assert_false(STOPS(vcpu_exit_io(&ops, IO(0x1f7, 1, false, 1))));
+	assert_true(ioacc[2].write);
+	assert_int_equal(ioacc[2].v, 0x34);
+	assert_int_equal(hw_outs, 0);
+	assert_int_equal(g.stats.io_trapped, 3);
+	assert_int_equal(g.rip, 0x4004);
+}
+
+static void test_io_string(void **state)
+{
+	static const uint8_t rep_insw[] = { 0xf3, 0x66, 0x6d };
+	static uint16_t buf[8];
+	uint64_t rip;
+
+	memset(buf, 0, sizeof(buf));
+	code_at(rep_insw, sizeof(rep_insw), X86_MODE_64);
+	rip = g.rip;
+	g.regs.rdi = (uintptr_t)buf;
+	g.regs.rcx = 4;
+	g.regs.rdx = 0x1f0;
+	assert_false(STOPS(vcpu_exit_io(&ops, &(struct vcpu_io){ .port = 0x1f0, .size = 2,
+		.in = true, .string = true, .rep = true, .len = 3 })));
+	assert_int_equal(nio, 4);
+	assert_int_equal(buf[0], 0x01f0);
+	assert_int_equal(buf[3], 0x01f0);
+	assert_int_equal(buf[4], 0);
+	assert_int_equal(g.regs.rcx, 0);
+	assert_int_equal(g.regs.rdi, (uintptr_t)(buf + 4));
+	assert_int_equal(g.rip, rip + 3);
+	assert_int_equal(g.stats.io_string, 1);
+	/* The exit said no REP: the bytes are not the instruction that exited. */
+	code_at(rep_insw, sizeof(rep_insw), X86_MODE_64);
+	g.regs.rcx = 4;
+	assert_true(STOPS(vcpu_exit_io(&ops, &(struct vcpu_io){ .port = 0x1f0, .size = 2,
+		.in = true, .string = true, .len = 3 })));
+	assert_string_equal(g.stopped, "string I/O shoji cannot emulate");
+	assert_int_equal(host_log_count("fake string I/O port=0x1f0 size=2 refused"), 1);
+	assert_int_equal(nio, 4);
+	assert_int_equal(g.regs.rcx, 4);
+	/* String I/O to a port no emulator owns. */
+	assert_true(STOPS(vcpu_exit_io(&ops, &(struct vcpu_io){ .port = 0xcfc, .size = 4,
+		.in = true, .string = true, .len = 1 })));
+	assert_string_equal(g.stopped, "string I/O to an intercepted port (PCI configuration, "
+			    "reset, power) is not supported");
+}
+
+static void test_io_power_apmc_pci_hw(void **state)
+{
+	/* The reset control register: power's. */
+	g.regs.rax = 0x6;
+	assert_false(STOPS(vcpu_exit_io(&ops, IO(0xcf9, 1, false, 1))));
+	assert_int_equal(power_calls, 1);
+	assert_int_equal(hw_outs, 0);
+	assert_false(STOPS(vcpu_exit_io(&ops, IO(0xcf9, 1, true, 1))));
+	assert_int_equal(g.regs.rax & 0xff, 0x0e);
+	assert_int_equal(g.rip, 0x4002);
+	/* APMC: no known host bridge has SMRAM locked: refused, not written. */
+	g.regs.rax = 0x1234;
+	assert_false(STOPS(vcpu_exit_io(&ops, IO(APMC_PORT, 1, false, 2))));
+	assert_int_equal(hw_outs, 0);
+	assert_int_equal(chipset_guard_refusals(), 1);
+	/* A word at 0xb1 covers APMC too. */
+	assert_false(STOPS(vcpu_exit_io(&ops, IO(APMC_PORT - 1, 2, false, 2))));
+	assert_int_equal(hw_outs, 0);
+	assert_int_equal(chipset_guard_refusals(), 2);
+	/* APMC reads, and other ports below 0xcf8, are the hardware's. */
+	assert_false(STOPS(vcpu_exit_io(&ops, IO(APMC_PORT, 1, true, 2))));
+	assert_int_equal(g.regs.rax, 0x12b2);
+	g.regs.rax = 0x34;
+	assert_false(STOPS(vcpu_exit_io(&ops, IO(0x92, 1, false, 2))));
+	assert_int_equal(hw_last_out[0x92], 0x34);
+	/* CONFIG_ADDRESS: this CPU's latch, not the hardware's. */
+	g.regs.rax = 0x80001008;
+	hw_outs = 0;
+	assert_false(STOPS(vcpu_exit_io(&ops, IO(0xcf8, 4, false, 1))));
+	assert_int_equal(g.pci.cf8, 0x80001008);
+	assert_int_equal(hw_outs, 0);
+	g.regs.rax = 0;
+	assert_false(STOPS(vcpu_exit_io(&ops, IO(0xcf8, 4, true, 1))));
+	assert_int_equal(g.regs.rax, 0x80001008);
+	assert_int_equal(g.stats.io_pci_cfg, 2);
+	/* A size the CPU cannot give. */
+	assert_true(STOPS(vcpu_exit_io(&ops, IO(0x80, 3, false, 1))));
+}
+
+
+
+/* ---- setup: the intercepted ports, the host's features ---- */
+
+static uint8_t port_seen[0x10000];
+static unsigned ports_seen;
+static void note_port(void *ctx, uint16_t port)
+{
+	assert_ptr_equal(ctx, port_seen);
+	port_seen[port]++;
+	ports_seen++;
+}
+
+static unsigned many_ports(uint16_t *ports, unsigned max) { return max + 1; }
+static const struct power_ops too_many = { many_ports, p_claims, p_io, p_reset };
+
+static void test_io_intercepts(void **state)
+{
+	memset(port_seen, 0, sizeof(port_seen));
+	ports_seen = 0;
+	assert_int_equal(vcpu_io_intercepts("fake", note_port, port_seen), 0);
+	/* 0xcf8, 0xcfc-0xcff, power's 0xcf9, APMC, the emulator's 8 */
+	assert_int_equal(ports_seen, 1 + 4 + 1 + 1 + 8);
+	assert_int_equal(port_seen[0xcf8], 1);
+	assert_int_equal(port_seen[0xcf9], 1);
+	assert_int_equal(port_seen[0xcfa], 0);
+	assert_int_equal(port_seen[0xcff], 1);
+	assert_int_equal(port_seen[APMC_PORT], 1);
+	assert_int_equal(port_seen[0x1f0], 1);
+	assert_int_equal(port_seen[0x1f7], 1);
+	assert_int_equal(host_log_count("fake io intercepts trapped_ports=8"), 1);
+	/* No power operations, or more ports than room: refused. */
+	vcpu_set_power_ops(&too_many);
+	assert_int_equal(vcpu_io_intercepts("fake", note_port, port_seen), E_RANGE);
+	vcpu_set_power_ops(NULL);
+	assert_int_equal(vcpu_io_intercepts("fake", note_port, port_seen), E_INVAL);
+	assert_int_equal(host_log_count("fake: no reset/power handling given"), 1);
+	assert_int_equal(ports_seen, 15);
+}
+
+static uint32_t max_leaf, max_ext;
+static void leaves_cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
+{
+	memset(r, 0, 16);
+	switch (leaf) {
+	case 0: r[0] = max_leaf; break;
+	case 1: r[2] = 0x11, r[3] = 0x22; break;
+	case 7: r[1] = 0x77, r[2] = 0x78, r[3] = 0x79; break;
+	case 0x80000000: r[0] = max_ext; break;
+	case 0x80000001: r[2] = 0x81, r[3] = 0x82; break;
+	case 0x80000008: r[0] = 0x3028; break;
+	}
+}
+
+static void test_features_of_this_cpu(void **state)
+{
+	struct x86_features f;
+
+	host_cpuid = leaves_cpuid;
+	max_leaf = 0xd, max_ext = 0x80000008;
+	f = x86_features_of_this_cpu();
+	assert_int_equal(f.l1_ecx, 0x11);
+	assert_int_equal(f.l1_edx, 0x22);
+	assert_int_equal(f.l7_ebx, 0x77);
+	assert_int_equal(f.l7_ecx, 0x78);
+	assert_int_equal(f.l7_edx, 0x79);
+	assert_int_equal(f.e1_ecx, 0x81);
+	assert_int_equal(f.e1_edx, 0x82);
+	assert_int_equal(f.phys_bits, 0x28);
+	/* Leaves the CPU does not have are not read. */
+	max_leaf = 6, max_ext = 0x80000004;
+	f = x86_features_of_this_cpu();
+	assert_int_equal(f.l7_ebx, 0);
+	assert_int_equal(f.phys_bits, 36);
+	host_cpuid = NULL;
+}
+
+/* ---- CPUID and MSRs ---- */
+
+static void fake_cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
+{
+	r[0] = 0x000806f8, r[1] = 0x00010800, r[2] = 0, r[3] = 0;
+	if (leaf == 1)
+		r[2] = (1u << 5) | (1u << 26) | (1u << 27);	/* VMX, XSAVE, OSXSAVE (shoji's CR4) */
+}
+
+/* The "hardware": MSR 0x1234 exists (reads 0xaabbccdd11223344, writes
+ * stick), IA32_APIC_BASE at 0xfee00900, every other MSR raises #GP. */
+static uint64_t msr_1234 = 0xaabbccdd11223344ULL;
+static unsigned hw_msr_writes;
+static int fake_rdmsr(uint32_t msr, uint64_t *v)
+{
+	if (msr == 0x1234)
+		return *v = msr_1234, 0;
+	if (msr == MSR_IA32_APIC_BASE)
+		return *v = 0xfee00900, 0;
+	return E_FAULT;
+}
+static int fake_wrmsr(uint32_t msr, uint64_t v)
+{
+	if (msr != 0x1234 && msr != X2APIC_MSR_ICR && msr != MSR_IA32_APIC_BASE)
+		return E_FAULT;
+	hw_msr_writes++;
+	if (msr == 0x1234)
+		msr_1234 = v;
+	return 0;
+}
+
+static int msr_setup(void **state)
+{
+	struct x86_features f = { .l1_ecx = (1u << 26), .e1_edx = (1u << 11) | (1u << 20) | (1u << 29),
+				  .phys_bits = 40 };
+
+	setup(state);
+	cpu_policy_set_features(&f);
+	host_cpuid = fake_cpuid;
+	host_rdmsr = fake_rdmsr;
+	host_wrmsr = fake_wrmsr;
+	hw_msr_writes = 0;
+	g.rip = 0x2000;
+	g.cr0 = CR0_PE | (1ULL << 31);
+	g.efer = EFER_SVME | EFER_LME | EFER_LMA;
+	return 0;
+}
+
+static int msr_teardown(void **state)
+{
+	host_cpuid = NULL;
+	host_rdmsr = NULL;
+	host_wrmsr = NULL;
+	return 0;
+}
+
+static void test_cpuid(void **state)
+{
+	g.regs.rax = 0xffffffff00000001ULL;
+	g.regs.rcx = 0xffffffff00000000ULL;
+	g.regs.rbx = g.regs.rdx = ~0ULL;
+	vcpu_exit_cpuid(&ops, 2);
+	/* VMX hidden, the hypervisor bit set, OSXSAVE from the guest's CR4
+	 * (clear), not shoji's; the results zero-extend. */
+	assert_int_equal(g.regs.rcx, (1u << 26) | (1u << 31));
+	assert_int_equal(g.regs.rax, 0x000806f8);
+	assert_int_equal(g.regs.rdx, 0);
+	assert_int_equal(g.rip, 0x2002);
+	g.cr4 = 1ULL << 18;	/* the guest set CR4.OSXSAVE */
+	g.regs.rax = 1;
+	g.regs.rcx = 0;
+	vcpu_exit_cpuid(&ops, 2);
+	assert_int_equal(g.regs.rcx, (1u << 26) | (1u << 27) | (1u << 31));
+	/* Shoji's leaf. */
+	g.regs.rax = SHOJI_CPUID_BASE;
+	vcpu_exit_cpuid(&ops, 2);
+	assert_memory_equal(&g.regs.rbx, "shoj", 4);
+}
+
+static void test_rdmsr(void **state)
+{
+	/* Not the policy's: the hardware's value in EDX:EAX. */
+	g.regs.rcx = 0x1234;
+	g.regs.rax = g.regs.rdx = ~0ULL;
+	vcpu_exit_rdmsr(&ops, 2);
+	assert_int_equal(g.regs.rax, 0x11223344);
+	assert_int_equal(g.regs.rdx, 0xaabbccdd);
+	assert_int_equal(g.rip, 0x2002);
+	/* EFER: SVME hidden. */
+	g.regs.rcx = MSR_EFER;
+	vcpu_exit_rdmsr(&ops, 2);
+	assert_int_equal(g.regs.rax, EFER_LME | EFER_LMA);
+	assert_int_equal(g.rip, 0x2004);
+	/* An MSR the CPU does not have: its #GP, for the guest, not shoji. */
+	g.regs.rcx = 0x4321;
+	g.regs.rax = 7;
+	vcpu_exit_rdmsr(&ops, 2);
+	assert_int_equal(g.gp, 1);
+	assert_int_equal(g.rip, 0x2004);
+	assert_int_equal(g.regs.rax, 7);
+	assert_int_equal(host_log_count("guest msr 0x4321 read refused (#GP): the CPU has no such MSR"), 1);
+}
+
+static void wrmsr(uint32_t msr, uint64_t v)
+{
+	g.regs.rcx = msr;
+	g.regs.rax = (uint32_t)v | 0xdead00000000ULL;	/* the upper half of RAX does not count */
+	g.regs.rdx = v >> 32;
+	vcpu_exit_wrmsr(&ops, 2);
+}
+
+static void test_wrmsr(void **state)
+{
+	wrmsr(0x1234, 0x0102030405060708ULL);
+	assert_int_equal(msr_1234, 0x0102030405060708ULL);
+	assert_int_equal(g.rip, 0x2002);
+	assert_int_equal(g.gp, 0);
+	/* EFER: the policy's, kept by the back-end; SVME refused. */
+	wrmsr(MSR_EFER, EFER_LME | EFER_LMA | EFER_NXE);
+	assert_int_equal(g.efer, EFER_SVME | EFER_LME | EFER_LMA | EFER_NXE);
+	assert_int_equal(hw_msr_writes, 1);
+	wrmsr(MSR_EFER, EFER_LME | EFER_LMA | EFER_SVME);
+	assert_int_equal(g.gp, 1);
+	assert_int_equal(g.efer, EFER_SVME | EFER_LME | EFER_LMA | EFER_NXE);
+	assert_int_equal(g.rip, 0x2004);
+	/* The APIC base may not move; its enable bits may change. */
+	wrmsr(MSR_IA32_APIC_BASE, 0xfed00900);
+	assert_int_equal(g.gp, 2);
+	assert_int_equal(host_log_count("the APIC base may not move"), 1);
+	wrmsr(MSR_IA32_APIC_BASE, 0xfee00d00);
+	assert_int_equal(g.gp, 2);
+	assert_int_equal(hw_msr_writes, 2);
+	/* An x2APIC INIT IPI never reaches the hardware; a fixed IPI does. */
+	wrmsr(X2APIC_MSR_ICR, (1ULL << 32) | 0x4500);	/* INIT to APIC id 1 */
+	assert_int_equal(hw_msr_writes, 2);
+	assert_int_equal(g.stats.msr_icr, 1);
+	wrmsr(X2APIC_MSR_ICR, (1ULL << 32) | 0x40);
+	assert_int_equal(hw_msr_writes, 3);
+	assert_int_equal(g.stats.msr_icr, 2);
+	/* What the CPU refuses: #GP for the guest. */
+	wrmsr(0x4321, 1);
+	assert_int_equal(g.gp, 3);
+	assert_int_equal(host_log_count("guest msr 0x4321 write refused (#GP) value=0x1: the CPU refused it"), 1);
 }
 
 /* ---- VMMCALL ---- */
@@ -366,6 +768,14 @@ int main(void)
 		cmocka_unit_test_setup(test_mmio_store_and_segment_base, setup),
 		cmocka_unit_test_setup(test_mmio_refusals_change_nothing, setup),
 		cmocka_unit_test_setup(test_apic_fast_path, setup),
+		cmocka_unit_test_setup_teardown(test_io_trapped, io_setup, io_teardown),
+		cmocka_unit_test_setup_teardown(test_io_string, io_setup, io_teardown),
+		cmocka_unit_test_setup_teardown(test_io_power_apmc_pci_hw, io_setup, io_teardown),
+		cmocka_unit_test_setup_teardown(test_io_intercepts, io_setup, io_teardown),
+		cmocka_unit_test_setup(test_features_of_this_cpu, setup),
+		cmocka_unit_test_setup_teardown(test_cpuid, msr_setup, msr_teardown),
+		cmocka_unit_test_setup_teardown(test_rdmsr, msr_setup, msr_teardown),
+		cmocka_unit_test_setup_teardown(test_wrmsr, msr_setup, msr_teardown),
 		cmocka_unit_test_setup(test_vmmcall, setup),
 		cmocka_unit_test_setup(test_vmmcall_real_mode, setup),
 	};

@@ -3,6 +3,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/paging.h"
 #include "boot/layout.h"
+#include "lib/error.h"
 #include "lib/hal.h"
 #include "platform/palloc.h"
 
@@ -36,6 +37,23 @@ uint32_t hal_inl(uint16_t p) { return inl(p); }
 void hal_outb(uint16_t p, uint8_t v) { outb(p, v); }
 void hal_outw(uint16_t p, uint16_t v) { outw(p, v); }
 void hal_outl(uint16_t p, uint32_t v) { outl(p, v); }
+
+void hal_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t r[4])
+{
+	struct cpuid_regs c = cpuid(leaf, subleaf);
+
+	r[0] = c.eax, r[1] = c.ebx, r[2] = c.ecx, r[3] = c.edx;
+}
+
+int hal_rdmsr_safe(uint32_t msr, uint64_t *value)
+{
+	return msr_read_safe(msr, value) ? E_FAULT : 0;
+}
+
+int hal_wrmsr_safe(uint32_t msr, uint64_t value)
+{
+	return msr_write_safe(msr, value) ? E_FAULT : 0;
+}
 
 void *hal_page_alloc(void)
 {

@@ -6,6 +6,7 @@
  * always treated as dirty, TLB flushes are whole, and shoji checks the
  * VMCB itself before the first run (svm_check_vmcb). */
 #include "arch/x86/cpu.h"
+#include "arch/x86/guest_gprs.h"
 #include "arch/x86/lapic.h"
 #include "arch/x86/npt.h"
 #include "arch/x86/percpu.h"
@@ -45,7 +46,7 @@ struct svm_cpu {
 	struct vmcb *vmcb;		/* the control block, and its physical address */
 	paddr_t vmcb_pa, host_save_pa;
 	uint8_t *iopm, *msrpm;		/* I/O and MSR permission maps (shared, read-only) */
-	struct guest_regs regs;		/* GPRs the VMCB does not hold */
+	struct vcpu_regs regs;		/* GPRs the VMCB does not hold (rax, rsp: stale) */
 	bool flush_tlb;			/* flush the guest's TLB at the next VMRUN */
 	struct vcpu_stats stats;		/* exits by reason */
 	struct pci_ports pci;		/* the guest's CONFIG_ADDRESS latch */
@@ -138,15 +139,10 @@ static int svm_init(void)
 	return enable_this_cpu();
 }
 
-static void intercept_io(uint16_t port)
-{
-	cpu()->iopm[port / 8] |= (uint8_t)(1u << (port % 8));
-}
-
-static void intercept_trapped_io(void *ctx, uint16_t port)
+static void intercept_port(void *ctx, uint16_t port)
 {
 	(void)ctx;
-	intercept_io(port);
+	cpu()->iopm[port / 8] |= (uint8_t)(1u << (port % 8));
 }
 
 /* MSR permission map (APM 15.11): 2 bits per MSR, read then write, in
@@ -172,20 +168,6 @@ static void intercept_msr(uint32_t msr)
 
 static struct x86_features host_features;
 static struct x86_features guest_features;	/* what CPUID tells the guest */
-
-static struct x86_features features_of_this_cpu(void)
-{
-	struct cpuid_regs l1 = cpuid(1, 0), l7 = { 0 }, e1 = cpuid(0x80000001, 0);
-
-	if (cpuid(0, 0).eax >= 7)
-		l7 = cpuid(7, 0);
-	return (struct x86_features){
-		.l1_ecx = l1.ecx, .l1_edx = l1.edx, .l7_ebx = l7.ebx, .l7_ecx = l7.ecx,
-		.l7_edx = l7.edx, .e1_ecx = e1.ecx, .e1_edx = e1.edx,
-		.phys_bits = (uint8_t)(cpuid(0x80000000, 0).eax >= 0x80000008 ?
-				       cpuid(0x80000008, 0).eax & 0xff : 36),
-	};
-}
 
 /* The MSR policy's intercepts (vmm/vcpu.h), and the host values it keeps. */
 static void setup_msr_policy(void)
@@ -252,6 +234,7 @@ static int svm_setup_guest(paddr_t ncr3, const struct vcpu_entry *e)
 {
 	paddr_t iopm_pa = 0, msrpm_pa = 0;
 	struct vmcb_save *s = &cpu()->vmcb->save;
+	int rc;
 
 	cpu()->iopm = zalloc_pages(IOPM_PAGES, &iopm_pa);
 	cpu()->msrpm = zalloc_pages(MSRPM_PAGES, &msrpm_pa);
@@ -260,38 +243,16 @@ static int svm_setup_guest(paddr_t ncr3, const struct vcpu_entry *e)
 	shared_iopm_pa = iopm_pa;
 	shared_msrpm_pa = msrpm_pa;
 	shared_ncr3 = ncr3;
-	/* PCI configuration mechanism #1: address and data ports. */
-	intercept_io(0xcf8);
-	for (uint16_t p = 0xcfc; p <= 0xcff; p++)
-		intercept_io(p);
-	/* The reset and power paths (vmm/power_policy.h): 0xcf9, the 8042,
-	 * port 0x92, the FADT's reset register and PM1 blocks. */
-	if (!vcpu_power_ops()) {
-		log_error("svm: no reset/power handling given: the guest would reset the "
-			  "machine behind shoji's back");
-		return E_INVAL;
-	}
-	{
-		uint16_t ports[64];
-		unsigned n = vcpu_power_ops()->io_ports(ports, 64);
-
-		if (n > 64) {
-			log_error("svm: %u reset/power ports to intercept, room for 64", n);
-			return E_RANGE;
-		}
-		for (unsigned i = 0; i < n; i++)
-			intercept_io(ports[i]);
-	}
-	intercept_io(APMC_PORT);	/* SMI trigger: passes only with SMRAM locked */
-	/* Emulated devices' ports (vmm/io_trap.h, from the registry). */
-	log_info("svm io intercepts trapped_ports=%u", io_trap_ports(intercept_trapped_io, NULL));
+	rc = vcpu_io_intercepts("svm", intercept_port, NULL);
+	if (rc)
+		return rc;
 	intercept_msr(MSR_EFER);
 	intercept_msr(MSR_VM_CR);
 	intercept_msr(MSR_VM_HSAVE_PA);
 	intercept_msr(0xC0010118);	/* SVM_KEY */
 	intercept_msr(MSR_IA32_APIC_BASE);
 	intercept_msr(X2APIC_MSR_ICR);
-	host_features = features_of_this_cpu();
+	host_features = x86_features_of_this_cpu();
 	setup_msr_policy();
 
 	init_control();
@@ -368,26 +329,20 @@ static void skip(unsigned len)
 	cpu()->vmcb->save.rip += len;
 }
 
-/* The full register file, as the back-end-neutral code sees it. */
+/* The full register file, as the back-end-neutral code sees it: RAX and
+ * RSP from the VMCB. */
 static void regs_out(struct vcpu_regs *r)
 {
-	*r = (struct vcpu_regs){
-		.rax = cpu()->vmcb->save.rax, .rbx = cpu()->regs.rbx, .rcx = cpu()->regs.rcx, .rdx = cpu()->regs.rdx,
-		.rsi = cpu()->regs.rsi, .rdi = cpu()->regs.rdi, .rbp = cpu()->regs.rbp, .rsp = cpu()->vmcb->save.rsp,
-		.r8 = cpu()->regs.r8, .r9 = cpu()->regs.r9, .r10 = cpu()->regs.r10, .r11 = cpu()->regs.r11,
-		.r12 = cpu()->regs.r12, .r13 = cpu()->regs.r13, .r14 = cpu()->regs.r14, .r15 = cpu()->regs.r15,
-	};
+	*r = cpu()->regs;
+	r->rax = cpu()->vmcb->save.rax;
+	r->rsp = cpu()->vmcb->save.rsp;
 }
 
 static void regs_in(const struct vcpu_regs *r)
 {
+	cpu()->regs = *r;
 	cpu()->vmcb->save.rax = r->rax;
 	cpu()->vmcb->save.rsp = r->rsp;
-	cpu()->regs = (struct guest_regs){
-		.rbx = r->rbx, .rcx = r->rcx, .rdx = r->rdx, .rsi = r->rsi, .rdi = r->rdi,
-		.rbp = r->rbp, .r8 = r->r8, .r9 = r->r9, .r10 = r->r10, .r11 = r->r11,
-		.r12 = r->r12, .r13 = r->r13, .r14 = r->r14, .r15 = r->r15,
-	};
 }
 
 static struct guest_paging paging(void)
@@ -463,6 +418,21 @@ static uint64_t get_cr0(void)
 	return cpu()->vmcb->save.cr0;
 }
 
+static uint64_t get_cr4(void)
+{
+	return cpu()->vmcb->save.cr4;
+}
+
+static uint64_t get_efer(void)
+{
+	return cpu()->vmcb->save.efer;
+}
+
+static void set_efer(uint64_t efer)
+{
+	cpu()->vmcb->save.efer = efer;
+}
+
 static struct vcpu_stats *stats_of(void)
 {
 	return &cpu()->stats;
@@ -487,6 +457,9 @@ static const struct vcpu_exit_ops svm_exit = {
 	.paging = paging,
 	.seg_base = seg_base_of,
 	.cr0 = get_cr0,
+	.cr4 = get_cr4,
+	.efer = get_efer,
+	.set_efer = set_efer,
 	.seg_sel = seg_sel_of,
 	.set_cs_real = set_cs_real,
 	.inject_gp = inject_gp,
@@ -531,176 +504,22 @@ static void log_reset_request(const char *what)
 		 (unsigned long long)s->rip, s->cs.selector, (unsigned long long)s->cr0);
 }
 
-static void handle_cpuid(void)
-{
-	uint32_t leaf = (uint32_t)cpu()->vmcb->save.rax, sub = (uint32_t)cpu()->regs.rcx, r[4];
-	struct cpuid_regs h = cpuid(leaf, sub);
-
-	r[0] = h.eax, r[1] = h.ebx, r[2] = h.ecx, r[3] = h.edx;
-	cpu_policy_cpuid(leaf, sub, r);
-	/* CPUID.1:ECX.OSXSAVE and 7:ECX.OSPKE mirror CR4 (SDM vol. 2 CPUID):
-	 * the host ran CPUID with shoji's CR4, the guest asks about its own. */
-	cpu_policy_cpuid_cr4(leaf, sub, r, cpu()->vmcb->save.cr4);
-	cpu()->vmcb->save.rax = r[0];
-	cpu()->regs.rbx = r[1];
-	cpu()->regs.rcx = r[2];
-	cpu()->regs.rdx = r[3];
-	skip(2);	/* 0f a2 */
-}
-
-static void handle_msr(void)
-{
-	uint32_t msr = (uint32_t)cpu()->regs.rcx;
-	uint64_t v = 0;
-	enum msr_verdict verdict;
-	const char *why = NULL;
-
-	if (cpu()->vmcb->ctl.exit_info1 == 0) {
-		verdict = cpu_policy_rdmsr(msr, cpu()->vmcb->save.efer, &v);
-		if (verdict == MSR_PASSTHROUGH)
-			v = rdmsr(msr);
-		if (verdict != MSR_FAULT) {
-			cpu()->vmcb->save.rax = (uint32_t)v;
-			cpu()->regs.rdx = v >> 32;
-		}
-	} else {
-		uint64_t efer = cpu()->vmcb->save.efer;
-
-		v = (cpu()->vmcb->save.rax & 0xffffffffu) | (cpu()->regs.rdx << 32);
-		verdict = cpu_policy_wrmsr(msr, v, cpu()->vmcb->save.cr0, &efer, &why);
-		cpu()->vmcb->save.efer = efer;
-		if (msr == MSR_IA32_APIC_BASE && !apic_base_write_allowed(rdmsr(msr), v)) {
-			verdict = MSR_FAULT;
-			why = "the APIC base may not move";
-		}
-		if (msr == X2APIC_MSR_ICR)
-			cpu()->stats.msr_icr++;
-		if (msr == X2APIC_MSR_ICR && !apic_icr_allowed(v)) {
-			/* INIT or start-up: shoji's state machine, x2APIC
-			 * destination in bits 63:32 (SDM 3A 10.12.9). */
-			apic_startup_ipi(v & 0xffffffffu, (uint32_t)(v >> 32));
-			verdict = MSR_HANDLED;
-		}
-		if (verdict == MSR_PASSTHROUGH)
-			wrmsr(msr, v);
-	}
-	if (verdict == MSR_FAULT) {
-		log_warn("guest msr 0x%x %s refused (#GP) value=0x%llx: %s", msr,
-			 cpu()->vmcb->ctl.exit_info1 ? "write" : "read",
-			 (unsigned long long)(cpu()->vmcb->ctl.exit_info1 ? v : 0), why ? why : "not readable");
-		inject_gp();
-		return;
-	}
-	skip(2);	/* 0f 32 / 0f 30 */
-}
-
-/* INS/OUTS to an emulated port (vmm/io_string.h): TCG gives no decode
- * assist, so the instruction is decoded here and checked against the exit
- * (direction, element size); a REP that is not finished leaves RIP on the
- * instruction, which runs again. */
-static void trapped_string_io(uint64_t info, uint16_t port, unsigned size, bool in)
-{
-	const struct vmcb_save *s = &cpu()->vmcb->save;
-	enum x86_mode mode = guest_mode();
-	struct guest_paging pg = paging();
-	uint8_t bytes[X86_MAX_INSN_LEN];
-	size_t n = vcpu_fetch_insn(&svm_exit, bytes);
-	struct io_string str;
-	struct vcpu_regs r;
-	const char *why;
-	uint64_t fault = 0;
-	bool done;
-
-	if (io_string_decode(bytes, n, mode, &str, &why) || str.in != in || str.size != size ||
-	    str.rep != !!(info & SVM_IOIO_REP)) {
-		log_error("svm string I/O port=0x%x size=%u refused: %s", port, size,
-			  why ? why : "the instruction is not the access that exited");
-		log_guest_state("string I/O shoji cannot emulate");
-		shoji_stop(STOP_FAILURE);
-	}
-	regs_out(&r);
-	if (io_string_run(&str, port, mode, &r, &pg, seg_base_of(str.seg),
-			  s->rflags & X86_FLAG_DF, &done, &fault)) {
-		log_error("svm string I/O port=0x%x buffer lin=0x%llx not mapped or protected",
-			  port, (unsigned long long)fault);
-		log_guest_state("string I/O to a buffer shoji may not touch");
-		shoji_stop(STOP_FAILURE);
-	}
-	regs_in(&r);
-	cpu()->stats.io_string++;
-	if (done)
-		cpu()->vmcb->save.rip = cpu()->vmcb->ctl.exit_info2;
-}
-
-/* An access to ports an emulator owns (vmm/io_trap.h). */
-static void trapped_io(uint64_t info, uint16_t port, unsigned size, bool in)
-{
-	uint32_t mask = size == 4 ? ~0u : (1u << (size * 8)) - 1;
-
-	cpu()->stats.io_trapped++;
-	if (info & SVM_IOIO_STR) {
-		trapped_string_io(info, port, size, in);
-		return;
-	}
-	if (in)
-		cpu()->vmcb->save.rax = (cpu()->vmcb->save.rax & ~(uint64_t)mask) |
-					(io_trap_in(port, size) & mask);
-	else
-		io_trap_out(port, size, (uint32_t)cpu()->vmcb->save.rax & mask);
-	cpu()->vmcb->save.rip = cpu()->vmcb->ctl.exit_info2;
-}
-
-/* The reset and power ports go to vmm/power.h (it decides, may reset or
- * power off). APMC (0xb2) writes raise an SMI: the chipset guard decides.
- * Ports 0xcf8 and 0xcfc-0xcff: the guest's PCI configuration accesses,
- * emulated by vmm/pci_ports.c (its CF8 latch is per CPU, writes go through
- * the PCI guard). */
+/* IOIO exits (APM 15.10.2): EXITINFO1 names the port, size, direction and
+ * string/REP; EXITINFO2 is the next instruction's RIP. What the access
+ * means is vmm/vcpu_exit.h's (trapped ports, the reset and power ports,
+ * APMC, the PCI configuration ports); TCG has no decode assist for INS/OUTS:
+ * vcpu_exit decodes them from the bytes. */
 static void handle_io(void)
 {
 	uint64_t info = cpu()->vmcb->ctl.exit_info1;
-	uint16_t port = SVM_IOIO_PORT(info);
-	unsigned size = SVM_IOIO_SIZE(info);
-	bool in = info & SVM_IOIO_IN;
-	uint32_t mask = size == 4 ? ~0u : (1u << (size * 8)) - 1;
+	struct vcpu_io io = {
+		.port = SVM_IOIO_PORT(info), .size = (uint8_t)SVM_IOIO_SIZE(info),
+		.in = info & SVM_IOIO_IN, .string = info & SVM_IOIO_STR,
+		.rep = info & SVM_IOIO_REP,
+		.len = (uint8_t)(cpu()->vmcb->ctl.exit_info2 - cpu()->vmcb->save.rip),
+	};
 
-	if (io_trap_claims(port, size)) {
-		trapped_io(info, port, size, in);
-		return;
-	}
-	if (info & SVM_IOIO_STR) {
-		log_guest_state("string I/O to an intercepted port (PCI configuration, reset, "
-				"power) is not supported");
-		shoji_stop(STOP_FAILURE);
-	}
-	if (vcpu_power_ops()->io_claims(port, size)) {
-		uint32_t v = (uint32_t)cpu()->vmcb->save.rax & mask;
-
-		vcpu_power_ops()->io(port, size, in, &v);	/* may reset or power off */
-		if (in)
-			cpu()->vmcb->save.rax = (cpu()->vmcb->save.rax & ~(uint64_t)mask) | (v & mask);
-		cpu()->vmcb->save.rip = cpu()->vmcb->ctl.exit_info2;
-		return;
-	}
-	if (port == 0xcf8 || port >= 0xcfc)
-		cpu()->stats.io_pci_cfg++;
-	if (!in && port <= APMC_PORT && port + size > APMC_PORT) {
-		/* Any width: the IOPM exits for every byte an access covers. */
-		uint32_t v = (uint32_t)cpu()->vmcb->save.rax & mask;
-
-		if (chipset_apmc_write_allowed((uint8_t)(v >> ((APMC_PORT - port) * 8))))
-			hal_out(port, size, v);
-	} else if (port < PCI_PORTS_FIRST) {
-		if (in)	/* an APMC read: no decision */
-			cpu()->vmcb->save.rax = (cpu()->vmcb->save.rax & ~(uint64_t)mask) | (hal_in(port, size) & mask);
-		else
-			hal_out(port, size, (uint32_t)cpu()->vmcb->save.rax & mask);
-	} else if (in) {
-		cpu()->vmcb->save.rax = (cpu()->vmcb->save.rax & ~(uint64_t)mask) |
-				 pci_ports_in(&cpu()->pci, port, size);
-	} else {
-		pci_ports_out(&cpu()->pci, port, size, (uint32_t)cpu()->vmcb->save.rax & mask);
-	}
-	cpu()->vmcb->save.rip = cpu()->vmcb->ctl.exit_info2;	/* the next instruction (APM 15.10.2) */
+	vcpu_exit_io(&svm_exit, &io);
 }
 
 /* An NMI arrived while the guest ran. It stays pending until GIF is set
@@ -858,14 +677,8 @@ static void handle_npf(void)
 	const struct protected_range *h = npt_mmio_hole(gpa);
 
 	cpu()->stats.npf++;
-	if (h && (cpu()->vmcb->ctl.exit_info1 & NPF_FETCH)) {
-		log_error("npt guest instruction fetch from %s at gpa=0x%llx: refused (device "
-			  "registers are not executable)", h->what, (unsigned long long)gpa);
-		log_guest_state("instruction fetch from an emulated device");
-		shoji_stop(STOP_FAILURE);
-	}
 	if (h) {
-		vcpu_exit_mmio(&svm_exit, h, gpa, write);
+		vcpu_exit_mmio(&svm_exit, h, gpa, write, cpu()->vmcb->ctl.exit_info1 & NPF_FETCH);
 		return;
 	}
 	cpu()->stats.npf_forbidden++;
@@ -898,11 +711,14 @@ static void handle_exit(void)
 		break;
 	case SVM_EXIT_CPUID:
 		cpu()->stats.cpuid++;
-		handle_cpuid();
+		vcpu_exit_cpuid(&svm_exit, 2);	/* 0f a2 */
 		break;
 	case SVM_EXIT_MSR:
 		cpu()->stats.msr++;
-		handle_msr();
+		if (cpu()->vmcb->ctl.exit_info1 == 0)	/* APM 15.11 */
+			vcpu_exit_rdmsr(&svm_exit, 2);	/* 0f 32 */
+		else
+			vcpu_exit_wrmsr(&svm_exit, 2);	/* 0f 30 */
 		break;
 	case SVM_EXIT_IOIO:
 		cpu()->stats.io++;

@@ -158,12 +158,10 @@ STATIC_ASSERT(sizeof(struct vmcb) == 0x1000, "VMCB size");
 #define CPUID_8000000A_EDX_NP	(1u << 0)
 
 /* Guest general registers the VMCB does not hold (RAX and RSP it does). */
-struct guest_regs {
-	uint64_t rbx, rcx, rdx, rsi, rdi, rbp;
-	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
-};
 
 /* svm_run.S: VMLOAD/VMRUN/VMSAVE with the guest's registers loaded. */
-void svm_vmrun(paddr_t vmcb_pa, struct guest_regs *regs, paddr_t host_save_pa);
+struct vcpu_regs;
+/* regs: RBX..R15 (RAX and RSP are the VMCB's). */
+void svm_vmrun(paddr_t vmcb_pa, struct vcpu_regs *regs, paddr_t host_save_pa);
 
 #endif

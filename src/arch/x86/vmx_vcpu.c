@@ -8,6 +8,7 @@
  * VT-x's own is here: the VMCS, the bitmaps, the exit reasons and their
  * qualifications, event injection and the CR0/CR4 fixed bits. */
 #include "arch/x86/cpu.h"
+#include "arch/x86/guest_gprs.h"
 #include "arch/x86/stop.h"
 #include "arch/x86/vmcs.h"
 #include "arch/x86/vmx.h"
@@ -216,15 +217,10 @@ static paddr_t vmx_build_nested(const struct memmap *m, uint64_t top)
 
 /* I/O bitmaps (25.6.4): A covers ports 0-0x7fff, B 0x8000-0xffff; a set
  * bit makes the port exit. */
-static void intercept_io(uint16_t port)
-{
-	cpu()->io_bitmap[port / 8] |= (uint8_t)(1u << (port % 8));
-}
-
-static void intercept_trapped_io(void *ctx, uint16_t port)
+static void intercept_port(void *ctx, uint16_t port)
 {
 	(void)ctx;
-	intercept_io(port);
+	cpu()->io_bitmap[port / 8] |= (uint8_t)(1u << (port % 8));
 }
 
 /* MSR bitmap (25.6.9): read-low, read-high, write-low, write-high, 1 KiB
@@ -244,20 +240,6 @@ static void intercept_msr_bits(uint32_t msr, bool read, bool write)
 		cpu()->msr_bitmap[off + msr / 8] |= (uint8_t)(1u << (msr % 8));
 	if (write)
 		cpu()->msr_bitmap[2048 + off + msr / 8] |= (uint8_t)(1u << (msr % 8));
-}
-
-static struct x86_features features_of_this_cpu(void)
-{
-	struct cpuid_regs l1 = cpuid(1, 0), l7 = { 0 }, e1 = cpuid(0x80000001, 0);
-
-	if (cpuid(0, 0).eax >= 7)
-		l7 = cpuid(7, 0);
-	return (struct x86_features){
-		.l1_ecx = l1.ecx, .l1_edx = l1.edx, .l7_ebx = l7.ebx, .l7_ecx = l7.ecx,
-		.l7_edx = l7.edx, .e1_ecx = e1.ecx, .e1_edx = e1.edx,
-		.phys_bits = (uint8_t)(cpuid(0x80000000, 0).eax >= 0x80000008 ?
-				       cpuid(0x80000008, 0).eax & 0xff : 36),
-	};
 }
 
 /* The MSR policy's intercepts and the host values it keeps (as on SVM),
@@ -291,37 +273,19 @@ static int setup_msr_policy(void)
 
 static int setup_intercepts(void)
 {
-	uint16_t ports[64];
-	unsigned n;
+	int rc;
 
 	cpu()->io_bitmap = zalloc_pages(2, &cpu()->io_bitmap_pa);
 	cpu()->msr_bitmap = zalloc_pages(1, &cpu()->msr_bitmap_pa);
 	if (!cpu()->io_bitmap || !cpu()->msr_bitmap)
 		return E_NOMEM;
-	/* PCI configuration mechanism #1, the reset and power paths, APMC:
-	 * the ports the SVM back-end intercepts. */
-	intercept_io(0xcf8);
-	for (uint16_t p = 0xcfc; p <= 0xcff; p++)
-		intercept_io(p);
-	if (!vcpu_power_ops()) {
-		log_error("vmx: no reset/power handling given: the guest would reset the "
-			  "machine behind shoji's back");
-		return E_INVAL;
-	}
-	n = vcpu_power_ops()->io_ports(ports, 64);
-	if (n > 64) {
-		log_error("vmx: %u reset/power ports to intercept, room for 64", n);
-		return E_RANGE;
-	}
-	for (unsigned i = 0; i < n; i++)
-		intercept_io(ports[i]);
-	intercept_io(APMC_PORT);
-	/* Emulated devices' ports (vmm/io_trap.h, from the registry). */
-	log_info("vmx io intercepts trapped_ports=%u", io_trap_ports(intercept_trapped_io, NULL));
+	rc = vcpu_io_intercepts("vmx", intercept_port, NULL);
+	if (rc)
+		return rc;
 	intercept_msr_bits(MSR_EFER, true, true);	/* validated, kept in the VMCS */
 	intercept_msr_bits(MSR_IA32_APIC_BASE, true, true);
 	intercept_msr_bits(X2APIC_MSR_ICR, true, true);
-	host_features = features_of_this_cpu();
+	host_features = x86_features_of_this_cpu();
 	return setup_msr_policy();
 }
 
@@ -656,6 +620,16 @@ static void set_rflags(uint64_t rflags)
 	vw(VMCS_GUEST_RFLAGS, rflags);
 }
 
+static uint64_t get_efer(void)
+{
+	return vr(VMCS_GUEST_EFER);
+}
+
+static void set_efer(uint64_t efer)
+{
+	vw(VMCS_GUEST_EFER, efer & ~EFER_SVME);	/* SVME is the SVM back-end's */
+}
+
 static struct vcpu_stats *stats_of(void)
 {
 	return &cpu()->stats;
@@ -684,6 +658,9 @@ static const struct vcpu_exit_ops vmx_exit = {
 	.paging = paging,
 	.seg_base = seg_base_of,
 	.cr0 = guest_cr0,
+	.cr4 = guest_cr4,
+	.efer = get_efer,
+	.set_efer = set_efer,
 	.seg_sel = seg_sel_of,
 	.set_cs_real = set_cs_real,
 	.inject_gp = inject_gp,
@@ -762,182 +739,19 @@ static void handle_exception_or_nmi(void)
 
 /* ---- instructions ---- */
 
-static void handle_cpuid(void)
-{
-	uint32_t leaf = (uint32_t)cpu()->regs.rax, sub = (uint32_t)cpu()->regs.rcx, r[4];
-	struct cpuid_regs h = cpuid(leaf, sub);
-
-	r[0] = h.eax, r[1] = h.ebx, r[2] = h.ecx, r[3] = h.edx;
-	cpu_policy_cpuid(leaf, sub, r);
-	cpu_policy_cpuid_cr4(leaf, sub, r, guest_cr4());	/* shoji's CR4 has OSXSAVE */
-	cpu()->regs.rax = r[0];
-	cpu()->regs.rbx = r[1];
-	cpu()->regs.rcx = r[2];
-	cpu()->regs.rdx = r[3];
-	skip();
-}
-
-static void handle_rdmsr(void)
-{
-	uint32_t msr = (uint32_t)cpu()->regs.rcx;
-	uint64_t v = 0;
-	enum msr_verdict verdict = cpu_policy_rdmsr(msr, vr(VMCS_GUEST_EFER), &v);
-
-	if (verdict == MSR_PASSTHROUGH && msr_read_safe(msr, &v))
-		verdict = MSR_FAULT;	/* the CPU has no such MSR: its #GP */
-	if (verdict == MSR_FAULT) {
-		log_warn("guest msr 0x%x read refused (#GP)", msr);
-		inject_gp();
-		return;
-	}
-	cpu()->regs.rax = (uint32_t)v;
-	cpu()->regs.rdx = v >> 32;
-	skip();
-}
-
-static void handle_wrmsr(void)
-{
-	uint32_t msr = (uint32_t)cpu()->regs.rcx;
-	uint64_t v = (cpu()->regs.rax & 0xffffffffu) | (cpu()->regs.rdx << 32);
-	uint64_t efer = vr(VMCS_GUEST_EFER);
-	const char *why = NULL;
-	enum msr_verdict verdict = cpu_policy_wrmsr(msr, v, guest_cr0(), &efer, &why);
-
-	if (msr == MSR_EFER && verdict == MSR_HANDLED)
-		vw(VMCS_GUEST_EFER, efer & ~EFER_SVME);	/* SVME is the SVM back-end's */
-	if (msr == MSR_IA32_APIC_BASE && !apic_base_write_allowed(rdmsr(msr), v)) {
-		verdict = MSR_FAULT;
-		why = "the APIC base may not move";
-	}
-	if (msr == X2APIC_MSR_ICR)
-		cpu()->stats.msr_icr++;
-	if (msr == X2APIC_MSR_ICR && !apic_icr_allowed(v)) {
-		/* INIT or start-up: shoji's state machine, as on the xAPIC path
-		 * (vmm/cpu_start.h; x2APIC destination in bits 63:32). */
-		apic_startup_ipi(v & 0xffffffffu, (uint32_t)(v >> 32));
-		verdict = MSR_HANDLED;
-	}
-	if (verdict == MSR_PASSTHROUGH && msr_write_safe(msr, v)) {
-		verdict = MSR_FAULT;
-		why = "the CPU refused it";
-	}
-	if (verdict == MSR_FAULT) {
-		log_warn("guest msr 0x%x write refused (#GP) value=0x%llx: %s", msr,
-			 (unsigned long long)v, why ? why : "refused");
-		inject_gp();
-		return;
-	}
-	skip();
-}
-
-/* The same port handling as the SVM back-end: the reset and power ports
- * to vmm/power.h, APMC writes through the chipset guard, the PCI
- * configuration ports to vmm/pci_ports.c. Exit qualification (28.2.1,
- * table 28-5): size - 1 in bits 2:0, IN in bit 3, string in bit 4, port
- * in bits 31:16. */
-
-/* INS/OUTS to an emulated port (vmm/io_string.h), as on SVM: decoded and
- * checked against the exit qualification (direction, size, REP); a REP
- * that is not finished leaves RIP on the instruction, which runs again. */
-static void trapped_string_io(uint64_t q, uint16_t port, unsigned size, bool in)
-{
-	enum x86_mode mode = guest_mode();
-	struct guest_paging pg = paging();
-	uint8_t bytes[X86_MAX_INSN_LEN];
-	size_t n = vcpu_fetch_insn(&vmx_exit, bytes);
-	struct io_string str;
-	struct vcpu_regs r;
-	const char *why = NULL;
-	uint64_t fault = 0;
-	bool done;
-
-	if (io_string_decode(bytes, n, mode, &str, &why) || str.in != in || str.size != size ||
-	    str.rep != !!(q & (1u << 5))) {
-		log_error("vmx string I/O port=0x%x size=%u refused: %s", port, size,
-			  why ? why : "the instruction is not the access that exited");
-		log_guest_state("string I/O shoji cannot emulate");
-		shoji_stop(STOP_FAILURE);
-	}
-	regs_out(&r);
-	if (io_string_run(&str, port, mode, &r, &pg, seg_base_of(str.seg),
-			  vr(VMCS_GUEST_RFLAGS) & X86_FLAG_DF, &done, &fault)) {
-		log_error("vmx string I/O port=0x%x buffer lin=0x%llx not mapped or protected",
-			  port, (unsigned long long)fault);
-		log_guest_state("string I/O to a buffer shoji may not touch");
-		shoji_stop(STOP_FAILURE);
-	}
-	regs_in(&r);
-	cpu()->stats.io_string++;
-	if (done)
-		skip();
-}
-
-/* An access to ports an emulator owns (vmm/io_trap.h). */
-static void trapped_io(uint64_t q, uint16_t port, unsigned size, bool in)
-{
-	uint32_t mask = size == 4 ? ~0u : (1u << (size * 8)) - 1;
-	uint64_t *rax = &cpu()->regs.rax;
-
-	cpu()->stats.io_trapped++;
-	if (q & (1u << 4)) {
-		trapped_string_io(q, port, size, in);
-		return;
-	}
-	if (in)
-		*rax = (*rax & ~(uint64_t)mask) | (io_trap_in(port, size) & mask);
-	else
-		io_trap_out(port, size, (uint32_t)*rax & mask);
-	skip();
-}
-
+/* I/O exits: exit qualification (28.2.1, table 28-5): size - 1 in bits
+ * 2:0, IN in bit 3, string in bit 4, REP in bit 5, port in bits 31:16;
+ * the access itself is vmm/vcpu_exit.h's, as on SVM. */
 static void handle_io(void)
 {
 	uint64_t q = vr(VMCS_EXIT_QUALIFICATION);
-	uint16_t port = (uint16_t)(q >> 16);
-	unsigned size = (unsigned)(q & 7) + 1;
-	bool in = q & (1u << 3);
-	uint32_t mask = size == 4 ? ~0u : (1u << (size * 8)) - 1;
-	uint64_t *rax = &cpu()->regs.rax;
+	struct vcpu_io io = {
+		.port = (uint16_t)(q >> 16), .size = (uint8_t)((q & 7) + 1), .in = q & (1u << 3),
+		.string = q & (1u << 4), .rep = q & (1u << 5),
+		.len = (uint8_t)vr(VMCS_EXIT_INSN_LEN),
+	};
 
-	if (size != 1 && size != 2 && size != 4) {
-		log_guest_state("I/O exit with an invalid size");
-		shoji_stop(STOP_FAILURE);
-	}
-	if (io_trap_claims(port, size)) {
-		trapped_io(q, port, size, in);
-		return;
-	}
-	if (q & (1u << 4)) {
-		log_guest_state("string I/O to an intercepted port (PCI configuration, reset, "
-				"power) is not supported");
-		shoji_stop(STOP_FAILURE);
-	}
-	skip();	/* before vcpu_power_ops()->io, which may not return */
-	if (vcpu_power_ops()->io_claims(port, size)) {
-		uint32_t v = (uint32_t)*rax & mask;
-
-		vcpu_power_ops()->io(port, size, in, &v);	/* may reset or power off */
-		if (in)
-			*rax = (*rax & ~(uint64_t)mask) | (v & mask);
-		return;
-	}
-	if (port == 0xcf8 || port >= 0xcfc)
-		cpu()->stats.io_pci_cfg++;
-	if (!in && port <= APMC_PORT && port + size > APMC_PORT) {
-		uint32_t v = (uint32_t)*rax & mask;
-
-		if (chipset_apmc_write_allowed((uint8_t)(v >> ((APMC_PORT - port) * 8))))
-			hal_out(port, size, v);
-	} else if (port < PCI_PORTS_FIRST) {
-		if (in)
-			*rax = (*rax & ~(uint64_t)mask) | (hal_in(port, size) & mask);
-		else
-			hal_out(port, size, (uint32_t)*rax & mask);
-	} else if (in) {
-		*rax = (*rax & ~(uint64_t)mask) | pci_ports_in(&cpu()->pci, port, size);
-	} else {
-		pci_ports_out(&cpu()->pci, port, size, (uint32_t)*rax & mask);
-	}
+	vcpu_exit_io(&vmx_exit, &io);
 }
 
 /* XSETBV exits unconditionally (26.1.2); CR4.OSXSAVE clear or CPL > 0
@@ -1089,14 +903,8 @@ static void handle_ept_violation(void)
 	const struct protected_range *h = ept_guest_mmio_range(gpa);
 
 	cpu()->stats.npf++;
-	if (h && fetch) {
-		log_error("ept guest instruction fetch from %s at gpa=0x%llx: refused (device "
-			  "registers are not executable)", h->what, (unsigned long long)gpa);
-		log_guest_state("instruction fetch from an emulated device");
-		shoji_stop(STOP_FAILURE);
-	}
 	if (h) {
-		vcpu_exit_mmio(&vmx_exit, h, gpa, write);
+		vcpu_exit_mmio(&vmx_exit, h, gpa, write, fetch);
 		return;
 	}
 	cpu()->stats.npf_forbidden++;
@@ -1150,15 +958,15 @@ static void handle_exit(uint32_t reason)
 		break;
 	case VMX_EXIT_CPUID:
 		cpu()->stats.cpuid++;
-		handle_cpuid();
+		vcpu_exit_cpuid(&vmx_exit, (unsigned)vr(VMCS_EXIT_INSN_LEN));
 		break;
 	case VMX_EXIT_RDMSR:
 		cpu()->stats.msr++;
-		handle_rdmsr();
+		vcpu_exit_rdmsr(&vmx_exit, (unsigned)vr(VMCS_EXIT_INSN_LEN));
 		break;
 	case VMX_EXIT_WRMSR:
 		cpu()->stats.msr++;
-		handle_wrmsr();
+		vcpu_exit_wrmsr(&vmx_exit, (unsigned)vr(VMCS_EXIT_INSN_LEN));
 		break;
 	case VMX_EXIT_IO:
 		cpu()->stats.io++;
