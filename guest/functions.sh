@@ -113,3 +113,75 @@ scratch_disk() {
 	done
 	return 1
 }
+
+# ---- the disk attack scripts (ahci-attack.sh, ide-attack.sh) ----
+
+# shoji_probe KEY: sets mode (shoji: shoji runs and its status names KEY,
+# i.e. it intercepts the disk; passthrough: shoji runs without; native: no
+# shoji), and under shoji hv (the hypervisor region's base), before (its
+# selfcheck checksum) and faults_before (IOMMU faults so far).
+shoji_probe() {
+	hv=
+	if shoji-ctl version >/dev/null 2>&1; then
+		_status=$(shoji-ctl status)
+		if echo "$_status" | grep -q "status $1="; then
+			mode=shoji
+		else
+			mode=passthrough
+		fi
+		hv=$(echo "$_status" | sed -n 's/.*status hv_base=//p')
+		before=$(shoji-ctl selfcheck | field checksum)
+		faults_before=$(echo "$_status" | sed -n 's/.*status iommu_faults=//p')
+	else
+		mode=native
+	fi
+}
+
+# unbind_driver DIR BDF: the PCI function (sysfs DIR) left without a driver.
+unbind_driver() {
+	[ -e "$1/driver" ] || return 0
+	echo "$2" >"$1/driver/unbind"
+	[ ! -e "$1/driver" ]
+}
+
+# attack_or_observe PROG TRIES NAME ARGS...: with the disk intercepted
+# (mode=shoji) the check NAME of `run ARGS` (run: the script's function);
+# otherwise who wins the race is observed: `run $observe_args ARGS` up to
+# TRIES times until the attack had an effect (rc 3), then
+# "guest: PROG observed mode=M variant=NAME rc=N attempts=K".
+attack_or_observe() {
+	_prog=$1
+	_tries=$2
+	_n=$3
+	shift 3
+	if [ "$mode" = shoji ]; then
+		check "$_n" run "$@"
+		return
+	fi
+	for _try in $(seq 1 "$_tries"); do
+		# shellcheck disable=SC2086 # observe_args: several words
+		run ${observe_args:-} "$@"
+		_rc=$?
+		[ "$_rc" -eq 3 ] && break
+	done
+	echo "guest: $_prog observed mode=$mode variant=$_n rc=$_rc attempts=$_try"
+}
+
+# hv_unchanged_checks PROG: after (the selfcheck checksum now) and
+# faults_after, logged beside the values shoji_probe read, and the check
+# hypervisor-unchanged (the checksum is the same).
+hv_unchanged_checks() {
+	after=$(shoji-ctl selfcheck | field checksum)
+	faults_after=$(shoji-ctl status | sed -n 's/.*status iommu_faults=//p')
+	echo "guest: $1 selfcheck before=$before after=$after"
+	echo "guest: $1 iommu_faults before=$faults_before after=$faults_after"
+	_unchanged() { [ -n "$before" ] && [ "$before" = "$after" ]; }
+	check hypervisor-unchanged _unchanged
+}
+
+# no_new_fault: the IOMMU reported no fault since shoji_probe (its fault
+# log is printed).
+no_new_fault() {
+	shoji-ctl faults
+	[ -n "$faults_before" ] && [ "$faults_before" = "$faults_after" ]
+}

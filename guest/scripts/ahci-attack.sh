@@ -42,29 +42,11 @@ if [ -z "$ahci" ]; then
 fi
 bdf=${ahci##*/}
 
-if shoji-ctl version >/dev/null 2>&1; then
-	status=$(shoji-ctl status)
-	if echo "$status" | grep -q "status disk_commands="; then
-		mode=shoji
-	else
-		mode=passthrough
-	fi
-	hv=$(echo "$status" | sed -n 's/.*status hv_base=//p')
-	before=$(shoji-ctl selfcheck | field checksum)
-	faults_before=$(echo "$status" | sed -n 's/.*status iommu_faults=//p')
-else
-	mode=native
-	hv=
-fi
+shoji_probe disk_commands
 echo "guest: ahci-attack mode=$mode device=$bdf hv_base=${hv:-none} seed=$seed"
 
 # The program is the controller's only driver from here on.
-unbind() {
-	[ -e "$ahci/driver" ] || return 0
-	echo "$bdf" >"$ahci/driver/unbind"
-	[ ! -e "$ahci/driver" ]
-}
-check ahci-unbound unbind || { checks_done; exit 1; }
+check ahci-unbound unbind_driver "$ahci" "$bdf" || { checks_done; exit 1; }
 # Keep the program's locked pages where pagemap said they are.
 echo 0 >/proc/sys/vm/compact_unevictable_allowed 2>/dev/null
 
@@ -76,20 +58,11 @@ if [ "${SHOJI_AHCIPREP:-0}" = 1 ]; then
 	check ahci-prepare run --decoy-sectors 1024 prepare
 fi
 
-# attack NAME ARGS...: a check when the disk is intercepted, an observation otherwise.
+# attack NAME ARGS...: a check when the disk is intercepted, an observation
+# otherwise (with more decoys), tried ${tries:-5} times.
+observe_args="--decoy-slots 30 --decoy-sectors 1024"
 attack() {
-	_n=$1
-	shift
-	if [ "$mode" = shoji ]; then
-		check "$_n" run "$@"
-		return
-	fi
-	for _try in $(seq 1 "${_tries:-5}"); do
-		run --decoy-slots 30 --decoy-sectors 1024 "$@"
-		_rc=$?
-		[ "$_rc" -eq 3 ] && break
-	done
-	echo "guest: ahci-attack observed mode=$mode variant=$_n rc=$_rc attempts=$_try"
+	attack_or_observe ahci-attack "${tries:-5}" "$@"
 }
 
 check ahci-plain run plain
@@ -101,7 +74,7 @@ attack ahci-write-buffer --write-lba 6144 --gen 1 write-buffer
 if [ -n "${SHOJI_RACECPU:-}" ]; then
 	# Up to 10 tries: the other CPU is a host thread, which a busy host may
 	# not run within the device's window.
-	_tries=10 attack ahci-read-buffer-race --rewrite-cpu "$SHOJI_RACECPU" read-buffer
+	tries=10 attack ahci-read-buffer-race --rewrite-cpu "$SHOJI_RACECPU" read-buffer
 fi
 if [ "$mode" != native ]; then
 	attack ahci-read-hv --hv "$hv" read-hv
@@ -114,18 +87,9 @@ if [ "$mode" != native ]; then
 	# Once more after the refusal: the port works again.
 	check ahci-plain-after run plain
 
-	after=$(shoji-ctl selfcheck | field checksum)
-	faults_after=$(shoji-ctl status | sed -n 's/.*status iommu_faults=//p')
-	echo "guest: ahci-attack selfcheck before=$before after=$after"
-	echo "guest: ahci-attack iommu_faults before=$faults_before after=$faults_after"
-	unchanged() { [ -n "$before" ] && [ "$before" = "$after" ]; }
-	check hypervisor-unchanged unchanged
+	hv_unchanged_checks ahci-attack
 	if [ "$mode" = shoji ]; then
-		no_fault() {
-			shoji-ctl faults
-			[ -n "$faults_before" ] && [ "$faults_before" = "$faults_after" ]
-		}
-		check no-iommu-fault no_fault
+		check no-iommu-fault no_new_fault
 	else
 		# Every access toward the hypervisor was the controller's, and blocked.
 		blocked() {

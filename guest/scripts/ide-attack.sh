@@ -32,28 +32,10 @@ fi
 bdf=${ide##*/}
 bm=$(sed -n 5p "$ide/resource" | cut -d' ' -f1)
 
-if shoji-ctl version >/dev/null 2>&1; then
-	status=$(shoji-ctl status)
-	if echo "$status" | grep -q "status ide_commands="; then
-		mode=shoji
-	else
-		mode=passthrough
-	fi
-	hv=$(echo "$status" | sed -n 's/.*status hv_base=//p')
-	before=$(shoji-ctl selfcheck | field checksum)
-	faults_before=$(echo "$status" | sed -n 's/.*status iommu_faults=//p')
-else
-	mode=native
-	hv=
-fi
+shoji_probe ide_commands
 echo "guest: ide-attack mode=$mode device=$bdf bm=$bm hv_base=${hv:-none} seed=$seed"
 
-unbind() {
-	[ -e "$ide/driver" ] || return 0
-	echo "$bdf" >"$ide/driver/unbind"
-	[ ! -e "$ide/driver" ]
-}
-check ide-unbound unbind || { checks_done; exit 1; }
+check ide-unbound unbind_driver "$ide" "$bdf" || { checks_done; exit 1; }
 echo 0 >/proc/sys/vm/compact_unevictable_allowed 2>/dev/null
 
 run() {
@@ -61,18 +43,7 @@ run() {
 }
 
 attack() {
-	_n=$1
-	shift
-	if [ "$mode" = shoji ]; then
-		check "$_n" run "$@"
-		return
-	fi
-	for _try in 1 2 3 4 5 6 7 8; do
-		run "$@"
-		_rc=$?
-		[ "$_rc" -eq 3 ] && break
-	done
-	echo "guest: ide-attack observed mode=$mode variant=$_n rc=$_rc attempts=$_try"
+	attack_or_observe ide-attack 8 "$@"
 }
 
 check ide-plain run plain
@@ -81,14 +52,8 @@ attack ide-read-rewrite --lba 6400 read-rewrite
 if [ "$mode" = shoji ]; then
 	check ide-read-hv run --hv "$hv" read-hv
 	check ide-plain-after run --lba 6300 plain
-	after=$(shoji-ctl selfcheck | field checksum)
-	faults_after=$(shoji-ctl status | sed -n 's/.*status iommu_faults=//p')
-	echo "guest: ide-attack selfcheck before=$before after=$after"
-	echo "guest: ide-attack iommu_faults before=$faults_before after=$faults_after"
-	unchanged() { [ -n "$before" ] && [ "$before" = "$after" ]; }
-	check hypervisor-unchanged unchanged
-	no_fault() { [ -n "$faults_before" ] && [ "$faults_before" = "$faults_after" ]; }
-	check no-iommu-fault no_fault
+	hv_unchanged_checks ide-attack
+	check no-iommu-fault no_new_fault
 	shoji-ctl status | grep -E "ide_" || true
 fi
 echo "guest: ide-attack end uptime=$(uptime_s)"
