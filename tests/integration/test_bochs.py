@@ -38,8 +38,8 @@ def test_bochs_launcher_help_documents_every_option():
     out = subprocess.run([LAUNCHER, "--help"], capture_output=True, text=True,
                          check=True).stdout
     for opt in ("--image", "--iso", "--cmdline", "--kernel", "--append", "--initrd", "--key",
-                "--cpu", "--mem", "--disk", "--timeout", "--log", "--no-bochs-exit",
-                "--bochs-line", "--keep", "--dry-run", "--native", "--boot-disk", "0x8900", "COM2"):
+                "--cpu", "--cpus", "--mem", "--disk", "--timeout", "--log", "--no-bochs-exit",
+                "--bochs-line", "--keep", "--dry-run", "--native", "--boot-disk", "--stop-on-reset", "0x8900", "COM2"):
         assert opt in out, opt
 
 
@@ -198,3 +198,73 @@ def test_bochs_realmode_disk_native_and_under_vtx(tmp_path):
     token = b.record("announce")["token"]
     assert b.lines[-1].startswith("shoji: machine power-off path=pm1a-cnt secrets=wiped "
                                   f"token={token}"), b
+
+
+SMP_SRC = os.path.join(ROOT, "guest", "pvh", "smp-start.S")
+
+
+def smp_kernel(d):
+    """guest/pvh/smp-start.S: a bare kernel (PVH note and Multiboot header)
+    that starts the other CPU with INIT-SIPI-SIPI, sends it an NMI, INITs it
+    and starts it again, then triple-faults (-DTRIPLE)."""
+    obj, elf = str(d / "smp.o"), str(d / "smp-start.elf")
+    subprocess.run(["cc", "-DTRIPLE", "-c", SMP_SRC, "-o", obj], check=True)
+    subprocess.run(["ld", "-N", "--no-warn-rwx-segments", "-Ttext=0x200000", "-o", elf, obj],
+                   check=True)
+    return elf
+
+
+def ap_records(b):
+    return [r for r in b.records("guest: smp-start ap") if "count" in r]
+
+
+def test_bochs_ap_start_nmi_and_triple_fault_under_vtx(tmp_path):
+    """issue 15 on VT-x, Bochs with 2 CPUs: shoji starts the AP itself
+    (VMXON region and VMCS of its own) and parks it; the guest's INIT and
+    start-up IPIs go to vmm/cpu_start.c, and the AP enters the guest in real
+    mode at the vector (CS=0x1000, CR0=0x60000010, CPUID's hypervisor bit
+    set: it runs in VMX non-root operation). The guest's NMI to the halted AP
+    exits (NMI exiting), is given back at the NMI window and taken through
+    the AP's real-mode vector table; an INIT to the running AP sends it back
+    to wait for a start-up IPI, and it starts again. Then the guest
+    triple-faults with the AP running: the triple-fault exit takes shoji's
+    reset path (the wipe, the reset announced with this boot's token; the
+    run ends there, --stop-on-reset). Natively (GRUB's multiboot, no shoji)
+    the same kernel sees the same AP records, with hv=0."""
+    elf = smp_kernel(tmp_path)
+    n = run_bochs("--native", "--kernel", elf, "--cpus", "2", timeout=240)
+    assert n.rc == 0, n
+    assert n.has("guest: script=smp-start status=ok"), n
+    native = ap_records(n)
+    assert [(r["count"], r["nmis"], r["hv"]) for r in native] == \
+        [("1", "0", "0"), ("1", "1", "0"), ("2", "1", "0")], n
+
+    b = run_bochs("--kernel", elf, "--cmdline", "iommu=off", "--cpus", "2", "--stop-on-reset",
+                  timeout=300)
+    assert b.rc == 0, b
+    assert b.has("shoji: smp guest_cpus=2 madt_cpus=2"), b
+    assert [r["cpu"] for r in b.records("vmx enabled")] == ["0", "1"], b
+    assert b.has("shoji: smp cpu=1 apic_id=1 parked: waits for the guest's start-up IPI"), b
+    assert b.has("guest: smp-start bsp apic_id=0 ap=1"), b
+    ap = ap_records(b)
+    assert [(r["count"], r["nmis"], r["hv"]) for r in ap] == \
+        [("1", "0", "1"), ("1", "1", "1"), ("2", "1", "1")], b
+    for r in ap + native:
+        assert (r["apic_id"], r["cs"], r["cr0"]) == ("1", "0x00001000", "0x60000010"), r
+    starts = [l for l in b.lines if "enters the guest vector=0x10 cs=0x1000" in l]
+    assert len(starts) == 2 and all("cpu start: cpu=1 apic_id=1" in l for l in starts), b
+    assert b.has("shoji: cpu start: sipi cpu=1 apic_id=1 from=0 ignored=yes "
+                 "(not waiting for one)"), b
+    assert any(l.startswith("shoji: cpu start: cpu=1 leaves the guest for INIT")
+               for l in b.lines), b
+    assert any(l.startswith("shoji: vmx nmi cpu=1 given back to the guest at its NMI window")
+               for l in b.lines), b
+    # The triple fault: an exit (reason 2), the guest's reset request, the
+    # wipe, the reset announced; Bochs itself never saw a triple fault.
+    assert b.has("guest: smp-start triple fault"), b
+    assert any(l.startswith("shoji: guest triple fault (shutdown) rip=") for l in b.lines), b
+    assert b.has("shoji: guest reset request path=triple-fault"), b
+    assert b.has("shoji: secrets wiped reason=reset"), b
+    token = b.record("announce")["token"]
+    assert b.has(f"shoji: machine reset path=triple-fault secrets=wiped token={token}"), b
+    assert "shoji-bochs: the machine reset as shoji announced (--stop-on-reset)" in b.err, b

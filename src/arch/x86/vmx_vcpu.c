@@ -9,6 +9,8 @@
  * qualifications, event injection and the CR0/CR4 fixed bits. */
 #include "arch/x86/cpu.h"
 #include "arch/x86/guest_gprs.h"
+#include "arch/x86/lapic.h"
+#include "arch/x86/percpu.h"
 #include "arch/x86/stop.h"
 #include "arch/x86/vmcs.h"
 #include "arch/x86/vmx.h"
@@ -17,11 +19,13 @@
 #include "lib/error.h"
 #include "lib/hal.h"
 #include "lib/log.h"
+#include "lib/spinlock.h"
 #include "lib/string.h"
 #include "platform/palloc.h"
 #include "vmm/apic_guard.h"
 #include "vmm/chipset_guard.h"
 #include "vmm/cpu_state_check.h"
+#include "vmm/cpu_start.h"
 #include "vmm/cr_write.h"
 #include "vmm/ept_guest.h"
 #include "vmm/guest_mem.h"
@@ -46,26 +50,41 @@
 #define MSR_GS_BASE 0xC0000101
 #define RFLAGS_FIXED 0x2ULL
 
-/* Everything one virtual CPU owns, reached only through cpu() (as in the
- * SVM back-end: an SMP guest adds entries, nothing else changes). */
+/* Everything one virtual CPU owns (docs/smp.md: per-CPU vs global state),
+ * reached only through cpu(), which picks the running CPU's. Other CPUs
+ * touch only kicks_sent (atomic). */
 struct vmx_cpu {
-	paddr_t vmxon_pa, vmcs_pa;
-	uint8_t *io_bitmap, *msr_bitmap;	/* A then B (2 pages); 1 page */
-	paddr_t io_bitmap_pa, msr_bitmap_pa;
+	paddr_t vmxon_pa, vmcs_pa;	/* this CPU's VMXON region and VMCS */
 	struct vcpu_regs regs;		/* RSP lives in the VMCS: synced around handlers */
 	bool launched;			/* VMRESUME from now on */
 	bool nmi_for_guest;		/* an NMI to give back at the NMI window */
 	uint32_t proc;			/* the primary controls as programmed now */
 	struct vcpu_stats stats;
 	struct pci_ports pci;		/* the guest's CONFIG_ADDRESS latch */
+	uint64_t ept_seen;		/* ept_generation at this CPU's last INVEPT */
+	uint32_t kicks_sent, kicks_seen;	/* shoji's NMIs to this CPU, and those taken */
 };
 
-static struct vmx_cpu boot_cpu;
+static struct vmx_cpu cpus[SHOJI_MAX_CPUS];
 
 static inline struct vmx_cpu *cpu(void)
 {
-	return &boot_cpu;
+	return &cpus[hal_cpu_index()];
 }
+
+/* Global, written by the boot CPU before the guest runs, read-only after:
+ * the I/O bitmaps A then B (2 pages) and the MSR bitmap (1 page), which
+ * every CPU's VMCS points at. */
+static uint8_t *io_bitmap, *msr_bitmap;
+static paddr_t io_bitmap_pa, msr_bitmap_pa;
+/* The EPT's stand-in pages are put in under ept_lock (docs/smp.md: the
+ * same place in the lock order as npt_lock); each change bumps
+ * ept_generation, and a CPU whose ept_seen is behind flushes its cached
+ * translations (INVEPT) before its next VM entry. Only ever a hole
+ * becoming a stand-in: nothing is taken away from a CPU that still has it
+ * cached, so no CPU has to be made to exit. */
+static struct spinlock ept_lock = SPINLOCK_INIT;
+static uint64_t ept_generation;
 
 static struct vmx_config cfg;		/* from the capability MSRs */
 static struct ept_guest ept;
@@ -78,9 +97,22 @@ static const struct vcpu_exit_ops vmx_exit;	/* below */
 int vmx_enter(struct vcpu_regs *regs, int launched);
 extern const char vmx_exit_entry[];
 
+/* Summed over the CPUs (the VMMCALL status and the bench read them; they
+ * are counters, a torn sum while another CPU exits is off by a few). */
 static const struct vcpu_stats *vmx_stats(void)
 {
-	return &cpu()->stats;
+	static struct vcpu_stats sum;
+	uint64_t *s = (uint64_t *)&sum;
+
+	STATIC_ASSERT(sizeof(struct vcpu_stats) % 8 == 0, "vcpu_stats is all counters");
+	memset(&sum, 0, sizeof(sum));
+	for (unsigned i = 0; i < SHOJI_MAX_CPUS; i++) {
+		const uint64_t *c = (const uint64_t *)&cpus[i].stats;
+
+		for (size_t k = 0; k < sizeof(sum) / 8; k++)
+			s[k] += c[k];
+	}
+	return &sum;
 }
 
 static uint64_t vmx_hole_touches(void)
@@ -147,21 +179,31 @@ static void *vmx_region(paddr_t *pa)
 	return p;
 }
 
-/* SDM 24.7: IA32_FEATURE_CONTROL must allow VMXON outside SMX and be
- * locked; VMXON needs CR4.VMXE and the CR0/CR4 fixed bits. */
-static int vmx_init(void)
+/* VMX operation on the running CPU (every CPU's own: IA32_FEATURE_CONTROL,
+ * CR0/CR4 and VMXON are per logical processor). SDM 24.7:
+ * IA32_FEATURE_CONTROL must allow VMXON outside SMX and be locked; VMXON
+ * needs CR4.VMXE and the CR0/CR4 fixed bits. Its own VMXON region and
+ * VMCS, the VMCS current. */
+static int enable_this_cpu(void)
 {
 	uint64_t fc;
 	int rc;
 
-	if (vmx_probe(&cfg))
+	if (!(cpuid(1, 0).ecx & CPUID_1_ECX_VMX)) {
+		log_error("vmx: cpu=%u has no VT-x", hal_cpu_index());
 		return E_UNSUPPORTED;
+	}
 	fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
+	if ((fc & FEATURE_CONTROL_LOCK) && !(fc & FEATURE_CONTROL_VMX_OUTSIDE_SMX)) {
+		log_error("vmx: cpu=%u: VT-x is disabled by firmware (IA32_FEATURE_CONTROL=0x%llx)",
+			  hal_cpu_index(), (unsigned long long)fc);
+		return E_UNSUPPORTED;
+	}
 	if (!(fc & FEATURE_CONTROL_LOCK)) {
 		fc |= FEATURE_CONTROL_LOCK | FEATURE_CONTROL_VMX_OUTSIDE_SMX;
 		wrmsr(MSR_IA32_FEATURE_CONTROL, fc);
-		log_info("vmx feature_control=0x%llx: VMX outside SMX enabled and locked by shoji",
-			 (unsigned long long)fc);
+		log_info("vmx feature_control=0x%llx cpu=%u: VMX outside SMX enabled and locked by "
+			 "shoji", (unsigned long long)fc, hal_cpu_index());
 	}
 	write_cr0(vmx_fixed_apply(read_cr0(), cfg.cr0_fixed0, cfg.cr0_fixed1));
 	write_cr4(vmx_fixed_apply(read_cr4() | CR4_VMXE, cfg.cr4_fixed0, cfg.cr4_fixed1));
@@ -185,11 +227,18 @@ static int vmx_init(void)
 		log_insn_error("VMCLEAR/VMPTRLD", rc, 0);
 		return E_UNSUPPORTED;
 	}
-	log_info("vmx enabled vmxon=0x%llx vmcs=0x%llx vpid=%u cr0=0x%llx cr4=0x%llx",
-		 (unsigned long long)cpu()->vmxon_pa, (unsigned long long)cpu()->vmcs_pa,
-		 cfg.vpid ? GUEST_VPID : 0, (unsigned long long)read_cr0(),
-		 (unsigned long long)read_cr4());
+	log_info("vmx enabled cpu=%u vmxon=0x%llx vmcs=0x%llx vpid=%u cr0=0x%llx cr4=0x%llx",
+		 hal_cpu_index(), (unsigned long long)cpu()->vmxon_pa,
+		 (unsigned long long)cpu()->vmcs_pa, cfg.vpid ? GUEST_VPID : 0,
+		 (unsigned long long)read_cr0(), (unsigned long long)read_cr4());
 	return 0;
+}
+
+static int vmx_init(void)
+{
+	if (vmx_probe(&cfg))
+		return E_UNSUPPORTED;
+	return enable_this_cpu();
 }
 
 static paddr_t vmx_build_nested(const struct memmap *m, uint64_t top)
@@ -220,7 +269,7 @@ static paddr_t vmx_build_nested(const struct memmap *m, uint64_t top)
 static void intercept_port(void *ctx, uint16_t port)
 {
 	(void)ctx;
-	cpu()->io_bitmap[port / 8] |= (uint8_t)(1u << (port % 8));
+	io_bitmap[port / 8] |= (uint8_t)(1u << (port % 8));
 }
 
 /* MSR bitmap (25.6.9): read-low, read-high, write-low, write-high, 1 KiB
@@ -237,9 +286,9 @@ static void intercept_msr_bits(uint32_t msr, bool read, bool write)
 	else
 		return;
 	if (read)
-		cpu()->msr_bitmap[off + msr / 8] |= (uint8_t)(1u << (msr % 8));
+		msr_bitmap[off + msr / 8] |= (uint8_t)(1u << (msr % 8));
 	if (write)
-		cpu()->msr_bitmap[2048 + off + msr / 8] |= (uint8_t)(1u << (msr % 8));
+		msr_bitmap[2048 + off + msr / 8] |= (uint8_t)(1u << (msr % 8));
 }
 
 /* The MSR policy's intercepts and the host values it keeps (as on SVM),
@@ -275,9 +324,9 @@ static int setup_intercepts(void)
 {
 	int rc;
 
-	cpu()->io_bitmap = zalloc_pages(2, &cpu()->io_bitmap_pa);
-	cpu()->msr_bitmap = zalloc_pages(1, &cpu()->msr_bitmap_pa);
-	if (!cpu()->io_bitmap || !cpu()->msr_bitmap)
+	io_bitmap = zalloc_pages(2, &io_bitmap_pa);
+	msr_bitmap = zalloc_pages(1, &msr_bitmap_pa);
+	if (!io_bitmap || !msr_bitmap)
 		return E_NOMEM;
 	rc = vcpu_io_intercepts("vmx", intercept_port, NULL);
 	if (rc)
@@ -364,6 +413,8 @@ static void guest_seg(enum vmcs_seg s, uint16_t sel, uint32_t ar, uint32_t limit
 	vw(VMCS_SEG_AR(s), ar);
 }
 
+static void guest_state_rest(uint64_t cr0, uint64_t rip);
+
 /* Guest state for the PVH entry (Xen docs/misc/pvh.pandoc): 32-bit
  * protected mode, paging off (allowed by unrestricted guest, 27.3.1.1),
  * flat 4 GiB code and data segments, EBX = start info. CR0 and CR4 carry
@@ -398,13 +449,20 @@ static void setup_guest_state(const struct vcpu_entry *e)
 		vw(VMCS_GUEST_IDTR_LIMIT, 0);
 		vw(VMCS_GUEST_GDTR_LIMIT, 0);
 	}
+	guest_state_rest(cr0, e->rip);
+	cpu()->regs.rbx = e->rbx;
+	cpu()->regs.rdx = e->rdx;
+}
+
+/* What every entry state shares (the PVH entry, the firmware's real mode,
+ * a start-up IPI's): the CR0/CR4 masks and shadows, CR3/CR4 0, RFLAGS 2,
+ * DR7, PAT and EFER as after reset, active, nothing blocked, no shadow
+ * VMCS, the general registers 0. */
+static void guest_state_rest(uint64_t cr0, uint64_t rip)
+{
 	guest_seg(VSEG_LDTR, 0, VMX_AR_UNUSABLE, 0);
 	vw(VMCS_GUEST_GDTR_BASE, 0);
 	vw(VMCS_GUEST_IDTR_BASE, 0);
-	cr0_mask = vmx_cr0_mask(&cfg);
-	/* CR4 bits of features CPUID hides from the guest exit too: the CPU
-	 * would take them (issue 9: checked by vmm/cr_write.h). */
-	cr4_mask = vmx_cr4_mask(&cfg) | (~x86_cr4_valid_bits(&guest_features) & 0xffffffffULL);
 	vw(VMCS_CR0_MASK, cr0_mask);
 	vw(VMCS_CR4_MASK, cr4_mask);
 	vw(VMCS_CR0_SHADOW, cr0);
@@ -414,7 +472,7 @@ static void setup_guest_state(const struct vcpu_entry *e)
 	vw(VMCS_GUEST_CR4, vmx_guest_cr4(&cfg, 0));
 	vw(VMCS_GUEST_DR7, 0x400);
 	vw(VMCS_GUEST_RSP, 0);
-	vw(VMCS_GUEST_RIP, e->rip);
+	vw(VMCS_GUEST_RIP, rip);
 	vw(VMCS_GUEST_RFLAGS, RFLAGS_FIXED);
 	vw(VMCS_GUEST_PENDING_DBG, 0);
 	vw(VMCS_GUEST_INTERRUPTIBILITY, 0);
@@ -427,17 +485,13 @@ static void setup_guest_state(const struct vcpu_entry *e)
 	vw(VMCS_GUEST_EFER, 0);
 	vw(VMCS_LINK_POINTER, ~0ULL);	/* no shadow VMCS (25.4.2) */
 	memset(&cpu()->regs, 0, sizeof(cpu()->regs));
-	cpu()->regs.rbx = e->rbx;
-	cpu()->regs.rdx = e->rdx;
 }
 
-static int vmx_setup_guest(paddr_t root, const struct vcpu_entry *e)
+/* The execution, exit and entry controls, the bitmaps, the EPTP, the VPID
+ * and the host state, in the current VMCS: the same on every CPU but the
+ * host state, which is the running CPU's (its GDT, TSS and GS base). */
+static void write_controls(void)
 {
-	int rc = setup_intercepts();
-
-	if (rc)
-		return rc;
-	eptp = vmx_eptp(root);
 	/* NMI-window exiting is set only while an NMI waits for the guest;
 	 * IA-32e mode guest follows the guest's EFER.LMA (the CPU stores it
 	 * on every exit, 28.2). */
@@ -455,13 +509,27 @@ static int vmx_setup_guest(paddr_t root, const struct vcpu_entry *e)
 	vw(VMCS_EXIT_MSR_LOAD_COUNT, 0);
 	vw(VMCS_ENTRY_MSR_LOAD_COUNT, 0);
 	vw(VMCS_ENTRY_INTR_INFO, 0);
-	vw(VMCS_IO_BITMAP_A, cpu()->io_bitmap_pa);
-	vw(VMCS_IO_BITMAP_B, cpu()->io_bitmap_pa + PAGE_SIZE);
-	vw(VMCS_MSR_BITMAP, cpu()->msr_bitmap_pa);
+	vw(VMCS_IO_BITMAP_A, io_bitmap_pa);
+	vw(VMCS_IO_BITMAP_B, io_bitmap_pa + PAGE_SIZE);
+	vw(VMCS_MSR_BITMAP, msr_bitmap_pa);
 	vw(VMCS_EPTP, eptp);
 	if (cfg.vpid)
 		vw(VMCS_VPID, GUEST_VPID);
 	setup_host_state();
+}
+
+static int vmx_setup_guest(paddr_t root, const struct vcpu_entry *e)
+{
+	int rc = setup_intercepts();
+
+	if (rc)
+		return rc;
+	eptp = vmx_eptp(root);
+	cr0_mask = vmx_cr0_mask(&cfg);
+	/* CR4 bits of features CPUID hides from the guest exit too: the CPU
+	 * would take them (issue 9: checked by vmm/cr_write.h). */
+	cr4_mask = vmx_cr4_mask(&cfg) | (~x86_cr4_valid_bits(&guest_features) & 0xffffffffULL);
+	write_controls();
 	setup_guest_state(e);
 	log_info("vmx guest set up eptp=0x%llx pin=0x%x proc=0x%x proc2=0x%x exit=0x%x "
 		 "entry=0x%x cr0_mask=0x%llx cr4_mask=0x%llx", (unsigned long long)eptp,
@@ -697,16 +765,67 @@ static void redeliver_vectoring(void)
 	vw(VMCS_ENTRY_INSN_LEN, vr(VMCS_EXIT_INSN_LEN));
 }
 
+/* shoji's NMI to another CPU (lapic.h): wakes a parked one, makes a
+ * running one exit (an INIT for it). kicks_sent counts them so that the
+ * target can tell them from the guest's own NMIs. */
+static void kick(unsigned idx)
+{
+	if (idx >= SHOJI_MAX_CPUS || !percpu_of(idx))
+		return;
+	__atomic_fetch_add(&cpus[idx].kicks_sent, 1, __ATOMIC_SEQ_CST);
+	if (lapic_send_nmi(percpu_of(idx)->apic_id))
+		log_error("vmx: the NMI to cpu=%u was not accepted by the local APIC", idx);
+}
+
+/* Whether shoji sent NMIs this CPU has not taken yet (and takes them). */
+static bool take_kicks(void)
+{
+	uint32_t sent = __atomic_load_n(&cpu()->kicks_sent, __ATOMIC_SEQ_CST);
+
+	if (sent == cpu()->kicks_seen)
+		return false;
+	cpu()->kicks_seen = sent;
+	return true;
+}
+
+/* A VM exit caused by an NMI leaves NMIs blocked in VMX root operation
+ * until the next IRET (SDM 3C 28.5.5 / table 25-3, "blocking by NMI"):
+ * shoji takes no NMI through its IDT on that path, so without an IRET the
+ * next kick would never reach a parked CPU's HLT. An IRET to the next
+ * instruction ends the blocking. */
+static void nmi_unblock(void)
+{
+	__asm__ volatile("movq %%rsp, %%rax\n\t"
+			 "movl %%ss, %%ecx\n\t"
+			 "pushq %%rcx\n\t"
+			 "pushq %%rax\n\t"
+			 "pushfq\n\t"
+			 "movl %%cs, %%ecx\n\t"
+			 "pushq %%rcx\n\t"
+			 "leaq 1f(%%rip), %%rcx\n\t"
+			 "pushq %%rcx\n\t"
+			 "iretq\n"
+			 "1:"
+			 ::: "rax", "rcx", "memory", "cc");
+}
+
 /* An NMI arrived while the guest ran (NMI exiting: it is consumed by the
- * exit, 26.2). If the IOMMU raised it, its faults are read; otherwise it
- * is the guest's (its watchdog, its IPIs) and goes back to it as soon as
- * the guest can take one: at the NMI window (virtual NMIs, 26.7.5). */
+ * exit, 26.2). If the IOMMU raised it, its faults are read; if shoji sent
+ * it (a kick: cpu_start's INIT), the run loop does the work before the
+ * next entry; otherwise it is the guest's (its watchdog, its IPIs) and
+ * goes back to it as soon as the guest can take one: at the NMI window
+ * (virtual NMIs, 26.7.5). */
 static void handle_nmi(void)
 {
+	bool kicked = take_kicks();
+
+	nmi_unblock();
 	if (iommu_fault_pending()) {
 		cpu()->stats.fault_nmis += iommu_poll_faults() ? 1 : 0;
 		return;
 	}
+	if (kicked)
+		return;
 	cpu()->nmi_for_guest = true;
 	set_nmi_window(true);
 }
@@ -717,8 +836,15 @@ static void handle_nmi_window(void)
 
 	if (pending & VMX_INTR_VALID)
 		return;		/* another event goes first; the window exits again */
-	if (cpu()->nmi_for_guest)
+	if (cpu()->nmi_for_guest) {
+		static uint64_t given;	/* all CPUs: the first few are logged */
+
 		vw(VMCS_ENTRY_INTR_INFO, VMX_INTR_VALID | VMX_INTR_TYPE_NMI | 2);
+		if (__atomic_fetch_add(&given, 1, __ATOMIC_SEQ_CST) < 4)
+			log_info("vmx nmi cpu=%u given back to the guest at its NMI window "
+				 "rip=0x%llx", hal_cpu_index(),
+				 (unsigned long long)vr(VMCS_GUEST_RIP));
+	}
 	cpu()->nmi_for_guest = false;
 	set_nmi_window(false);
 }
@@ -901,6 +1027,7 @@ static void handle_ept_violation(void)
 	paddr_t gpa = vr(VMCS_GUEST_PHYS_ADDR);
 	bool write = q & EPT_QUAL_WRITE, fetch = q & EPT_QUAL_FETCH;
 	const struct protected_range *h = ept_guest_mmio_range(gpa);
+	enum ept_guest_fault f;
 
 	cpu()->stats.npf++;
 	if (h) {
@@ -908,8 +1035,26 @@ static void handle_ept_violation(void)
 		return;
 	}
 	cpu()->stats.npf_forbidden++;
-	switch (ept_guest_violation(&ept, gpa, write, fetch)) {
+	spin_lock(&ept_lock);
+	/* Another CPU may have put the stand-in in since this one faulted:
+	 * then only this CPU's cached translation is stale. */
+	{
+		unsigned level;
+		uint64_t e = ept_lookup(&ept.ept, gpa, &level);
+
+		if ((e & EPT_R) && (!write || (e & EPT_W))) {
+			spin_unlock(&ept_lock);
+			invept_guest();
+			return;
+		}
+	}
+	f = ept_guest_violation(&ept, gpa, write, fetch);
+	if (f == EPT_GUEST_HANDLED)
+		__atomic_fetch_add(&ept_generation, 1, __ATOMIC_SEQ_CST);
+	spin_unlock(&ept_lock);
+	switch (f) {
 	case EPT_GUEST_HANDLED:
+		cpu()->ept_seen = __atomic_load_n(&ept_generation, __ATOMIC_SEQ_CST);
 		invept_guest();
 		break;
 	case EPT_GUEST_EXEC:
@@ -1048,12 +1193,90 @@ static NORETURN void entry_failed(int rc, uint64_t reason)
 	shoji_stop(STOP_FAILURE);
 }
 
-static NORETURN void vmx_run(void)
+/* ---- application processors (docs/smp.md) ---- */
+
+/* The state a start-up IPI with this vector gives (vmm/cpu_start.h), in
+ * this CPU's VMCS made afresh (VMCLEAR, VMPTRLD: VMLAUNCH again): real mode
+ * at CS = vector << 8, IP = 0, run under unrestricted guest (27.3.1.1), as
+ * the BSP's firmware entry is. */
+static void load_sipi_state(uint8_t vector)
 {
-	log_info("guest start rip=0x%llx", (unsigned long long)vr(VMCS_GUEST_RIP));
+	struct vcpu_sipi_state st = cpu_start_sipi_state(vector);
+	enum vmcs_seg data[] = { VSEG_DS, VSEG_ES, VSEG_SS, VSEG_FS, VSEG_GS };
+	int rc = vmclear(cpu()->vmcs_pa);
+
+	if (!rc)
+		rc = vmptrld(cpu()->vmcs_pa);
+	if (rc) {
+		log_insn_error("VMCLEAR/VMPTRLD", rc, 0);
+		shoji_stop(STOP_FAILURE);
+	}
+	cpu()->launched = false;
+	cpu()->nmi_for_guest = false;
+	write_controls();
+	guest_seg(VSEG_CS, st.cs_sel, 0x9b, st.limit);	/* present code, exec/read, accessed */
+	vw(VMCS_SEG_BASE(VSEG_CS), st.cs_base);
+	for (unsigned i = 0; i < ARRAY_SIZE(data); i++)
+		guest_seg(data[i], 0, 0x93, st.limit);	/* read/write, accessed */
+	guest_seg(VSEG_TR, 0, 0x8b, st.limit);		/* busy 16-bit TSS, as after INIT */
+	vw(VMCS_GUEST_IDTR_LIMIT, st.limit);
+	vw(VMCS_GUEST_GDTR_LIMIT, st.limit);
+	guest_state_rest(st.cr0, st.rip);
+	vw(VMCS_GUEST_RFLAGS, st.rflags);
+	cpu()->regs.rdx = cpuid(1, 0).eax;	/* EDX after INIT: the processor signature */
+	cpu()->ept_seen = __atomic_load_n(&ept_generation, __ATOMIC_SEQ_CST);
+	invept_guest();
+}
+
+/* Parked: this CPU waits in shoji, halted, for a start-up IPI the guest
+ * sends it (vmm/cpu_start.h); a kick (an NMI: it ends HLT in VMX root
+ * operation, shoji's IDT counts it) wakes it to look. Then it enters the
+ * guest at the vector, as hardware would. */
+static void park_until_sipi(void)
+{
+	unsigned me = hal_cpu_index();
+	uint8_t vector;
+
+	while (!cpu_start_take_sipi(me, &vector)) {
+		__asm__ volatile("hlt" ::: "memory");
+		take_kicks();
+	}
+	load_sipi_state(vector);
+	apic_note_this_cpu();
+	log_info("cpu start: cpu=%u apic_id=%u enters the guest vector=0x%x cs=0x%llx", me,
+		 percpu_of(me)->apic_id, vector, (unsigned long long)vr(VMCS_SEG_SEL(VSEG_CS)));
+}
+
+/* An INIT the guest sent this running CPU (cpu_start: INIT_PENDING): it
+ * leaves the guest's state behind and waits for a start-up IPI again. */
+static void take_init(void)
+{
+	unsigned me = hal_cpu_index();
+
+	log_info("cpu start: cpu=%u leaves the guest for INIT rip=0x%llx: waits for a "
+		 "start-up IPI", me, (unsigned long long)vr(VMCS_GUEST_RIP));
+	cpu_start_init_ack(me);
+	park_until_sipi();
+}
+
+static NORETURN void run_loop(void)
+{
+	unsigned me = hal_cpu_index();
+
+	log_info("guest start rip=0x%llx cpu=%u", (unsigned long long)vr(VMCS_GUEST_RIP), me);
 	for (;;) {
-		int rc = vmx_enter(&cpu()->regs, cpu()->launched);
-		uint64_t reason, t0;
+		int rc;
+		uint64_t reason, t0, gen;
+
+		if (cpu_start_init_pending(me))
+			take_init();
+		/* A stand-in another CPU put in since this one last flushed. */
+		gen = __atomic_load_n(&ept_generation, __ATOMIC_SEQ_CST);
+		if (gen != cpu()->ept_seen) {
+			cpu()->ept_seen = gen;
+			invept_guest();
+		}
+		rc = vmx_enter(&cpu()->regs, cpu()->launched);
 
 		if (rc)
 			entry_failed(rc, 0);
@@ -1071,6 +1294,26 @@ static NORETURN void vmx_run(void)
 	}
 }
 
+static NORETURN void vmx_run(void)
+{
+	apic_note_this_cpu();
+	cpu_start_set_notify(kick);
+	run_loop();
+}
+
+/* An application processor shoji started (core/smp.c): VMX operation on
+ * it, then parked until the guest starts it. */
+static int vmx_init_ap(void)
+{
+	return enable_this_cpu();
+}
+
+static NORETURN void vmx_run_ap(void)
+{
+	park_until_sipi();
+	run_loop();
+}
+
 const struct vcpu_backend vmx_backend = {
 	.name = "vmx",
 	.hypercall = { 0x0f, 0x01, 0xc1 },	/* VMCALL */
@@ -1084,4 +1327,6 @@ const struct vcpu_backend vmx_backend = {
 	.stats = vmx_stats,
 	.hole_touches = vmx_hole_touches,
 	.run = vmx_run,
+	.init_ap = vmx_init_ap,
+	.run_ap = vmx_run_ap,
 };
