@@ -127,21 +127,15 @@ static int virtualise_interrupts(const struct guest_platform *p)
 		return nx;
 	/* msix_virt_init registered each table's pages (reads exit too: the
 	 * table reads back the guest's entries) with the BAR pinned. */
-	if (!irq_remap_ioapic_supported() && p->madt && p->madt->nioapics) {
-		log_warn("guest: the %s IOMMU's remapping does not take IOAPIC entries yet: "
-			 "the guest programs the IOAPIC unchecked", iommu_backend_name());
-		log_info("guest interrupts: msi_functions=%d msix_functions=%d ioapics=0 "
-			 "remapped=msi-only", n, nx);
-		return 0;
-	}
 	for (unsigned i = 0; p->madt && i < p->madt->nioapics; i++) {
 		const struct acpi_ioapic *io = &p->madt->ioapics[i];
 		struct irq_source src;
 		int rc = iommu_ioapic_source(io->id, &src);
 
 		if (rc)
-			log_error("guest: the DMAR names no requester id for ioapic id=%u: its "
-				  "interrupts cannot be source-checked", io->id);
+			log_error("guest: the %s IOMMU's table names no requester id for ioapic id=%u: "
+				  "its interrupts cannot be source-checked", iommu_backend_name(),
+				  io->id);
 		else
 			rc = ioapic_virt_add(io->id, io->addr, &src);
 		if (rc) {

@@ -372,7 +372,8 @@ static int devtab_init(void)
 }
 
 /* The IOAPICs' and HPETs' requester IDs (IVRS special entries) carry their
- * interrupts: no DMA, interrupts untranslated like a device's. */
+ * interrupts: no DMA, interrupts untranslated like a device's until
+ * interrupt remapping gives them a table (an IOAPIC's: amdvi_ir.c). */
 static int special_entries(void)
 {
 	for (unsigned i = 0; i < ivrs.ndevs; i++) {
@@ -727,6 +728,15 @@ int amdvi_invalidate_interrupts(uint16_t devid)
 bool amdvi_translating(void)
 {
 	return enabled;
+}
+
+bool amdvi_is_ioapic(uint16_t devid)
+{
+	for (unsigned i = 0; i < ivrs.ndevs; i++)
+		if (ivrs.devs[i].kind == IVRS_KIND_SPECIAL &&
+		    ivrs.devs[i].variety == IVRS_SPECIAL_IOAPIC && ivrs.devs[i].first == devid)
+			return true;
+	return false;
 }
 
 static const struct irq_remap_ops *amdvi_be_irq_ops(void)

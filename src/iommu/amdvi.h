@@ -37,6 +37,9 @@ uint16_t amdvi_requester_id(uint16_t devid);
 int amdvi_set_interrupt_table(uint16_t devid, paddr_t table, unsigned len_log2);
 int amdvi_invalidate_interrupts(uint16_t devid);
 bool amdvi_translating(void);
+/* Whether devid is an IOAPIC's requester ID (an IVRS special entry, 48h
+ * variety 01h): its remapping table is indexed by the guest's vectors. */
+bool amdvi_is_ioapic(uint16_t devid);
 struct irq_remap_ops;
 const struct irq_remap_ops *amdvi_ir_ops(void);
 

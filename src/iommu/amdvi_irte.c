@@ -50,3 +50,22 @@ int amdvi_ir_msi_message(uint16_t index, uint64_t *addr, uint32_t *data)
 	*data = index;
 	return 0;
 }
+
+/* 82093AA 3.2.4 redirection entry: 7:0 vector, 10:8 delivery mode, 11
+ * destination mode, 13 polarity (1 = low), 15 trigger (1 = level), 16
+ * mask, 63:56 destination. */
+#define RTE_DLM_SHIFT 8
+#define RTE_ACTIVE_LOW (1ULL << 13)
+#define RTE_LEVEL (1ULL << 15)
+#define RTE_MASKED (1ULL << 16)
+
+int amdvi_ioapic_rte(uint16_t index, bool level, bool active_low, bool masked, uint64_t *rte)
+{
+	*rte = RTE_MASKED;
+	if (index >= AMDVI_IOAPIC_IR_ENTRIES)
+		return E_INVAL;
+	*rte = (uint64_t)(index & 0xff) | (uint64_t)(index >> 8) << RTE_DLM_SHIFT |
+	       (active_low ? RTE_ACTIVE_LOW : 0) | (level ? RTE_LEVEL : 0) |
+	       (masked ? RTE_MASKED : 0);
+	return 0;
+}

@@ -6,9 +6,9 @@
  * a requester can only reach its own table. Trigger mode is not in the
  * entry (it travels with the message). Interrupt types other than fixed
  * and arbitrated are governed by the DTE's pass bits, not by entries.
- * The IOAPIC redirection-entry format for AMD-Vi (the index travels in the
- * vector field, which breaks the IOAPIC's EOI matching by vector) is not
- * done: it needs the EOI design of the interrupt isolation work. */
+ * An IOAPIC has a table of its own (its IVRS special entry's requester
+ * ID); the index of a pin's entry travels in the redirection entry's
+ * vector and delivery-mode fields (the message data's bits 10:0). */
 #ifndef SHOJI_IOMMU_AMDVI_IRTE_H
 #define SHOJI_IOMMU_AMDVI_IRTE_H
 
@@ -30,5 +30,13 @@ int amdvi_irte128_encode(const struct irq_route *route, uint64_t irte[2]);
  * address is the interrupt range's base, the data the index (multi-message
  * MSI adds the message number, selecting index + n). E_INVAL otherwise. */
 int amdvi_ir_msi_message(uint16_t index, uint64_t *addr, uint32_t *data);
+
+/* The IOAPIC redirection entry (82093AA 3.2.4) that sends through entry
+ * index (< AMDVI_IOAPIC_IR_ENTRIES) of the IOAPIC's table: vector field =
+ * index bits 7:0, delivery mode = index bit 8 (fixed or lowest priority:
+ * the two the IOMMU looks up), physical destination mode, destination 0
+ * (the entry's destination is the one delivered), trigger mode, polarity
+ * and mask as given. E_INVAL (*rte masked, vector 0) past the table. */
+int amdvi_ioapic_rte(uint16_t index, bool level, bool active_low, bool masked, uint64_t *rte);
 
 #endif

@@ -178,6 +178,14 @@
  * bits 63:56 destination 31:24. */
 #define AMDVI_IRTE128_DEST_LO_SHIFT	8
 #define AMDVI_IRTE128_DEST_HI_SHIFT	56
+/* An IOAPIC's interrupts (2.2.5): the IOAPIC sends an MSI whose data is
+ * its redirection entry's vector (bits 7:0) and delivery mode (10:8,
+ * 82093AA 3.2.4), so bits 10:0 of the entry choose the remapping entry.
+ * Only fixed (000b) and arbitrated (001b) requests are looked up in the
+ * table (the other types follow the DTE's pass bits): an IOAPIC reaches
+ * entries 0-511 of its table. */
+#define AMDVI_IOAPIC_IR_ENTRIES		512u
+#define AMDVI_IOAPIC_IR_LOG2		9u
 
 /* ---- 2.4 Commands: 128 bits, four little-endian dwords ---- */
 #define AMDVI_CMD_SIZE			16u

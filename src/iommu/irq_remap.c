@@ -20,11 +20,6 @@ bool irq_remap_active(void)
 	return active;
 }
 
-bool irq_remap_ioapic_supported(void)
-{
-	return active && ops->ioapic;
-}
-
 int irq_remap_init(const struct irq_remap_ops *o)
 {
 	int rc;
@@ -103,6 +98,13 @@ int irq_remap_block(uint16_t handle)
 	if (!rc)
 		slots[handle].present = false;
 	return rc;
+}
+
+int irq_remap_commit(uint16_t handle)
+{
+	if (!active || handle >= n_used)
+		return E_INVAL;
+	return ops->commit ? ops->commit(handle, &slots[handle].src) : 0;
 }
 
 bool irq_remap_present(uint16_t handle)

@@ -12,7 +12,8 @@
  * present or not); how an entry is encoded, where it lives and how the
  * unit is told is the back-end's (struct irq_remap_ops): VT-d in
  * src/iommu/vtd_ir.c (one shared IRTE table, remappable MSI and IOAPIC
- * formats), AMD-Vi in src/iommu/amdvi.c (a table per requester ID). */
+ * formats), AMD-Vi in src/iommu/amdvi_ir.c (a table per requester ID; an
+ * IOAPIC's indexed by the guest's vector). */
 #ifndef SHOJI_IOMMU_IRQ_REMAP_H
 #define SHOJI_IOMMU_IRQ_REMAP_H
 
@@ -68,8 +69,10 @@ struct irq_remap_ops {
 	 * by irq_remap_alloc; AMD-Vi points src's device table entry at its
 	 * remapping table here, every entry blocking). */
 	int (*claim)(uint16_t first, unsigned count, const struct irq_source *src);
-	/* Whether the IOAPIC's entries can go through handles at all. */
-	bool ioapic;
+	/* Optional: the source now sends what ioapic_rte/msi_message gave for
+	 * handle's current entry, so entries it used before may go (AMD-Vi's
+	 * IOAPIC entries move with the guest's vector, see amdvi_ir.c). */
+	int (*commit)(uint16_t handle, const struct irq_source *src);
 };
 
 /* Called by the IOMMU bring-up once translation is on, with its back-end's
@@ -77,8 +80,6 @@ struct irq_remap_ops {
  * unit cannot remap (then nothing is on). */
 int irq_remap_init(const struct irq_remap_ops *ops);
 bool irq_remap_active(void);
-/* The back-end can remap IOAPIC entries (VT-d: yes; AMD-Vi: see amdvi.c). */
-bool irq_remap_ioapic_supported(void);
 
 /* count consecutive handles for one source, all not present. A power-of-two
  * count (multi-message MSI) starts at a multiple of itself: the function
@@ -88,6 +89,9 @@ int irq_remap_alloc(unsigned count, const struct irq_source *src, const char *ow
 /* Makes handle deliver route (present), or blocks it (not present). */
 int irq_remap_set(uint16_t handle, const struct irq_route *route);
 int irq_remap_block(uint16_t handle);
+/* The source has been programmed with handle's message or redirection
+ * entry as irq_remap_set left it: what it used before may be released. */
+int irq_remap_commit(uint16_t handle);
 bool irq_remap_present(uint16_t handle);
 
 /* The message a PCI function sends to use handle (multi-message MSI adds

@@ -99,7 +99,6 @@ static const struct irq_remap_ops vtd_ir_ops = {
 	.write = write_entry,
 	.msi_message = msi_message,
 	.ioapic_rte = vtd_ir_ioapic_rte,
-	.ioapic = true,
 };
 
 const struct irq_remap_ops *vtd_ir_ops_for(struct vtd_unit *const *units, unsigned n)

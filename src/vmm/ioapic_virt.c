@@ -76,8 +76,9 @@ static void evaluate(struct ioapic *a, unsigned pin)
 	apic_guest_cpus(&cpus);
 	why = irq_policy_check(&r, &cpus, &route);
 	if (why) {
-		irq_remap_block(h);
+		/* The pin first (it sends nothing more), then its entry. */
 		hw_write_rte(a, pin, irq_remap_ioapic_rte(h, r.vector, r.level, r.active_low, true));
+		irq_remap_block(h);
 		if (a->refused_rte[pin] != a->rte[pin]) {
 			shoji_snprintf(dev, sizeof(dev), "%s-pin%u", a->name, pin);
 			irq_log_refusal("ioapic", dev, &r, why);
@@ -87,11 +88,16 @@ static void evaluate(struct ioapic *a, unsigned pin)
 	}
 	a->refused_rte[pin] = 0;
 	if (irq_remap_set(h, &route)) {
-		log_error("%s pin %u: remapping entry %u not written: pin stays masked", a->name,
-			  pin, h);
+		log_error("%s pin %u: remapping entry %u not written: pin masked", a->name, pin, h);
+		hw_write_rte(a, pin, irq_remap_ioapic_rte(h, r.vector, r.level, r.active_low, true));
 		return;
 	}
 	hw_write_rte(a, pin, irq_remap_ioapic_rte(h, r.vector, r.level, r.active_low, false));
+	/* The pin sends through the entry just written: what it used before
+	 * may go (AMD-Vi moves a pin's entry with its vector). */
+	if (irq_remap_commit(h))
+		log_error("%s pin %u: the remapping entry it used before was not released",
+			  a->name, pin);
 }
 
 static uint32_t reg_read(struct ioapic *a, uint32_t reg)

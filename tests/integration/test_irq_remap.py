@@ -9,7 +9,17 @@ reach the CPU (an INIT resets the machine, NMIs are counted), under shoji
 they are refused, logged with the device, and nothing reaches the CPU:
 the guest goes on, VMMCALL status answers after each, the guest's NMI count
 stays 0, and QEMU's own IOMMU model reports the blocked request (a
-not-present remapping entry)."""
+not-present remapping entry).
+
+The shoji boot runs on both IOMMUs (`--iommu intel|amd`, the `attacked`
+fixture's parameter): VT-d with one shared IRTE table (QEMU's witness:
+`vtd_irte_get: detected non-present IRTE`), AMD-Vi with a table per
+requester ID and the IOAPIC's own table indexed by the guest's vectors
+(QEMU's witness: its `amdvi_ir_*` trace, which shows every message the
+IOAPIC sent, under its requester ID 00:14.0, and what the table made of
+it). The natives need no IOMMU; the monitor test and the bridge test stay
+on VT-d (GSTS and SVT=10 are VT-d's; AMD-Vi has no bus-range check, it
+takes the IVRS alias)."""
 import os
 import re
 import subprocess
@@ -31,6 +41,17 @@ def guest_lines(text, prefix):
         if i >= 0:
             out.append(dict(re.findall(r"(\S+?)=(\S*)", l[i:])))
     return out
+
+
+# What differs between the two IOMMUs' machines: where QEMU puts the edu and
+# the e1000e (amd-iommu is itself 00:01.0), the IOAPIC's requester ID (the
+# DMAR's scope / the IVRS special entry) and QEMU's witness of a refusal.
+IOMMU = {
+    "intel": dict(edu="00:01.0", nic="00:02.0", ioapic_sid="ff:00.0", args=()),
+    "amd": dict(edu="00:02.0", nic="00:03.0", ioapic_sid="00:14.0",
+                args=("--iommu", "amd", "--qemu-arg=-trace", "--qemu-arg=amdvi_ir_target_abort",
+                      "--qemu-arg=-trace", "--qemu-arg=amdvi_ir_remap_msi*")),
+}
 
 
 def shoji_irq(attacks, *extra, timeout=240):
@@ -91,35 +112,60 @@ def test_native_init_resets_the_machine(source):
 
 # Under shoji: refused, logged, nothing reaches the CPU, shoji answers.
 
-@pytest.fixture(scope="module")
-def attacked():
+class Attacked:
+    """The shoji boot under attack on one IOMMU: the Boot and its machine."""
+
+    def __init__(self, iommu, boot):
+        self.iommu, self.boot, self.m = iommu, boot, IOMMU[iommu]
+
+
+@pytest.fixture(scope="module", params=["intel", "amd"])
+def attacked_on(request):
     attacks = [f"{s}:{m}:0" for s in ("msi", "ioapic", "msix") for m in FORBIDDEN]
     attacks += ["msi:fixed:2", "ioapic:fixed:2", "msix:fixed:2", "msi:fixed:0:0xe0",
                 "ioapic:fixed:0:0xdf"]
     # Two CPUs, both the guest's (docs/smp.md): APIC id 2 is nobody's.
-    return shoji_irq(attacks, "--smp", "2")
+    return Attacked(request.param,
+                    shoji_irq(attacks, "--smp", "2", *IOMMU[request.param]["args"]))
 
 
-def test_remapping_on_with_compat_format_blocked(attacked):
-    b = attacked
+@pytest.fixture(scope="module")
+def attacked(attacked_on):
+    return attacked_on.boot
+
+
+def test_remapping_on_with_compat_format_blocked(attacked_on):
+    b, m = attacked_on.boot, attacked_on.m
     on = b.record("irq remap on")
-    assert on["mode"] == "xapic" and on["compat_format"] == "blocked", b
+    assert on["mode"] == "xapic", b
+    if attacked_on.iommu == "intel":
+        assert on["compat_format"] == "blocked", b
+    else:
+        assert on["backend"] == "amdvi" and on["tables"] == "per-device", b
+        assert on["ioapic"] == "vector-indexed", b
+        tables = {r["devid"]: r for r in b.records("amdvi irq table")}
+        assert "00:1f.2" in tables and m["edu"] in tables, b   # AHCI, edu
+        assert "00:01.0" not in tables, b                      # the IOMMU itself: hidden
+        io = tables[m["ioapic_sid"]]                           # the IVRS special entry
+        assert io["entries"] == "512" and io["ioapic"] == "yes", b
+        assert not b.has("does not take IOAPIC entries"), b
     msi = {r["device"]: r for r in b.records("msi virt")}
-    assert "00:1f.2" in msi and "00:01.0" in msi, b        # AHCI and edu
-    assert msi["00:01.0"]["source"] == "rid"
+    assert "00:1f.2" in msi and m["edu"] in msi, b        # AHCI and edu
+    assert msi[m["edu"]]["source"] == "rid"
     msix = b.record("msix virt")
     assert msix["entries"] == "5" and msix["bar"] == "3", b      # the e1000e
     assert b.has(f"npt hole msix-table {msix['table']}-"), b   # only the table's page
     io = b.record("ioapic virt")
-    assert io["pins"] == "24" and io["sid"] == "ff:00.0", b  # QEMU's DMAR IOAPIC scope
+    assert io["pins"] == "24" and io["sid"] == m["ioapic_sid"], b
+    assert b.has("guest interrupts: ") and b.record("guest interrupts:")["ioapics"] == "1", b
 
 
 @pytest.mark.parametrize("source", ["msi", "ioapic", "msix"])
-def test_forbidden_modes_refused_and_nothing_reaches_the_cpu(attacked, source):
-    b = attacked
+def test_forbidden_modes_refused_and_nothing_reaches_the_cpu(attacked_on, source):
+    b, m = attacked_on.boot, attacked_on.m
     refused = [r for r in b.records("warning: irq refused") if r["source"] == source]
     dm = {"init": "INIT", "nmi": "NMI", "smi": "SMI", "extint": "ExtINT", "startup": "start-up"}
-    want_dev = {"msi": "00:01.0", "msix": "00:02.0-entry1"}.get(source)
+    want_dev = {"msi": m["edu"], "msix": m["nic"] + "-entry1"}.get(source)
     for mode in FORBIDDEN:
         hits = [r for r in refused if r["delivery"] == dm[mode]]
         assert hits, (mode, b)
@@ -148,10 +194,60 @@ def test_foreign_destination_refused(attacked):
     assert {"source=msi", "source=ioapic", "source=msix"} <= {w for l in foreign for w in l.split()}, b
 
 
-def test_blocked_requests_reach_qemu_iommu_as_not_present_entries(attacked):
+def test_blocked_requests_reach_qemu_iommu_as_not_present_entries(attacked_on):
     # The truth from QEMU's own model: the edu's MSI went to shoji's handle,
     # whose entry is not present, and the unit dropped it.
-    assert "vtd_irte_get: detected non-present IRTE" in attacked.err + attacked.out, attacked
+    b = attacked_on.boot
+    if attacked_on.iommu == "intel":
+        assert "vtd_irte_get: detected non-present IRTE" in b.err + b.out, b
+    else:
+        assert "amdvi_ir_target_abort RemapEn is disabled" in b.err + b.out, b
+
+
+AMDVI_REQ = re.compile(r"amdvi_ir_remap_msi_req addr (0x[0-9a-f]+) data (0x[0-9a-f]+) "
+                       r"devid (0x[0-9a-f]+)")
+AMDVI_OUT = re.compile(r"amdvi_ir_remap_msi \(addr (0x[0-9a-f]+), data (0x[0-9a-f]+)\) -> "
+                       r"\(addr (0x[0-9a-f]+), data (0x[0-9a-f]+)\)")
+
+
+def amdvi_messages(text, devid):
+    """(data, translated address, translated data or None when refused) of
+    every message QEMU's amd-iommu took from requester `devid`: each request
+    line, then its result line when the remapping succeeded (both printed in
+    one call, under QEMU's global lock)."""
+    out, cur = [], None
+    for line in text.splitlines():
+        m = AMDVI_REQ.search(line)
+        if m:
+            cur = None
+            if int(m.group(3), 16) == devid:
+                cur = [int(m.group(2), 16), None, None]
+                out.append(cur)
+            continue
+        m = AMDVI_OUT.search(line)
+        if m and cur is not None and int(m.group(2), 16) == cur[0]:
+            cur[1], cur[2] = int(m.group(3), 16), int(m.group(4), 16)
+            cur = None
+    return out
+
+
+@pytest.mark.parametrize("attacked_on", ["amd"], indirect=True)
+def test_amdvi_ioapic_messages_go_through_its_table(attacked_on):
+    """QEMU's amd-iommu trace: every message the IOAPIC sent (requester ID
+    00:14.0 = 0xa0) and what its remapping table made of it. The forged
+    entries never reached the pin: no INIT, NMI, SMI, start-up or ExtINT
+    message came from the IOAPIC, only fixed (000b) and a vector's second
+    entry (001b); each came out with the vector of the entry it named (the
+    guest's own: EOIs match natively), the guest's fixed entry at 0xdf as
+    vector 0xdf to APIC id 0, and none was refused."""
+    b = attacked_on.boot
+    msgs = amdvi_messages(b.err + b.out, 0xa0)
+    assert msgs, b
+    assert {d >> 8 & 7 for d, _, _ in msgs} <= {0, 1}, sorted({hex(d) for d, _, _ in msgs})
+    assert all(od is not None and od & 0xff == d & 0xff for d, _, od in msgs), \
+        [(hex(d), od) for d, _, od in msgs if od is None or od & 0xff != d & 0xff][:5]
+    mine = [(oa, od) for d, oa, od in msgs if d == 0xdf]
+    assert mine and all(oa == 0xfee00000 and od & 0x7ff == 0xdf for oa, od in mine), mine
 
 
 def test_allowed_interrupts_are_delivered_through_remapping(attacked):

@@ -967,6 +967,44 @@ static void test_irte_refusals_and_msi(void **state)
 	assert_int_equal(addr | data, 0);
 }
 
+/* The IOAPIC redirection entry (82093AA 3.2.4) that sends through entry
+ * index of the IOAPIC's table: the IOAPIC's message data carries the
+ * entry's vector in bits 7:0 and its delivery mode in 10:8, the IOMMU
+ * takes bits 10:0 as the index (2.2.5) and looks up only fixed (000b)
+ * and arbitrated (001b) requests. */
+static void test_ioapic_rte(void **state)
+{
+	uint64_t rte = 0;
+
+	(void)state;
+	for (unsigned index = 0; index < 512; index++) {
+		bool level = rng() & 1, low = rng() & 1, masked = rng() & 1;
+		uint8_t b[8];
+		uint32_t data;
+
+		assert_int_equal(amdvi_ioapic_rte((uint16_t)index, level, low, masked, &rte), 0);
+		for (int k = 0; k < 8; k++)
+			b[k] = (uint8_t)(rte >> (8 * k));
+		assert_int_equal(bits(b, 7, 0), index & 0xff);		/* vector */
+		assert_int_equal(bits(b, 10, 8), index >> 8);		/* fixed or lowest priority */
+		assert_int_equal(bits(b, 11, 11), 0);			/* physical */
+		assert_int_equal(bits(b, 12, 12), 0);			/* delivery status (RO) */
+		assert_int_equal(bits(b, 13, 13), low);
+		assert_int_equal(bits(b, 14, 14), 0);			/* remote IRR (RO) */
+		assert_int_equal(bits(b, 15, 15), level);
+		assert_int_equal(bits(b, 16, 16), masked);
+		assert_int_equal(bits(b, 55, 17), 0);
+		assert_int_equal(bits(b, 63, 56), 0);			/* destination */
+		/* The message the IOAPIC sends: vector | mode << 8 | trigger << 15. */
+		data = (uint32_t)(bits(b, 7, 0) | bits(b, 10, 8) << 8 | bits(b, 15, 15) << 15);
+		assert_int_equal(data & AMDVI_IR_INDEX_MASK, index);
+		assert_true(((data >> 8) & 7) <= 1);			/* looked up in the table */
+	}
+	assert_int_equal(AMDVI_IOAPIC_IR_ENTRIES, 1u << AMDVI_IOAPIC_IR_LOG2);
+	assert_int_equal(amdvi_ioapic_rte(512, false, false, false, &rte), E_INVAL);
+	assert_int_equal(rte, 1ULL << 16);				/* masked */
+}
+
 /* ================= register layout facts ================= */
 
 static void test_register_fields(void **state)
@@ -1009,6 +1047,7 @@ int main(void)
 		cmocka_unit_test(test_irte32),
 		cmocka_unit_test(test_irte128),
 		cmocka_unit_test(test_irte_refusals_and_msi),
+		cmocka_unit_test(test_ioapic_rte),
 		cmocka_unit_test(test_register_fields),
 	};
 

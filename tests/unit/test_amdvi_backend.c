@@ -417,7 +417,6 @@ static void test_interrupt_remapping_tables_per_device(void **state)
 	bring_up();
 	ops = amdvi_backend.irq_ops();
 	assert_non_null(ops);
-	assert_false(ops->ioapic);
 	assert_int_equal(irq_remap_init(ops), 0);
 	assert_int_equal(irq_remap_alloc(1, &edu, "edu", &h), 0);
 	/* The DTE now remaps: IV, IntTabLen 8, IntCtl 10b, a table. */
@@ -452,6 +451,83 @@ static void test_interrupt_remapping_tables_per_device(void **state)
 	assert_true(M.done[AMDVI_CMD_INVALIDATE_INTERRUPT_TABLE] >= 3);
 }
 
+/* The IOAPIC's table (its IVRS special entry, 00:14.0): 512 entries, a
+ * pin's entry at the guest's vector (or vector + 256 when another pin has
+ * that vector with another route), the hardware entry naming it with the
+ * guest's vector; a pin's old entry goes only at commit. */
+static void test_ioapic_table_indexed_by_vector(void **state)
+{
+	struct irq_source ioapic = { IRQ_SRC_RID, DEVID(0, 0x14, 0), 0, 0 };
+	struct irq_route r0 = { .vector = 0x41, .delivery = IRQ_DLM_FIXED, .dest_apic_id = 0 };
+	struct irq_route r1 = { .vector = 0x41, .delivery = IRQ_DLM_FIXED, .dest_apic_id = 1 };
+	struct irq_route r2 = { .vector = 0x41, .delivery = IRQ_DLM_LOWEST, .dest_apic_id = 2 };
+	const uint64_t *e;
+	const uint32_t *t;
+	uint16_t h;
+	unsigned inv;
+
+	(void)state;
+	bring_up();
+	assert_int_equal(irq_remap_init(amdvi_backend.irq_ops()), 0);
+	assert_int_equal(irq_remap_alloc(24, &ioapic, "ioapic0", &h), 0);
+	e = dte(DEVID(0, 0x14, 0));
+	assert_int_equal(field(e, 128, 128), 1);			/* IV */
+	assert_int_equal(field(e, 132, 129), 9);			/* 512 entries */
+	assert_int_equal(field(e, 189, 188), AMDVI_INTCTL_REMAP);
+	assert_int_equal(field(e, 186, 184), 0);			/* no INIT/ExtINT/NMI pass */
+	assert_int_equal(field(e, 191, 190), 0);			/* no LINT0/1 pass */
+	assert_int_equal(field(e, 1, 0), 3);				/* DMA still blocked */
+	assert_int_equal(field(e, 62, 61), 0);
+	t = (const uint32_t *)(uintptr_t)(field(e, 179, 134) << 6);
+	for (unsigned i = 0; i < 512; i++)
+		assert_int_equal(t[i], 0);
+	/* Pin 0: vector 0x41 to CPU 0 -> entry 0x41; the pin sends vector
+	 * 0x41, delivery mode fixed (level, active low kept). */
+	assert_int_equal(irq_remap_set(h, &r0), 0);
+	assert_int_equal(t[0x41], 0x00410001u);
+	assert_int_equal(irq_remap_ioapic_rte(h, 0x41, true, true, false), 0xa041u);
+	/* Pin 1, the same vector to CPU 1: entry 0x141, delivery mode field 1. */
+	assert_int_equal(irq_remap_set(h + 1, &r1), 0);
+	assert_int_equal(t[0x141], 0x00410101u);
+	assert_int_equal(irq_remap_ioapic_rte(h + 1, 0x41, false, false, false), 0x141u);
+	/* A third route on 0x41: no entry left, refused. */
+	assert_int_equal(irq_remap_set(h + 2, &r2), E_BUSY);
+	assert_true(host_log_count("vector 0x41 is used by two other pins") == 1);
+	assert_int_equal(irq_remap_ioapic_rte(h + 2, 0x41, false, false, false) & (1u << 16),
+			 1u << 16);					/* masked */
+	/* Pin 0 rewritten on its vector: in place. */
+	r0.delivery = IRQ_DLM_LOWEST;
+	assert_int_equal(irq_remap_set(h, &r0), 0);
+	assert_int_equal(t[0x41], 0x00410005u);
+	/* Pin 0 moves to 0x42: the new entry first, the old one stays until
+	 * the IOAPIC has been given the new one. */
+	r0.vector = 0x42;
+	assert_int_equal(irq_remap_set(h, &r0), 0);
+	assert_int_equal(t[0x42], 0x00420005u);
+	assert_int_equal(t[0x41], 0x00410005u);
+	assert_int_equal(irq_remap_ioapic_rte(h, 0x42, false, false, false), 0x42u);
+	/* A masked entry on a vector without an entry: masked, vector kept
+	 * (EOIs match by it). */
+	assert_int_equal(irq_remap_ioapic_rte(h, 0x50, true, false, false), 0x18050u);
+	inv = M.done[AMDVI_CMD_INVALIDATE_INTERRUPT_TABLE];
+	assert_int_equal(irq_remap_commit(h), 0);
+	assert_int_equal(t[0x41], 0);
+	assert_int_equal(M.done[AMDVI_CMD_INVALIDATE_INTERRUPT_TABLE], inv + 1);
+	assert_int_equal(irq_remap_commit(h), 0);			/* nothing left to release */
+	assert_int_equal(M.done[AMDVI_CMD_INVALIDATE_INTERRUPT_TABLE], inv + 1);
+	/* Entry 0x41 is free again: the third route gets it. */
+	assert_int_equal(irq_remap_set(h + 2, &r2), 0);
+	assert_int_equal(t[0x41], 0x00410205u);
+	/* Forbidden modes cannot be encoded; blocking clears the entry. */
+	r1.delivery = 4;					/* NMI */
+	assert_int_not_equal(irq_remap_set(h + 1, &r1), 0);
+	assert_int_equal(irq_remap_block(h + 1), 0);
+	assert_int_equal(t[0x141], 0);
+	assert_int_equal(irq_remap_ioapic_rte(h + 1, 0x41, false, false, false) & (1u << 16),
+			 1u << 16);
+	hal_page_free((void *)(uintptr_t)t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -465,6 +541,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_events_become_neutral_faults, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_interrupt_remapping_tables_per_device, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_ioapic_table_indexed_by_vector, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
