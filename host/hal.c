@@ -190,7 +190,9 @@ int hal_wrmsr_safe(uint32_t msr, uint64_t value)
 
 void hal_cpu_relax(void) {}
 
+__thread unsigned host_cpu;
+
 unsigned hal_cpu_index(void)
 {
-	return 0;
+	return host_cpu;
 }

@@ -53,6 +53,10 @@ extern long host_cache_writebacks;	/* hal_cache_writeback_all calls */
  * deterministically; otherwise it is CLOCK_MONOTONIC. */
 extern uint64_t host_time_step_us;
 
+/* hal_cpu_index() of the calling thread (0 unless a test sets it): tests
+ * that play several CPUs set it per thread or around a nested call. */
+extern __thread unsigned host_cpu;
+
 /* Host tools: read all of path into a malloc'd buffer (*data, *len).
  * Errors go to stderr as "PROG: error: ..." (missing, unreadable, empty, or
  * larger than max bytes, "not WHAT"); returns 0 or -1. */

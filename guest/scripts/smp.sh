@@ -97,6 +97,9 @@ disk_jobs() {
 		_k=$((_k + 1))
 	done
 	echo "guest: smp disk jobs=$((_n * 2)) cpus=$_n ok=$_ok"
+	# Under shoji with an intercepted disk: which CPUs moved (and
+	# encrypted) the commands' data, and how often two did at once.
+	shoji-ctl status 2>/dev/null | sed -n 's/.*status \(disk_parallel=.*\|disk_helped_pages=.*\|disk_cpu[0-9]*_pages=.*\)/guest: smp disk \1/p'
 	[ "$_ok" = $((_n * 2)) ]
 }
 if [ -n "${SHOJI_SMPDISK:-}" ]; then

@@ -17,7 +17,8 @@ int disk_protect(const struct shoji_options *o);
 /* Takes over the controller before the guest starts. Any failure is an
  * error: shoji then refuses to expose the disk at all (the caller stops)
  * rather than letting the guest write it unencrypted or with a wrong key. */
-int disk_setup(const struct shoji_options *o, struct boot_info *bi);
+/* guest_cpus: how many CPUs the guest has (the MADT's usable ones). */
+int disk_setup(const struct shoji_options *o, struct boot_info *bi, unsigned guest_cpus);
 
 /* Called on every VM exit: completions, deferred commands. */
 void disk_poll(void);

@@ -167,6 +167,12 @@ int guest_set_read_page(paddr_t gpa, paddr_t page)
 	return cpu->set_read_page ? cpu->set_read_page(gpa, page) : E_UNSUPPORTED;
 }
 
+void guest_kick_others(void)
+{
+	if (cpu && cpu->kick_others)
+		cpu->kick_others();
+}
+
 /* The PVH kernel given as a module: loaded, its start info built. */
 static int prepare_pvh(const struct guest_platform *p, struct vcpu_entry *entry)
 {

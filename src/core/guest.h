@@ -31,4 +31,7 @@ int guest_launch(const struct guest_platform *p);
  * when the back-end has no such mapping. */
 int guest_set_read_page(paddr_t gpa, paddr_t page);
 
+/* The back-end's kick_others (vmm/vcpu.h); nothing when it has none. */
+void guest_kick_others(void);
+
 #endif

@@ -276,7 +276,7 @@ static void run_guest(void)
 	paddr_t reset_page;
 
 	if (opts.intercept != INTERCEPT_NONE) {
-		if (disk_setup(&opts, &boot)) {
+		if (disk_setup(&opts, &boot, madt.ncpus ? madt.ncpus : 1)) {
 			log_error("stopping: the disk is not exposed to the guest (see above)");
 			shoji_stop(STOP_FAILURE);
 		}

@@ -9,7 +9,19 @@
  *   refused -> HELD: guest-visible bit stays set, emulated task-file error
  *   port stop / HBA reset -> DROPPED: invisible, buffers kept until the
  *          port's DMA engine is seen stopped (PxCMD.CR = 0)
- *   COMRESET while issued -> POISONED: never delivered, bit stays until stop */
+ *   COMRESET while issued -> POISONED: never delivered, bit stays until stop
+ *
+ * With several CPUs (ahci.h, docs/smp.md) a command's data moves outside
+ * the engine lock, on the CPU that claimed it:
+ *   staged write -> FILLING (that CPU gathers + encrypts, lock not held)
+ *          -> under the lock again: ISSUED, real PxCI set
+ *   finished read -> DRAINING (that CPU decrypts + scatters, lock not held)
+ *          -> under the lock again: PRDBC, guest-visible bit cleared
+ * Only the claiming CPU touches a FILLING/DRAINING slot; a port stop, HBA
+ * reset or COMRESET meanwhile sets its `abandon` and the claimer releases
+ * it. The slot stays out of every other mask (requested, captured, issued)
+ * and the guest cannot reuse it until then: copy-once holds, because what
+ * the claimer uses was copied and validated under the lock. */
 #include "devices/ahci.h"
 #include "devices/ahci_ata.h"
 #include "lib/deadline.h"
@@ -25,7 +37,16 @@ enum slot_state {
 	SLOT_POISONED,
 	SLOT_HELD,
 	SLOT_DROPPED,
+	SLOT_FILLING,	/* staged; its owner gathers the data outside the lock */
+	SLOT_DRAINING,	/* finished on the device; its owner delivers the data outside the lock */
 };
+
+/* What a port stop / HBA reset / COMRESET leaves to a FILLING or DRAINING
+ * slot's owner. */
+enum abandon { ABANDON_NONE, ABANDON_FREE, ABANDON_HELD };
+
+/* A status read waits this long at most for another CPU's delivery. */
+#define DRAIN_WAIT_US 1000000ULL
 
 enum { ISSUE_OK, ISSUE_REFUSED, ISSUE_DEFER };
 
@@ -60,9 +81,26 @@ struct ahci_cmd_copy {
 };
 STATIC_ASSERT(sizeof(struct ahci_cmd_copy) <= PAGE_SIZE, "command copy fits a page");
 
+static void image_update(struct ahci *a, bool check_hba);
+static void poll_locked(struct ahci *a);
+static unsigned popcount32(uint32_t v);
+
 static inline void barrier(void)
 {
 	__asm__ __volatile__("" ::: "memory");
+}
+
+/* Counters the data paths bump outside the lock, from any CPU. */
+static void stat_add(uint64_t *p, uint64_t n)
+{
+	__atomic_fetch_add(p, n, __ATOMIC_RELAXED);
+}
+
+static unsigned me(void)
+{
+	unsigned c = hal_cpu_index();
+
+	return c < AHCI_MAX_CPUS ? c : AHCI_MAX_CPUS - 1;	/* core/disk.c checks the limit */
 }
 
 /* ---- registers ---- */
@@ -299,10 +337,7 @@ static void crypt_sectors(struct ahci *a, bool enc, bool all, uint64_t lba, uint
 	if (all) {
 		fn(c->ctx, lba, dst, src, nsec);
 		i = nsec;
-		if (enc)
-			a->stats.sectors_encrypted += nsec;
-		else
-			a->stats.sectors_decrypted += nsec;
+		stat_add(enc ? &a->stats.sectors_encrypted : &a->stats.sectors_decrypted, nsec);
 	}
 	while (i < nsec) {
 		bool in = c->in_range(c->ctx, lba + i, 1);
@@ -312,87 +347,107 @@ static void crypt_sectors(struct ahci *a, bool enc, bool all, uint64_t lba, uint
 			j++;
 		if (in) {
 			fn(c->ctx, lba + i, dst + i * ATA_SECTOR_SIZE, src + i * ATA_SECTOR_SIZE, j - i);
-			if (enc)
-				a->stats.sectors_encrypted += j - i;
-			else
-				a->stats.sectors_decrypted += j - i;
+			stat_add(enc ? &a->stats.sectors_encrypted : &a->stats.sectors_decrypted, j - i);
 		} else {
 			memcpy(dst + i * ATA_SECTOR_SIZE, src + i * ATA_SECTOR_SIZE,
 			       (size_t)(j - i) * ATA_SECTOR_SIZE);
-			a->stats.bytes_copied += (uint64_t)(j - i) * ATA_SECTOR_SIZE;
+			stat_add(&a->stats.bytes_copied, (uint64_t)(j - i) * ATA_SECTOR_SIZE);
 		}
 		i = j;
 	}
 }
 
-/* Write direction: guest buffers -> shadow, encrypting sector data (its
- * plaintext never enters the shadow window): straight from the guest's
- * buffer when a page of the transfer lies in one PRD and one page (the
- * cipher reads each byte once, as a gather would), else gathered into the
- * bounce page first. */
-static void fill_shadow(struct ahci *a, struct ahci_slot *s)
+/* Skips len bytes of the guest's buffers. */
+static void sg_advance(struct sg *c, uint32_t len)
 {
-	struct sg c;
-	uint32_t left = s->bytes;
-	uint64_t lba = s->lba;
+	while (len && c->i < c->n) {
+		uint32_t k = MIN(len, c->seg[c->i].len - c->off);
 
-	sg_init(&c, s->copy);
-	for (uint32_t pg = 0; left; pg++) {
-		uint32_t n = MIN(left, (uint32_t)PAGE_SIZE);
-		uint8_t *sh = shadow_page(s, pg), *g;
-
-		if (s->crypt && (g = sg_direct(&c, n))) {
-			crypt_sectors(a, true, s->crypt_all, lba, sh, g, n / ATA_SECTOR_SIZE);
-			sg_skip(&c, n);
-			lba += n / ATA_SECTOR_SIZE;
-		} else if (s->crypt) {
-			sg_gather(&c, a->bounce, n);
-			a->stats.bytes_copied += n;
-			crypt_sectors(a, true, s->crypt_all, lba, sh, a->bounce, n / ATA_SECTOR_SIZE);
-			lba += n / ATA_SECTOR_SIZE;
-		} else {
-			sg_gather(&c, sh, n);
-			a->stats.bytes_copied += n;
+		c->off += k;
+		len -= k;
+		if (c->off == c->seg[c->i].len) {
+			c->i++;
+			c->off = 0;
 		}
-		left -= n;
 	}
-	if (s->crypt)
-		memset(a->bounce, 0, sizeof(a->bounce));
-	a->stats.bytes_to_device += s->bytes;
 }
 
-/* Read direction: shadow -> guest buffers, decrypting sector data straight
- * into the guest's buffer when it can (as in fill_shadow), else through the
- * bounce page. */
-static void drain_shadow(struct ahci *a, struct ahci_slot *s, uint32_t bytes)
+/* Write direction, page pg (n bytes) of the command: guest buffers ->
+ * shadow, encrypting sector data (its plaintext never enters the shadow
+ * window): straight from the guest's buffer when the page lies in one PRD
+ * and one page (the cipher reads each byte once, as a gather would), else
+ * gathered into this CPU's bounce page first. */
+static void fill_page(struct ahci *a, struct ahci_slot *s, struct sg *c, uint32_t pg,
+		      uint32_t n, uint8_t *bounce)
 {
+	uint8_t *sh = shadow_page(s, pg), *g;
+	uint64_t lba = s->lba + (uint64_t)pg * (PAGE_SIZE / ATA_SECTOR_SIZE);
+
+	if (s->crypt && (g = sg_direct(c, n))) {
+		crypt_sectors(a, true, s->crypt_all, lba, sh, g, n / ATA_SECTOR_SIZE);
+		sg_skip(c, n);
+	} else if (s->crypt) {
+		sg_gather(c, bounce, n);
+		stat_add(&a->stats.bytes_copied, n);
+		crypt_sectors(a, true, s->crypt_all, lba, sh, bounce, n / ATA_SECTOR_SIZE);
+	} else {
+		sg_gather(c, sh, n);
+		stat_add(&a->stats.bytes_copied, n);
+	}
+}
+
+/* Read direction, page pg: shadow -> guest buffers, decrypting sector
+ * data straight into the guest's buffer when it can (as in fill_page),
+ * else through the bounce page. */
+static void drain_page(struct ahci *a, struct ahci_slot *s, struct sg *c, uint32_t pg,
+		       uint32_t n, uint8_t *bounce)
+{
+	uint8_t *sh = shadow_page(s, pg), *g;
+	uint64_t lba = s->lba + (uint64_t)pg * (PAGE_SIZE / ATA_SECTOR_SIZE);
+
+	if (s->crypt && (g = sg_direct(c, n))) {
+		crypt_sectors(a, false, s->crypt_all, lba, g, sh, n / ATA_SECTOR_SIZE);
+		sg_skip(c, n);
+	} else if (s->crypt) {
+		crypt_sectors(a, false, s->crypt_all, lba, bounce, sh, n / ATA_SECTOR_SIZE);
+		sg_scatter(c, bounce, n);
+		stat_add(&a->stats.bytes_copied, n);
+	} else {
+		sg_scatter(c, sh, n);
+		stat_add(&a->stats.bytes_copied, n);
+	}
+}
+
+/* Takes the slot's pages one at a time (s->next_page) until none is left,
+ * filling or draining each: the owner and any helpers at once, each page
+ * by one CPU. Returns the pages this CPU moved. */
+static uint32_t move_pages(struct ahci *a, struct ahci_slot *s)
+{
+	uint8_t *bounce = a->bounce[me()];
+	bool fill = s->state == SLOT_FILLING;
+	uint32_t at = 0, moved = 0;
 	struct sg c;
-	uint32_t left = bytes;
-	uint64_t lba = s->lba;
 
 	sg_init(&c, s->copy);
-	for (uint32_t pg = 0; left; pg++) {
-		uint32_t n = MIN(left, (uint32_t)PAGE_SIZE);
-		uint8_t *sh = shadow_page(s, pg), *g;
+	for (;;) {
+		uint32_t pg = __atomic_fetch_add(&s->next_page, 1, __ATOMIC_RELAXED);
+		uint32_t off = pg * (uint32_t)PAGE_SIZE, n;
 
-		if (s->crypt && (g = sg_direct(&c, n))) {
-			crypt_sectors(a, false, s->crypt_all, lba, g, sh, n / ATA_SECTOR_SIZE);
-			sg_skip(&c, n);
-			lba += n / ATA_SECTOR_SIZE;
-		} else if (s->crypt) {
-			crypt_sectors(a, false, s->crypt_all, lba, a->bounce, sh, n / ATA_SECTOR_SIZE);
-			sg_scatter(&c, a->bounce, n);
-			a->stats.bytes_copied += n;
-			lba += n / ATA_SECTOR_SIZE;
-		} else {
-			sg_scatter(&c, sh, n);
-			a->stats.bytes_copied += n;
-		}
-		left -= n;
+		if (pg >= s->npages)
+			break;
+		sg_advance(&c, off - at);
+		n = MIN(s->move_bytes - off, (uint32_t)PAGE_SIZE);
+		if (fill)
+			fill_page(a, s, &c, pg, n, bounce);
+		else
+			drain_page(a, s, &c, pg, n, bounce);
+		at = off + n;
+		moved++;
 	}
-	if (s->crypt)
-		memset(a->bounce, 0, sizeof(a->bounce));
-	a->stats.bytes_from_device += bytes;
+	if (moved && s->crypt)
+		memset(bounce, 0, sizeof(a->bounce[0]));
+	stat_add(&a->stats.cpu_pages[me()], moved);
+	return moved;
 }
 
 /* ---- received FIS ---- */
@@ -670,18 +725,7 @@ static int stage(struct ahci *a, unsigned p, unsigned n, const char **why)
 		}
 	}
 
-	if (s->data_out) {
-		fill_shadow(a, s);
-		if (port->crypt && s->sct_write) {
-			uint16_t action = le16(shadow_page(s, 0));
-
-			if (action == ATA_SCT_LONG_SECTOR_ACCESS || action == ATA_SCT_WRITE_SAME) {
-				release(a, s);
-				*why = "sct-media-write";
-				return ISSUE_REFUSED;
-			}
-		}
-	} else if (s->data_in && !s->sector) {
+	if (s->data_in && !s->sector) {
 		/* Non-sector data is copied back up to PRDBC (or whole for NCQ):
 		 * nothing stale may ride along. */
 		for (uint32_t i = 0; i < copy->nchunks; i++)
@@ -709,11 +753,50 @@ static int stage(struct ahci *a, unsigned p, unsigned n, const char **why)
 	sh.ctbau = (uint32_t)(ct >> 32);
 	phys_write(port->sh_cl + (paddr_t)n * AHCI_CMDHDR_SIZE, &sh, sizeof(sh));
 
-	s->state = SLOT_ISSUED;
-	a->stats.commands++;
-	if (s->ncq)
-		a->stats.ncq++;
+	/* Write data is gathered (and encrypted) by the claiming CPU outside
+	 * the lock (try_issue, run_work); everything else can go now. */
+	s->state = s->data_out ? SLOT_FILLING : SLOT_ISSUED;
 	return ISSUE_OK;
+}
+
+/* An SCT command transport write of an encrypted port whose action would
+ * write the media raw (checked on the gathered data, before issue). */
+static bool sct_media_write(const struct ahci_port *port, const struct ahci_slot *s)
+{
+	uint16_t action;
+
+	if (!port->crypt || !s->sct_write)
+		return false;
+	action = le16(shadow_page(s, 0));
+	return action == ATA_SCT_LONG_SECTOR_ACCESS || action == ATA_SCT_WRITE_SAME;
+}
+
+/* Rings port p's doorbell for the slots in go (go_ncq: of them queued). */
+static void doorbell(struct ahci *a, unsigned p, uint32_t go, uint32_t go_ncq)
+{
+	if (!go)
+		return;
+	a->stats.commands += popcount32(go);
+	a->stats.ncq += popcount32(go_ncq);
+	barrier();	/* shadow table, header and data before the doorbell */
+	if (go_ncq)
+		pwr(a, p, AHCI_PxSACT, go_ncq);
+	pwr(a, p, AHCI_PxCI, go);
+}
+
+/* Slot n of port p is this CPU's to move data for, outside the lock. */
+static void claim(struct ahci *a, unsigned p, unsigned n, uint8_t state)
+{
+	struct ahci_slot *s = &a->port[p].slot[n];
+
+	s->state = state;
+	s->owner = (uint8_t)me();
+	s->abandon = ABANDON_NONE;
+	if (state == SLOT_FILLING)
+		a->port[p].filling |= 1u << n;
+	else
+		a->port[p].draining |= 1u << n;
+	a->work[me()][p] |= 1u << n;
 }
 
 /* Hands the guest's requested slots to the device, in slot order. Stops at
@@ -722,11 +805,14 @@ static int stage(struct ahci *a, unsigned p, unsigned n, const char **why)
 static void try_issue(struct ahci *a, unsigned p)
 {
 	struct ahci_port *port = &a->port[p];
-	uint32_t go = 0, go_ncq = 0;
+	uint32_t go = 0, go_ncq = 0, busy = port->filling | port->draining;
 
 	/* Copy-once: every slot the guest has issued is captured now, in slot
-	 * order, before any of them waits for shadow memory. */
-	for (uint32_t m = port->requested & ~port->captured; m && !port->err_emul; m &= m - 1) {
+	 * order, before any of them waits for shadow memory. A slot still
+	 * FILLING or DRAINING for an abandoned command (the guest stopped the
+	 * port and issued it again) waits for its owner, who calls us again. */
+	for (uint32_t m = port->requested & ~port->captured & ~busy; m && !port->err_emul;
+	     m &= m - 1) {
 		unsigned n = (unsigned)__builtin_ctz(m);
 		uint32_t b = 1u << n;
 		const char *why = "?";
@@ -768,17 +854,16 @@ static void try_issue(struct ahci *a, unsigned p)
 			refuse(a, p, n, op, why);
 			break;
 		}
+		if (port->slot[n].state == SLOT_FILLING) {
+			claim(a, p, n, SLOT_FILLING);
+			continue;
+		}
 		port->issued |= b;
 		go |= b;
 		if (port->slot[n].ncq)
 			go_ncq |= b;
 	}
-	if (!go)
-		return;
-	barrier();	/* shadow table, header and data before the doorbell */
-	if (go_ncq)
-		pwr(a, p, AHCI_PxSACT, go_ncq);
-	pwr(a, p, AHCI_PxCI, go);
+	doorbell(a, p, go, go_ncq);
 }
 
 /* ---- completion ---- */
@@ -800,32 +885,43 @@ static void snoop_identify(struct ahci_port *port, struct ahci_slot *s, unsigned
 	port->sector_size_bad = words != 256;
 }
 
-/* The device finished slot n: data, byte count back to the guest. */
+/* The HBA's byte count of slot n (its shadow header). */
+static uint32_t shadow_prdbc(const struct ahci_port *port, unsigned n)
+{
+	struct ahci_cmd_hdr sh;
+
+	phys_read(&sh, port->sh_cl + (paddr_t)n * AHCI_CMDHDR_SIZE, sizeof(sh));
+	return sh.prdbc;
+}
+
+/* How many bytes a finished data-in command delivers to the guest. */
+static uint32_t drain_bytes(const struct ahci_slot *s)
+{
+	uint32_t bytes = s->bytes;
+
+	/* Sector reads that completed without error moved everything (PRDBC
+	 * need not be kept for queued commands); other data-in commands
+	 * deliver what the HBA counted (all of the zeroed shadow buffer if it
+	 * counted nothing). */
+	if (!s->sector && !s->ncq && s->prdbc)
+		bytes = MIN(s->prdbc, s->bytes);
+	if (s->crypt)
+		bytes = (uint32_t)ALIGN_DOWN(bytes, ATA_SECTOR_SIZE);
+	return bytes;
+}
+
+/* The device finished slot n and its data is the guest's: the byte count
+ * back to the guest (under the lock). */
 static void deliver(struct ahci *a, unsigned p, unsigned n)
 {
 	struct ahci_port *port = &a->port[p];
 	struct ahci_slot *s = &port->slot[n];
-	struct ahci_cmd_hdr sh;
 
-	phys_read(&sh, port->sh_cl + (paddr_t)n * AHCI_CMDHDR_SIZE, sizeof(sh));
-	if (s->data_in) {
-		uint32_t bytes = s->bytes;
-
-		/* Sector reads that completed without error moved everything
-		 * (PRDBC need not be kept for queued commands); other data-in
-		 * commands deliver what the HBA counted (all of the zeroed
-		 * shadow buffer if it counted nothing). */
-		if (!s->sector && !s->ncq && sh.prdbc)
-			bytes = MIN(sh.prdbc, s->bytes);
-		if (s->crypt)
-			bytes = (uint32_t)ALIGN_DOWN(bytes, ATA_SECTOR_SIZE);
-		if (s->identify)
-			snoop_identify(port, s, p);
-		drain_shadow(a, s, bytes);
-	}
+	if (s->identify)
+		snoop_identify(port, s, p);
 	if (guest_ok(a, s->guest_hdr, AHCI_CMDHDR_SIZE))
-		phys_write(s->guest_hdr + offsetof(struct ahci_cmd_hdr, prdbc), &sh.prdbc,
-			   sizeof(sh.prdbc));
+		phys_write(s->guest_hdr + offsetof(struct ahci_cmd_hdr, prdbc), &s->prdbc,
+			   sizeof(s->prdbc));
 	a->stats.completed++;
 }
 
@@ -869,7 +965,13 @@ static void port_sync(struct ahci *a, unsigned p)
 			unsigned n = (unsigned)__builtin_ctz(m);
 			struct ahci_slot *s = &port->slot[n];
 
-			if (s->state == SLOT_ISSUED) {
+			if (s->state == SLOT_ISSUED && s->data_in) {
+				/* The data goes to the guest outside the lock; its
+				 * bit clears after that (finish_work). */
+				s->prdbc = shadow_prdbc(port, n);
+				claim(a, p, n, SLOT_DRAINING);
+			} else if (s->state == SLOT_ISSUED) {
+				s->prdbc = shadow_prdbc(port, n);
 				deliver(a, p, n);
 				release(a, s);
 				acked |= 1u << n;
@@ -894,6 +996,161 @@ static void port_sync(struct ahci *a, unsigned p)
 		try_issue(a, p);
 }
 
+/* ---- the data a CPU moves outside the lock ---- */
+
+/* Under the lock again, after this CPU moved the data of the slots in
+ * `mine` of port p: filled ones go to the device, drained ones are
+ * acknowledged (byte count first, then the guest-visible bits), abandoned
+ * ones are released; then whatever waited for these slots is issued. */
+static void finish_work(struct ahci *a, unsigned p, uint32_t mine)
+{
+	struct ahci_port *port = &a->port[p];
+	uint32_t go = 0, go_ncq = 0, acked = 0;
+
+	for (uint32_t m = mine; m; m &= m - 1) {
+		unsigned n = (unsigned)__builtin_ctz(m);
+		uint32_t b = 1u << n;
+		struct ahci_slot *s = &port->slot[n];
+		uint8_t ab = s->abandon;
+
+		s->abandon = ABANDON_NONE;
+		if (s->state == SLOT_FILLING) {
+			port->filling &= ~b;
+			if (ab != ABANDON_NONE) {
+				release(a, s);
+				if (ab == ABANDON_HELD)
+					s->state = SLOT_HELD;
+			} else if (sct_media_write(port, s)) {
+				uint8_t op = s->copy->cfis[2];
+
+				release(a, s);
+				refuse(a, p, n, op, "sct-media-write");
+			} else {
+				s->state = SLOT_ISSUED;
+				port->issued |= b;
+				go |= b;
+				if (s->ncq)
+					go_ncq |= b;
+			}
+		} else if (s->state == SLOT_DRAINING) {
+			port->draining &= ~b;
+			deliver(a, p, n);
+			release(a, s);
+			if (ab == ABANDON_HELD)
+				s->state = SLOT_HELD;
+			else if (ab == ABANDON_NONE)
+				acked |= b;
+		}
+	}
+	doorbell(a, p, go, go_ncq);
+	sync_fis(a, port);
+	barrier();	/* data, byte counts and FISes before the bits */
+	port->ci &= ~acked;
+	port->sact &= ~acked;
+	if (acked)
+		a->image_armed = true;
+	if (acked | go)
+		a->image_ports_dirty |= 1u << p;
+	if (port->requested)
+		try_issue(a, p);
+}
+
+/* Commands with at least this many pages of data ask for help. */
+#define HELP_MIN_PAGES 8
+/* How long the owner waits for a helper's last page before it says so
+ * (it keeps waiting: the helper writes the slot's shadow pages). */
+#define HELP_WAIT_WARN_US 1000000ULL
+
+/* A claimed slot's data, outside the lock: this CPU takes its pages, and
+ * when there are many and nobody else is being helped, publishes the slot
+ * and asks the other CPUs to take pages too (ahci_poll: help_out). Returns
+ * once every page is done, by whichever CPU. */
+static void move_data(struct ahci *a, struct ahci_slot *s)
+{
+	struct ahci_slot *none = NULL;
+	bool published = false;
+
+	s->move_bytes = s->state == SLOT_FILLING ? s->bytes : drain_bytes(s);
+	s->npages = pages_of(s->move_bytes);
+	__atomic_store_n(&s->next_page, 0, __ATOMIC_SEQ_CST);
+	if (a->cfg.call_helpers && s->npages >= HELP_MIN_PAGES &&
+	    __atomic_compare_exchange_n(&a->help, &none, s, false, __ATOMIC_SEQ_CST,
+					__ATOMIC_RELAXED)) {
+		published = true;
+		a->cfg.call_helpers(a->cfg.help_ctx);
+	}
+	move_pages(a, s);
+	if (published) {
+		struct deadline d = deadline_in_us(HELP_WAIT_WARN_US);
+		bool warned = false;
+
+		/* A helper either saw the slot withdrawn (and took nothing) or is
+		 * counted in s->helpers until its last page is done. */
+		__atomic_store_n(&a->help, NULL, __ATOMIC_SEQ_CST);
+		while (__atomic_load_n(&s->helpers, __ATOMIC_SEQ_CST)) {
+			if (!warned && deadline_passed(&d)) {
+				log_warn("ahci: a helping CPU has not finished its page within 1 s "
+					 "(still waiting for it)");
+				warned = true;
+			}
+			hal_cpu_relax();
+		}
+	}
+	stat_add(s->state == SLOT_FILLING ? &a->stats.bytes_to_device :
+		 &a->stats.bytes_from_device, s->move_bytes);
+}
+
+/* Another CPU's published slot (move_data): take pages of it. */
+static void help_out(struct ahci *a)
+{
+	struct ahci_slot *s = __atomic_load_n(&a->help, __ATOMIC_SEQ_CST);
+
+	if (!s)
+		return;
+	__atomic_fetch_add(&s->helpers, 1, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&a->help, __ATOMIC_SEQ_CST) == s)
+		stat_add(&a->stats.helped_pages, move_pages(a, s));
+	__atomic_fetch_sub(&s->helpers, 1, __ATOMIC_SEQ_CST);
+}
+
+/* Moves the data of every slot this CPU claimed, without the lock, then
+ * finishes them under it; until none is left (finishing may issue more).
+ * Called by every entry point after it let go of the lock. */
+static void run_work(struct ahci *a)
+{
+	unsigned c = me();
+	uint32_t w[AHCI_MAX_PORTS];
+
+	for (;;) {
+		bool any = false;
+
+		/* Only this CPU writes its row (under the lock, which it let go). */
+		for (unsigned p = 0; p < AHCI_MAX_PORTS; p++) {
+			w[p] = a->work[c][p];
+			a->work[c][p] = 0;
+			any |= w[p] != 0;
+		}
+		if (!any)
+			return;
+		if (__atomic_fetch_add(&a->moving, 1, __ATOMIC_SEQ_CST))
+			stat_add(&a->stats.parallel, 1);
+		for (unsigned p = 0; p < AHCI_MAX_PORTS; p++) {
+			for (uint32_t m = w[p]; m; m &= m - 1) {
+				struct ahci_slot *s = &a->port[p].slot[__builtin_ctz(m)];
+
+				move_data(a, s);
+			}
+		}
+		__atomic_fetch_sub(&a->moving, 1, __ATOMIC_SEQ_CST);
+		spin_lock(&a->lock);
+		for (unsigned p = 0; p < AHCI_MAX_PORTS; p++)
+			if (w[p])
+				finish_work(a, p, w[p]);
+		image_update(a, false);
+		spin_unlock(&a->lock);
+	}
+}
+
 /* ---- port and controller state changes ---- */
 
 /* The guest's slots are gone (port stop, HBA reset): commands on the device
@@ -909,6 +1166,12 @@ static void port_drop(struct ahci *a, unsigned p)
 			s->state = SLOT_DROPPED;
 			port->dropped |= 1u << n;
 			a->stats.dropped++;
+		} else if (s->state == SLOT_FILLING || s->state == SLOT_DRAINING) {
+			/* Its owner releases it; a FILLING one never reaches the
+			 * device, a DRAINING one is delivered but not acknowledged. */
+			if (s->state == SLOT_FILLING && s->abandon == ABANDON_NONE)
+				a->stats.dropped++;
+			s->abandon = ABANDON_FREE;
 		} else if (s->state == SLOT_HELD) {
 			s->state = SLOT_FREE;
 		} else if (s->state == SLOT_CAPTURED) {
@@ -936,9 +1199,18 @@ static void port_poison(struct ahci *a, unsigned p)
 			a->stats.dropped++;
 		}
 	}
-	for (uint32_t m = port->requested; m; m &= m - 1) {
+	/* Not yet on the device (requested, or FILLING on its owner): held.
+	 * DRAINING slots finished before the COMRESET and complete. A slot
+	 * requested again while its old command is FILLING or DRAINING is
+	 * held once its owner lets go of it. */
+	for (uint32_t m = port->requested | port->filling; m; m &= m - 1) {
 		struct ahci_slot *s = &port->slot[__builtin_ctz(m)];
 
+		if (s->state == SLOT_FILLING || s->state == SLOT_DRAINING) {
+			if (s->state == SLOT_FILLING || (port->requested & (1u << __builtin_ctz(m))))
+				s->abandon = ABANDON_HELD;
+			continue;
+		}
 		if (s->state == SLOT_CAPTURED)
 			release(a, s);
 		s->state = SLOT_HELD;
@@ -1087,7 +1359,7 @@ static uint32_t read32(struct ahci *a, uint32_t off)
 	if (in_em_buffer(a, off))
 		return rd(a, off);
 	if (off == AHCI_IS)
-		ahci_poll(a);
+		poll_locked(a);
 	if (off >= AHCI_PORT_BASE && off < AHCI_PORT_END) {
 		unsigned p = (off - AHCI_PORT_BASE) / AHCI_PORT_STRIDE;
 
@@ -1254,7 +1526,8 @@ static bool image_may_show(const struct ahci *a)
 		if (!port->managed)
 			continue;
 		if (port->broken || port->err_emul ||
-		    (port->requested | port->captured | port->issued | port->dropped))
+		    (port->requested | port->captured | port->issued | port->dropped |
+		     port->filling | port->draining))
 			return false;
 	}
 	return true;
@@ -1365,6 +1638,67 @@ static void image_note_write(struct ahci *a, uint32_t dw)
 	a->image_stale = true;
 }
 
+/* The ports whose completions a read of the dword at off reports (IS: all
+ * of them; a port's PxIS, PxTFD, PxSACT, PxCI: that port's). */
+static uint32_t status_ports(const struct ahci *a, uint32_t off)
+{
+	unsigned p;
+	uint32_t reg;
+
+	if (off == AHCI_IS)
+		return ~0u;
+	if (off < AHCI_PORT_BASE || off >= AHCI_PORT_END || in_em_buffer(a, off))
+		return 0;
+	p = (off - AHCI_PORT_BASE) / AHCI_PORT_STRIDE;
+	reg = (off - AHCI_PORT_BASE) % AHCI_PORT_STRIDE;
+	if (!a->port[p].managed)
+		return 0;
+	return reg == AHCI_PxIS || reg == AHCI_PxTFD || reg == AHCI_PxSACT || reg == AHCI_PxCI ?
+	       1u << p : 0;
+}
+
+/* A status read sees every completion noticed before it delivered: waits
+ * (without the lock) until no other CPU drains a slot of those ports. */
+static void wait_drains(struct ahci *a, uint32_t ports)
+{
+	struct deadline d = deadline_in_us(DRAIN_WAIT_US);
+
+	for (unsigned p = 0; p < AHCI_MAX_PORTS; p++) {
+		if (!(ports & (1u << p)) || !a->port[p].managed)
+			continue;
+		while (__atomic_load_n(&a->port[p].draining, __ATOMIC_ACQUIRE)) {
+			if (deadline_passed(&d)) {
+				log_warn("ahci port=%u: another CPU did not deliver its completions "
+					 "within 1 s (draining=0x%08x): the guest reads them unfinished",
+					 p, __atomic_load_n(&a->port[p].draining, __ATOMIC_RELAXED));
+				return;
+			}
+			hal_cpu_relax();
+		}
+	}
+}
+
+static uint32_t read_dword(struct ahci *a, uint32_t off)
+{
+	uint32_t v, ports;
+
+	spin_lock(&a->lock);
+	v = read32(a, off);
+	image_update(a, false);	/* a trapped read may have delivered completions */
+	spin_unlock(&a->lock);
+	run_work(a);
+	ports = status_ports(a, off);
+	if (ports) {
+		/* Completions delivered after the read, by this CPU (run_work)
+		 * or by others (waited for): the value as of now. */
+		wait_drains(a, ports);
+		spin_lock(&a->lock);
+		v = peek32(a, off);
+		spin_unlock(&a->lock);
+	}
+	return v;
+}
+
 uint64_t ahci_guest_read(struct ahci *a, uint32_t off, int size)
 {
 	if (size == 8 && IS_ALIGNED(off, 8))
@@ -1372,9 +1706,8 @@ uint64_t ahci_guest_read(struct ahci *a, uint32_t off, int size)
 	if ((size == 4 || size == 2 || size == 1) && IS_ALIGNED(off, (uint32_t)size)) {
 		if (a->cfg.confine_only)
 			return raw_read(a, off, size);
-		uint32_t v = read32(a, off & ~3u) >> ((off & 3) * 8);
+		uint32_t v = read_dword(a, off & ~3u) >> ((off & 3) * 8);
 
-		image_update(a, false);	/* a trapped read may have delivered completions */
 		return size == 4 ? v : v & ((1u << (size * 8)) - 1);
 	}
 	if (size == 1 || size == 2 || size == 4 || size == 8) {
@@ -1404,10 +1737,13 @@ void ahci_guest_write(struct ahci *a, uint32_t off, int size, uint64_t value)
 			raw_write(a, off, size, raw);
 			return;
 		}
+		spin_lock(&a->lock);
 		hr_check(a);
 		write32(a, off & ~3u, raw << shift, ones << shift, off, size, raw);
 		image_note_write(a, off & ~3u);
 		image_update(a, false);
+		spin_unlock(&a->lock);
+		run_work(a);
 		return;
 	}
 	if (size == 2 || size == 4 || size == 8)
@@ -1419,6 +1755,16 @@ void ahci_poll(struct ahci *a)
 {
 	if (a->cfg.confine_only)
 		return;
+	help_out(a);
+	if (!spin_trylock(&a->lock))
+		return;
+	poll_locked(a);
+	spin_unlock(&a->lock);
+	run_work(a);
+}
+
+static void poll_locked(struct ahci *a)
+{
 	hr_check(a);
 	if (!a->hr_pending) {
 		for (unsigned p = 0; p < AHCI_MAX_PORTS; p++) {

@@ -14,20 +14,34 @@
  *
  * Portable: the real registers through hal_mmio_*, guest memory through
  * hal_phys_to_virt (guest-physical == host-physical), shadow memory from
- * the allocator callback. One engine instance per controller; not
- * reentrant (the caller serialises calls for one controller; with several
- * CPUs, the register image also needs every CPU's reads to stop reaching it
- * before show_image(false) returns). */
+ * the allocator callback. One engine instance per controller.
+ *
+ * Several CPUs (docs/smp.md, "Disk"): every entry point may be called from
+ * any CPU at once. The engine's lock (struct ahci.lock) serialises the
+ * register emulation and the command bookkeeping (capture, staging,
+ * doorbells, completions), never the sector data: a command's gather and
+ * encryption (writes) and its decryption and scatter (reads) run on the
+ * CPU that claimed the command, outside the lock, while the slot is
+ * FILLING or DRAINING; a port stop, HBA reset or COMRESET meanwhile only
+ * marks it abandoned, and the claiming CPU releases it. A trapped status
+ * read waits for the other CPUs' deliveries of the completions it covers.
+ * The shadow allocator is called under the engine lock and must serialise
+ * itself against other engines; the register image also needs every CPU's
+ * reads to stop reaching it before show_image(false) returns. */
 #ifndef SHOJI_DEVICES_AHCI_H
 #define SHOJI_DEVICES_AHCI_H
 
 #include "devices/ahci_regs.h"
 #include "devices/disk_dma.h"
+#include "lib/spinlock.h"
 #include "lib/types.h"
 
 #define AHCI_MAX_PORTS		32
 #define AHCI_MAX_SLOTS		32
 #define AHCI_ABAR_SIZE		0x1100	/* generic + 32 ports; the BAR may be larger */
+/* CPUs that may call the engine (hal_cpu_index() below this; shoji's own
+ * limit is SHOJI_MAX_CPUS, checked against this in core/disk.c). */
+#define AHCI_MAX_CPUS		16
 
 /* Limits on one command (all configurable down, none up). */
 #define AHCI_DEFAULT_MAX_PRDTL	168	/* what Linux's ahci uses (AHCI_MAX_SG) */
@@ -70,6 +84,13 @@ struct ahci_config {
 	 * management (its message buffer is memory the HBA writes). */
 	void *image_ctx;
 	int (*show_image)(void *ctx, paddr_t image, bool show);
+	/* Optional: make the other CPUs that run the guest call ahci_poll
+	 * soon (an exit). A CPU with a large command's data to move publishes
+	 * it and calls this; the others take pages of it from their ahci_poll
+	 * (the guest's driver holds its port lock across the doorbell write,
+	 * so its other CPUs would only spin meanwhile). */
+	void *help_ctx;
+	void (*call_helpers)(void *ctx);
 	uint32_t max_prdtl;		/* 0: AHCI_DEFAULT_MAX_PRDTL; at most AHCI_PRDTL_LIMIT */
 	uint32_t max_cmd_bytes;		/* 0: AHCI_DEFAULT_MAX_CMD_BYTES; at most AHCI_CMD_BYTES_LIMIT */
 };
@@ -92,6 +113,14 @@ struct ahci_stats {
 	 * the guest's buffer in place are not copies. */
 	uint64_t bytes_copied;
 	uint64_t image_shows;		/* times the register image was shown to the guest */
+	/* Data moved outside the engine lock, each CPU's share: 4 KiB pages
+	 * this CPU gathered (and encrypted) or decrypted (and scattered). */
+	uint64_t cpu_pages[AHCI_MAX_CPUS];
+	/* Pages moved by a CPU helping another's command (call_helpers), and
+	 * times a CPU began moving data while another CPU was moving data too
+	 * (both outside the lock at once). */
+	uint64_t helped_pages;
+	uint64_t parallel;
 };
 
 /* ---- Engine state (private: use the functions below) ---- */
@@ -109,6 +138,16 @@ struct ahci_slot {
 	bool staged;			/* holds shadow chunks (counted in ahci.holding) */
 	bool prd_irq;			/* some guest PRD asked for an interrupt */
 	bool sct_write;			/* SCT command transport write (checked at staging) */
+	/* FILLING / DRAINING: the CPU that moves the data outside the lock, and
+	 * what a port stop or reset meanwhile left it to do once it is done
+	 * (enum abandon in ahci.c: nothing, free the slot, hold it). */
+	uint8_t owner;
+	uint8_t abandon;
+	uint32_t prdbc;			/* DRAINING: the HBA's byte count at completion */
+	/* The data to move (outside the lock): its bytes and 4 KiB pages, the
+	 * next page to take (atomic: the owner and helpers take pages), the
+	 * helpers at work on it (atomic, never reset: balanced). */
+	uint32_t move_bytes, npages, next_page, helpers;
 };
 
 struct ahci_port {
@@ -126,6 +165,8 @@ struct ahci_port {
 	uint32_t issued;		/* on the device (ISSUED or POISONED) */
 	uint32_t dropped;		/* abandoned, shadow buffers not yet freed */
 	uint32_t deferred;		/* requested, waiting for shadow memory */
+	uint32_t filling;		/* staged, data being gathered outside the lock */
+	uint32_t draining;		/* finished, data being delivered outside the lock */
 	uint32_t is_emul;		/* emulated PxIS bits (TFES) */
 	bool err_emul;			/* emulated task-file error: port halted */
 	uint32_t tfd_emul;
@@ -134,6 +175,7 @@ struct ahci_port {
 };
 
 struct ahci {
+	struct spinlock lock;		/* everything below but the bounce pages and work */
 	struct ahci_config cfg;
 	paddr_t abar;
 	uint32_t cap, cap_guest, pi, vs;
@@ -154,7 +196,13 @@ struct ahci {
 	uint64_t image_scan_us;		/* hal_time_us() of the next full PxIS scan */
 	struct ahci_stats stats;
 	struct ahci_port port[AHCI_MAX_PORTS];
-	uint8_t bounce[4096];		/* plaintext staging: never in shadow memory */
+	/* Per CPU, outside the lock: the slots (bit n of port p) this CPU
+	 * claimed and moves data for next, and its plaintext staging page
+	 * (never in shadow memory). */
+	uint32_t work[AHCI_MAX_CPUS][AHCI_MAX_PORTS];
+	unsigned moving;		/* CPUs moving data right now (atomic) */
+	struct ahci_slot *help;		/* a slot whose pages others may take (atomic) */
+	uint8_t bounce[AHCI_MAX_CPUS][4096];
 };
 
 /* Takes over the controller at cfg->abar: reads CAP/PI, stops ports
@@ -163,13 +211,17 @@ struct ahci {
  * controller, E_NOMEM, E_RANGE (shadow above 4 GiB without CAP.S64A). */
 int ahci_init(struct ahci *a, const struct ahci_config *cfg);
 
-/* A guest access at `offset` into the ABAR, `size` 1, 2, 4 or 8 bytes. */
+/* A guest access at `offset` into the ABAR, `size` 1, 2, 4 or 8 bytes.
+ * Takes the engine lock; moves the data of the commands it claims after
+ * letting go of it. */
 uint64_t ahci_guest_read(struct ahci *a, uint32_t offset, int size);
 void ahci_guest_write(struct ahci *a, uint32_t offset, int size, uint64_t value);
 
 /* Notices completions (and finished resets) and issues deferred commands.
  * Cheap when nothing is outstanding: no register access at all (except the
- * refresh of the register image while it is shown). */
+ * refresh of the register image while it is shown). After every exit on
+ * every CPU: when another CPU holds the engine lock it returns at once (the
+ * holder notices what there is). */
 void ahci_poll(struct ahci *a);
 
 /* One log line with the counters ("shoji: ahci stats commands=... "). */

@@ -55,12 +55,15 @@ static bool guest_ok(struct ide *d, paddr_t pa, uint64_t len)
 	return d->cfg.guest_mem_ok(d->cfg.guest_ctx, pa, len);
 }
 
+/* Counters: the two channels' locks are not one lock (docs/smp.md). */
+#define STAT_ADD(field, n) __atomic_fetch_add(&(field), (uint64_t)(n), __ATOMIC_RELAXED)
+
 /* ---- refusals ---- */
 
 static void log_refusal(struct ide *d, unsigned ch, uint8_t op, const char *why)
 {
-	d->stats.refused++;
-	if (d->refuse_logs++ < REFUSE_LOG_MAX)
+	STAT_ADD(d->stats.refused, 1);
+	if (__atomic_fetch_add(&d->refuse_logs, 1, __ATOMIC_RELAXED) < REFUSE_LOG_MAX)
 		log_warn("ide refused channel=%u cmd=0x%02x reason=%s", ch, op, why);
 }
 
@@ -74,7 +77,7 @@ static void refuse_command(struct ide *d, unsigned ch, uint8_t op, const char *w
 	log_refusal(d, ch, op, why);
 	c->state = ST_OTHER;
 	c->err_emul = true;
-	d->stats.commands++;
+	STAT_ADD(d->stats.commands, 1);
 	hal_outb((uint16_t)(c->cmd + IDE_REG_STATUS), ATA_CMD_CHECK_POWER_MODE);
 }
 
@@ -159,9 +162,9 @@ static void sg_copy(struct ide_channel *c, uint32_t pos, uint8_t *buf, uint32_t 
 static void count_crypt(struct ide *d, bool enc, uint32_t n)
 {
 	if (enc)
-		d->stats.sectors_encrypted += n;
+		STAT_ADD(d->stats.sectors_encrypted, n);
 	else
-		d->stats.sectors_decrypted += n;
+		STAT_ADD(d->stats.sectors_decrypted, n);
 }
 
 /* Guest -> shadow, a page at a time through the bounce page (plaintext
@@ -172,16 +175,16 @@ static void fill_shadow(struct ide *d, struct ide_channel *c)
 		uint32_t n = MIN(PAGE_SIZE, c->xfer - off);
 		uint8_t *sh = hal_phys_to_virt(c->sh_data + off);
 
-		sg_copy(c, off, d->bounce, n, false);
+		sg_copy(c, off, c->bounce, n, false);
 		if (c->bm_sector && c->crypt_cmd)
 			count_crypt(d, true, disk_crypt_sectors(d->cfg.crypt, true,
 								c->lba + off / ATA_SECTOR_SIZE, sh,
-								d->bounce, n / ATA_SECTOR_SIZE));
+								c->bounce, n / ATA_SECTOR_SIZE));
 		else
-			memcpy(sh, d->bounce, n);
+			memcpy(sh, c->bounce, n);
 	}
-	memset(d->bounce, 0, sizeof(d->bounce));
-	d->stats.bytes_to_device += c->xfer;
+	memset(c->bounce, 0, sizeof(c->bounce));
+	STAT_ADD(d->stats.bytes_to_device, c->xfer);
 }
 
 static void drain_shadow(struct ide *d, struct ide_channel *c)
@@ -193,13 +196,13 @@ static void drain_shadow(struct ide *d, struct ide_channel *c)
 		if (c->bm_sector && c->crypt_cmd)
 			count_crypt(d, false, disk_crypt_sectors(d->cfg.crypt, false,
 								 c->lba + off / ATA_SECTOR_SIZE,
-								 d->bounce, sh, n / ATA_SECTOR_SIZE));
+								 c->bounce, sh, n / ATA_SECTOR_SIZE));
 		else
-			memcpy(d->bounce, sh, n);
-		sg_copy(c, off, d->bounce, n, true);
+			memcpy(c->bounce, sh, n);
+		sg_copy(c, off, c->bounce, n, true);
 	}
-	memset(d->bounce, 0, sizeof(d->bounce));
-	d->stats.bytes_from_device += c->xfer;
+	memset(c->bounce, 0, sizeof(c->bounce));
+	STAT_ADD(d->stats.bytes_from_device, c->xfer);
 }
 
 /* The shadow PRD table: regions of at most 64 KiB that cross no 64 KiB
@@ -261,7 +264,7 @@ static void bm_start(struct ide *d, unsigned ch, uint8_t v)
 	hal_outl((uint16_t)(c->bm + IDE_BM_PRD), (uint32_t)c->sh_prd);
 	hal_outb((uint16_t)(c->bm + IDE_BM_CMD), v);
 	c->bm_run = true;
-	d->stats.dma++;
+	STAT_ADD(d->stats.dma, 1);
 }
 
 /* A running transfer is over when the controller says INTR or ERROR, or
@@ -422,7 +425,7 @@ static void command_write(struct ide *d, unsigned ch, uint8_t op)
 		return;
 	}
 	if (device_busy(d, ch)) {
-		d->stats.dropped++;
+		STAT_ADD(d->stats.dropped, 1);
 		return;
 	}
 	task_file_fis(c, op, fis);
@@ -455,7 +458,7 @@ static void command_write(struct ide *d, unsigned ch, uint8_t op)
 		c->state = op == ATA_CMD_IDENTIFY ? ST_IDENTIFY : ST_OTHER;
 		c->pio_off = 0;
 	}
-	d->stats.commands++;
+	STAT_ADD(d->stats.commands, 1);
 	hal_outb((uint16_t)(c->cmd + IDE_REG_STATUS), op);
 }
 
@@ -468,7 +471,7 @@ static void register_write(struct ide *d, unsigned ch, unsigned reg, uint8_t v)
 		return;
 	}
 	if (device_busy(d, ch)) {
-		d->stats.dropped++;
+		STAT_ADD(d->stats.dropped, 1);
 		return;
 	}
 	if (reg != IDE_REG_DEVICE)
@@ -545,7 +548,7 @@ static void pio_sector_done(struct ide *d, struct ide_channel *c)
 	c->pio_off = 0;
 	c->pio_loaded = false;
 	c->pio_done++;
-	d->stats.pio_sectors++;
+	STAT_ADD(d->stats.pio_sectors, 1);
 	if (c->pio_done == c->sectors)
 		c->state = ST_OTHER;
 }
@@ -694,23 +697,44 @@ static void write8(struct ide *d, uint16_t port, uint8_t v)
 	hal_outb(port, v);
 }
 
+/* Each channel has its own lock (ide.h): an access takes the lock of the
+ * channel its port belongs to (none for a port of no channel), one access
+ * at a time, never two channels' locks at once. */
+static struct spinlock *lock_of(struct ide *d, uint16_t port)
+{
+	unsigned ch, off;
+
+	return classify(d, port, &ch, &off) == P_NONE ? NULL : &d->ch[ch].lock;
+}
+
 uint32_t ide_io_in(struct ide *d, uint16_t port, unsigned size)
 {
+	struct spinlock *l;
 	unsigned ch, off;
 	uint32_t v = 0;
 
 	if (d->cfg.confine_only)
 		return hal_in(port, size);
 	/* The data port keeps the access's width (16/32-bit PIO). */
-	if (classify(d, port, &ch, &off) == P_CMD && off == IDE_REG_DATA)
-		return data_read(d, ch, size);
-	for (unsigned i = 0; i < size; i++)
+	if (classify(d, port, &ch, &off) == P_CMD && off == IDE_REG_DATA) {
+		spin_lock(&d->ch[ch].lock);
+		v = data_read(d, ch, size);
+		spin_unlock(&d->ch[ch].lock);
+		return v;
+	}
+	for (unsigned i = 0; i < size; i++) {
+		if ((l = lock_of(d, (uint16_t)(port + i))))
+			spin_lock(l);
 		v |= (uint32_t)read8(d, (uint16_t)(port + i)) << (8 * i);
+		if (l)
+			spin_unlock(l);
+	}
 	return v;
 }
 
 void ide_io_out(struct ide *d, uint16_t port, unsigned size, uint32_t v)
 {
+	struct spinlock *l;
 	unsigned ch, off;
 
 	if (d->cfg.confine_only) {
@@ -718,18 +742,32 @@ void ide_io_out(struct ide *d, uint16_t port, unsigned size, uint32_t v)
 		return;
 	}
 	if (classify(d, port, &ch, &off) == P_CMD && off == IDE_REG_DATA) {
+		spin_lock(&d->ch[ch].lock);
 		data_write(d, ch, size, v);
+		spin_unlock(&d->ch[ch].lock);
 		return;
 	}
-	for (unsigned i = 0; i < size; i++)
+	for (unsigned i = 0; i < size; i++) {
+		if ((l = lock_of(d, (uint16_t)(port + i))))
+			spin_lock(l);
 		write8(d, (uint16_t)(port + i), (uint8_t)(v >> (8 * i)));
+		if (l)
+			spin_unlock(l);
+	}
 }
 
+/* After every exit on every CPU: a channel whose lock another CPU holds is
+ * left to it (the holder's own access notices the transfer's end). */
 void ide_poll(struct ide *d)
 {
-	for (unsigned i = 0; i < IDE_CHANNELS; i++)
+	for (unsigned i = 0; i < IDE_CHANNELS; i++) {
+		if (!__atomic_load_n(&d->ch[i].bm_run, __ATOMIC_RELAXED) ||
+		    !spin_trylock(&d->ch[i].lock))
+			continue;
 		if (d->ch[i].bm_run)
 			bm_check(d, i, false);
+		spin_unlock(&d->ch[i].lock);
+	}
 }
 
 void ide_log_stats(const struct ide *d)

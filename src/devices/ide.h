@@ -16,13 +16,16 @@
  *
  * Portable: ports through hal_in/hal_out, guest memory through
  * hal_phys_to_virt (guest-physical == host-physical), shadow memory from
- * the allocator callback. One engine per controller; not reentrant (the
- * caller serialises: one vCPU today). */
+ * the allocator callback (at init only). One engine per controller; any
+ * CPU may call it at once: each channel's lock (struct ide_channel.lock)
+ * serialises the accesses to that channel and its one command, crypto
+ * included (docs/smp.md). */
 #ifndef SHOJI_DEVICES_IDE_H
 #define SHOJI_DEVICES_IDE_H
 
 #include "devices/disk_dma.h"
 #include "devices/ide_regs.h"
+#include "lib/spinlock.h"
 #include "lib/types.h"
 
 #define IDE_CHANNELS		2
@@ -69,6 +72,9 @@ struct ide_prd {
 };
 
 struct ide_channel {
+	/* The channel's state below, its registers and its one command (the
+	 * crypto of its transfers included: no other channel waits for it). */
+	struct spinlock lock;
 	bool present, crypt;
 	uint16_t cmd, ctl, bm;
 	uint8_t tf[IDE_CMD_PORTS], hob[IDE_CMD_PORTS];	/* the task file as written */
@@ -96,6 +102,7 @@ struct ide_channel {
 	paddr_t sh_prd, sh_data;	/* shadow PRD table page, data area */
 	uint32_t sh_pages;
 	uint8_t buf[512];		/* PIO plaintext staging: never in shadow memory */
+	uint8_t bounce[4096];		/* DMA plaintext staging: never in shadow memory */
 };
 
 struct ide {
@@ -103,7 +110,6 @@ struct ide {
 	unsigned refuse_logs;
 	struct ide_stats stats;
 	struct ide_channel ch[IDE_CHANNELS];
-	uint8_t bounce[4096];		/* DMA plaintext staging: never in shadow memory */
 };
 
 /* Takes the controller over: stops bus masters firmware left running,

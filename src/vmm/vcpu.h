@@ -134,6 +134,10 @@ struct vcpu_backend {
 	 * and makes a running one exit) before the boot CPU runs the guest. */
 	int (*init_ap)(void);
 	NORETURN void (*run_ap)(void);
+	/* May be NULL: makes every other CPU that runs the guest exit soon
+	 * (SVM: shoji's NMI), so that its exit hook helps with work this CPU
+	 * published (the disk's cipher work, docs/smp.md). */
+	void (*kick_others)(void);
 };
 
 /* CPUID as the guest sees it: the host's answer, with virtualization

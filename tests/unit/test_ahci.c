@@ -23,6 +23,8 @@
 #include <string.h>
 #include <time.h>
 #include <cmocka.h>
+#include <pthread.h>
+#include <unistd.h>
 
 #include "devices/ahci.h"
 #include "devices/ahci_ata.h"
@@ -123,6 +125,12 @@ static void *gp(paddr_t pa)
 
 static uint64_t crypt_lo, crypt_hi;
 static long enc_calls, dec_calls;
+/* Runs once inside the next cipher call, as another CPU would meanwhile
+ * (docs/smp.md: the cipher runs outside the engine lock). */
+static void (*crypt_hook)(void);
+static bool hook_saw_lock_free;
+
+static void run_crypt_hook(void);
 
 static uint8_t ks(uint64_t lba, unsigned i)
 {
@@ -156,6 +164,7 @@ static void t_encrypt(void *ctx, uint64_t lba, void *dst, const void *src, uint3
 	assert_true(t_in_range(ctx, lba, sectors));
 	transform(lba, dst, src, sectors);
 	enc_calls++;
+	run_crypt_hook();
 }
 
 static void t_decrypt(void *ctx, uint64_t lba, void *dst, const void *src, uint32_t sectors)
@@ -166,6 +175,7 @@ static void t_decrypt(void *ctx, uint64_t lba, void *dst, const void *src, uint3
 	assert_true(t_in_range(ctx, lba, sectors));
 	transform(lba, dst, src, sectors);
 	dec_calls++;
+	run_crypt_hook();
 }
 
 static const struct disk_crypt toy_crypt = { NULL, t_in_range, t_encrypt, t_decrypt };
@@ -610,6 +620,21 @@ static void f_write(struct host_mmio_model *m, uint64_t off, int width, uint64_t
 /* Test scaffolding                                                        */
 
 static struct ahci A;
+
+static void run_crypt_hook(void)
+{
+	void (*h)(void) = crypt_hook;
+
+	if (!h)
+		return;
+	crypt_hook = NULL;
+	hook_saw_lock_free = !spin_is_locked(&A.lock);
+	if (!hook_saw_lock_free)
+		return;		/* calling in would spin for good: the test fails on the flag */
+	host_cpu = 1;
+	h();
+	host_cpu = 0;
+}
 static long pages_baseline;
 static int irq_count;
 static unsigned irq_port;
@@ -2598,6 +2623,178 @@ static void test_image_events_and_writes(void **state)
 	stop();
 }
 
+
+/* ---------------------------------------------------------------------- */
+/* Several CPUs (docs/smp.md, "Disk"): a command's cipher work runs outside */
+/* the engine lock, on the CPU that claimed it; everything else serialises. */
+
+static paddr_t smp_b[3];
+static uint8_t smp_plain[3][8 * 512];
+
+static void smp_write_cmd(unsigned n, unsigned which, uint64_t lba)
+{
+	struct seg sg = { smp_b[which], 8 * 512 };
+	uint8_t f[20];
+
+	memcpy(gp(smp_b[which]), smp_plain[which], sizeof(smp_plain[which]));
+	fis48(f, ATA_CMD_WRITE_DMA_EXT, lba, 8);
+	guest_cmd(0, n, f, true, NULL, &sg, 1);
+}
+
+static void smp_setup(void)
+{
+	struct opts o = { .pi = 0x1 };
+
+	start(&o);
+	guest_port_start(0);
+	for (unsigned i = 0; i < 3; i++) {
+		smp_b[i] = galloc(8 * 512, 4096);
+		pattern(smp_plain[i], sizeof(smp_plain[i]), 40 + i);
+	}
+	hook_saw_lock_free = false;
+}
+
+/* While CPU 0 encrypts slot 0, CPU 1 issues slot 1. */
+static void cpu1_issues_during_encrypt(void)
+{
+	/* Slot 0 is claimed: the guest sees it running, the device has not
+	 * got it (it goes there only with its data encrypted). */
+	assert_int_equal(A.port[0].filling, 1u);
+	assert_int_equal(F.port[0].ci & 1u, 0);
+	assert_true(gr(0, AHCI_PxCI) & 1u);
+	smp_write_cmd(1, 1, 200);
+	gw(0, AHCI_PxCI, 1u << 1);
+	/* CPU 1 copied, encrypted and issued its own command meanwhile. */
+	assert_int_equal(F.port[0].ci, 1u << 1);
+	assert_int_equal(A.stats.parallel, 1);
+}
+
+static void test_smp_encrypt_outside_the_lock(void **state)
+{
+	(void)state;
+	smp_setup();
+	smp_write_cmd(0, 0, 100);
+	crypt_hook = cpu1_issues_during_encrypt;
+	gw(0, AHCI_PxCI, 1u << 0);
+	assert_true(hook_saw_lock_free);
+	assert_null(crypt_hook);
+	/* Slot 0 reached the device once CPU 0's cipher was done. */
+	assert_int_equal(F.port[0].ci, 3u);
+	assert_int_equal(gr(0, AHCI_PxCI), 3u);
+	dev_run(0, 1);
+	dev_run(0, 0);
+	assert_int_equal(gr(0, AHCI_PxCI), 0);
+	check_disk(0, 100, smp_plain[0], 8, true);
+	check_disk(0, 200, smp_plain[1], 8, true);
+	assert_int_equal(A.stats.cpu_pages[0], 1);
+	assert_int_equal(A.stats.cpu_pages[1], 1);
+	assert_int_equal(A.stats.completed, 2);
+	stop();
+}
+
+/* While CPU 0 encrypts slot 0, CPU 1 stops the port, starts it again and
+ * issues slot 0 anew: the old command must never reach the device, the
+ * new one waits until CPU 0 let go of the slot, and is copied then. */
+static void cpu1_stops_and_reissues(void)
+{
+	guest_port_stop(0);
+	assert_int_equal(gr(0, AHCI_PxCI), 0);
+	while (gr(0, AHCI_PxCMD) & AHCI_PxCMD_CR)
+		;
+	gw(0, AHCI_PxCMD, gr(0, AHCI_PxCMD) | AHCI_PxCMD_ST);
+	smp_write_cmd(0, 2, 300);
+	gw(0, AHCI_PxCI, 1u << 0);
+	assert_true(gr(0, AHCI_PxCI) & 1u);
+	assert_int_equal(F.port[0].ci, 0);	/* the slot is still CPU 0's */
+	assert_int_equal(A.port[0].filling, 1u);
+}
+
+static void test_smp_port_stop_while_encrypting(void **state)
+{
+	static const uint8_t zero[512];
+
+	(void)state;
+	smp_setup();
+	smp_write_cmd(0, 0, 100);
+	crypt_hook = cpu1_stops_and_reissues;
+	gw(0, AHCI_PxCI, 1u << 0);
+	assert_true(hook_saw_lock_free);
+	assert_null(crypt_hook);
+	assert_int_equal(A.port[0].filling, 0);
+	assert_int_equal(A.stats.dropped, 1);
+	/* The new command, on the device now. */
+	assert_int_equal(F.port[0].ci, 1u);
+	dev_run(0, 0);
+	assert_int_equal(gr(0, AHCI_PxCI), 0);
+	check_disk(0, 300, smp_plain[2], 8, true);
+	for (unsigned i = 0; i < 8; i++)
+		assert_memory_equal(disk(0, 100 + i), zero, 512);
+	assert_int_equal(A.stats.commands, 1);
+	assert_int_equal(A.stats.completed, 1);
+	stop();	/* every shadow page given back */
+}
+
+/* A read: CPU 0 delivers (decrypts) the finished command outside the lock;
+ * CPU 1's status read meanwhile must not see it finished before its data
+ * is in the guest's buffer: it waits for CPU 0. */
+static volatile bool thr_done;
+static uint32_t thr_ci;
+
+static void *cpu1_reads_ci(void *arg)
+{
+	(void)arg;
+	host_cpu = 1;
+	thr_ci = gr(0, AHCI_PxCI);
+	__atomic_store_n(&thr_done, true, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+static pthread_t thr;
+
+static void cpu1_reads_during_decrypt(void)
+{
+	assert_int_equal(A.port[0].draining, 1u << 2);
+	assert_int_equal(pthread_create(&thr, NULL, cpu1_reads_ci, NULL), 0);
+	usleep(100000);
+	/* Still waiting: the data is not all in the guest's buffer yet. */
+	assert_false(__atomic_load_n(&thr_done, __ATOMIC_SEQ_CST));
+}
+
+static void test_smp_status_read_waits_for_delivery(void **state)
+{
+	struct seg sg;
+	uint32_t ci;
+
+	(void)state;
+	smp_setup();
+	smp_write_cmd(0, 0, 100);
+	gw(0, AHCI_PxCI, 1u << 0);
+	dev_run(0, 0);
+	assert_int_equal(gr(0, AHCI_PxCI), 0);
+
+	sg = (struct seg){ smp_b[1], 8 * 512 };
+	memset(gp(smp_b[1]), 0, 8 * 512);
+	{
+		uint8_t f[20];
+
+		fis48(f, ATA_CMD_READ_DMA_EXT, 100, 8);
+		guest_cmd(0, 2, f, false, NULL, &sg, 1);
+	}
+	gw(0, AHCI_PxCI, 1u << 2);
+	dev_run(0, 2);			/* on the device: done, not yet noticed */
+	thr_done = false;
+	crypt_hook = cpu1_reads_during_decrypt;
+	ci = gr(0, AHCI_PxCI);		/* CPU 0 notices and delivers */
+	assert_true(hook_saw_lock_free);
+	assert_int_equal(ci, 0);
+	assert_int_equal(pthread_join(thr, NULL), 0);
+	assert_true(thr_done);
+	assert_int_equal(thr_ci & (1u << 2), 0);	/* after the wait: finished */
+	assert_memory_equal(gp(smp_b[1]), smp_plain[0], 8 * 512);
+	assert_int_equal(A.port[0].draining, 0);
+	stop();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2630,6 +2827,9 @@ int main(void)
 		cmocka_unit_test(test_image_completion_path),
 		cmocka_unit_test(test_image_races),
 		cmocka_unit_test(test_image_events_and_writes),
+		cmocka_unit_test(test_smp_encrypt_outside_the_lock),
+		cmocka_unit_test(test_smp_port_stop_while_encrypting),
+		cmocka_unit_test(test_smp_status_read_waits_for_delivery),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -659,13 +659,18 @@ static void npt_shootdown(void)
 	}
 }
 
-/* vcpu_backend.set_read_page: the entry, then every CPU still in the guest
- * made to exit, so none keeps reading a page that was just hidden. */
+/* vcpu_backend.set_read_page: the entry, then, when the page is hidden,
+ * every CPU still in the guest made to exit, so none keeps reading a page
+ * that was just hidden. Showing it needs no exit: no translation is cached
+ * for an entry that is not present (SDM vol. 3A 4.10.2.3; the same holds for
+ * the nested walk), so another CPU either faults into the trapped access,
+ * which returns the same values, or already reads the page; each flushes at
+ * its next VMRUN anyway (the generation moved). */
 static int svm_set_read_page(paddr_t gpa, paddr_t page)
 {
 	int rc = npt_set_read_page(gpa, page);
 
-	if (!rc)
+	if (!rc && !page)
 		npt_shootdown();
 	return rc;
 }
@@ -870,6 +875,17 @@ static NORETURN void run_loop(void)
 	}
 }
 
+/* vcpu_backend.kick_others: an NMI to every other CPU in the guest (one
+ * that is not exits on its own and runs the exit hook anyway). */
+static void svm_kick_others(void)
+{
+	unsigned me = hal_cpu_index();
+
+	for (unsigned i = 0; i < SHOJI_MAX_CPUS; i++)
+		if (i != me && percpu_of(i) && __atomic_load_n(&cpus[i].in_guest, __ATOMIC_SEQ_CST))
+			kick(i);
+}
+
 static NORETURN void svm_run(void)
 {
 	apic_note_this_cpu();
@@ -906,4 +922,5 @@ const struct vcpu_backend svm_backend = {
 	.run = svm_run,
 	.init_ap = svm_init_ap,
 	.run_ap = svm_run_ap,
+	.kick_others = svm_kick_others,
 };
