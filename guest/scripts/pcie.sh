@@ -19,6 +19,17 @@ mm=$(dmesg | grep -c "MMCONFIG at \|MMCONFIG for domain")
 noext=$(dmesg | grep -c "can't access extended PCI configuration space")
 echo "guest: pcie kernel mmconfig=$([ "$mm" -gt 0 ] && echo yes || echo no) extended=$([ "$noext" -eq 0 ] && echo yes || echo no)"
 
+# The kernel's early config reads (read_pci_config: CF8, then CFC) as its
+# boot messages report them: on QEMU's TCG CPU (AMD family 0Fh) it looks for
+# an AGP bridge on every bus, twice. Under shoji those reads are done in the
+# exit of their CF8 write (pci_cfg_reads_fused, docs/apic.md).
+#   guest: pcie early agp_none=N fused=N|none
+fused=none
+if shoji-ctl version >/dev/null 2>&1; then
+	fused=$(shoji-ctl status | sed -n 's/.*status pci_cfg_reads_fused=//p')
+fi
+echo "guest: pcie early agp_none=$(dmesg | grep -c 'AGP: No AGP bridge found') fused=${fused:-missing}"
+
 # dword OFFSET FILE: the little-endian dword at OFFSET, as a number.
 dword() {
 	_h=$(od -An -tx4 -j "$1" -N 4 "$2" 2>/dev/null | tr -d ' ')

@@ -40,6 +40,7 @@ struct mmio_ops {
 #define X86_FLAG_ZF (1ULL << 6)
 #define X86_FLAG_SF (1ULL << 7)
 #define X86_FLAG_OF (1ULL << 11)
+#define X86_FLAG_TF (1ULL << 8)	/* single-step */
 #define X86_FLAG_RF (1ULL << 16)
 #define X86_FLAGS_ARITH (X86_FLAG_CF | X86_FLAG_PF | X86_FLAG_AF | X86_FLAG_ZF | \
 			 X86_FLAG_SF | X86_FLAG_OF)

@@ -84,3 +84,30 @@ void pci_ports_out(struct pci_ports *p, uint16_t port, unsigned size, uint32_t v
 	ports_out(p, port, size, v);
 	pci_cfg_unlock();
 }
+
+unsigned pci_ports_fused_read(const uint8_t *b, size_t n, enum x86_mode mode,
+			      uint16_t *port, unsigned *size)
+{
+	uint32_t imm;
+	unsigned len, sz;
+
+	if (mode == X86_MODE_16 || n < 6 || b[0] != 0xba)
+		return 0;	/* 16-bit code: BA iw, another instruction */
+	imm = (uint32_t)b[1] | (uint32_t)b[2] << 8 | (uint32_t)b[3] << 16 | (uint32_t)b[4] << 24;
+	if (imm < PCI_CF8_DATA_PORT || imm > PCI_PORTS_LAST)
+		return 0;
+	if (b[5] == 0xec) {
+		sz = 1, len = 6;
+	} else if (b[5] == 0xed) {
+		sz = 4, len = 6;
+	} else if (b[5] == 0x66 && n >= 7 && b[6] == 0xed) {
+		sz = 2, len = 7;
+	} else {
+		return 0;
+	}
+	if (imm + sz > PCI_PORTS_LAST + 1)
+		return 0;
+	*port = (uint16_t)imm;
+	*size = sz;
+	return len;
+}

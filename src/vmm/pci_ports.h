@@ -19,6 +19,7 @@
 #define SHOJI_VMM_PCI_PORTS_H
 
 #include "lib/types.h"
+#include "vmm/x86_decode.h"
 
 #define PCI_PORTS_FIRST 0xcf8
 #define PCI_PORTS_LAST 0xcff
@@ -30,5 +31,18 @@ struct pci_ports {
 /* port in [PCI_PORTS_FIRST, PCI_PORTS_LAST], size 1, 2 or 4. */
 uint32_t pci_ports_in(struct pci_ports *p, uint16_t port, unsigned size);
 void pci_ports_out(struct pci_ports *p, uint16_t port, unsigned size, uint32_t v);
+
+/* The data read that follows a CONFIG_ADDRESS write in Linux's early
+ * read_pci_config() (arch/x86/pci/early.c): "mov $0xcfc, %edx" (BA id: MOV
+ * r32, imm32, SDM vol. 2B; 32- and 64-bit code only) and "in (%dx), %eax"
+ * (ED; 66 ED for AX, EC for AL: IN, SDM vol. 2A), at bytes[0..n). The
+ * imm32 must name a data port (0xcfc-0xcff) and the read must end within
+ * 0xcff. Returns the length of both instructions (6 or 7) and sets *port
+ * and *size; 0 for anything else (the CPU back-end then lets the guest run
+ * to the IN, which exits as usual). The back-end performs both in the exit
+ * of the CONFIG_ADDRESS write, through pci_ports_in() as the IN's own exit
+ * would (docs/apic.md, "Boot: the config reads"). */
+unsigned pci_ports_fused_read(const uint8_t *bytes, size_t n, enum x86_mode mode,
+			      uint16_t *port, unsigned *size);
 
 #endif

@@ -9,6 +9,7 @@
 #include "vmm/cpu_state_check.h"
 #include "vmm/io_string.h"
 #include "vmm/io_trap.h"
+#include "platform/pci_cfg.h"
 #include "vmm/pci_ports.h"
 #include "vmm/power.h"
 #include "vmm/vcpu.h"
@@ -263,6 +264,37 @@ static void trapped_io(const struct vcpu_exit_ops *ops, const struct vcpu_io *io
 	done(ops, io);
 }
 
+/* After a CONFIG_ADDRESS write (RIP already past it): when the next two
+ * instructions are the data read of Linux's early read_pci_config()
+ * (vmm/pci_ports.h, pci_ports_fused_read), both run in this exit, the read
+ * through pci_ports_in() as the IN's own exit would. Linux on QEMU's TCG CPU
+ * (AMD, family 0Fh) looks for an AGP bridge on all 256 buses, twice, with
+ * that function at boot: ~16,000 reads, each one exit fewer (docs/apic.md).
+ * Only in kernel code (CS.RPL 0, not a user page walk: the IN cannot fault
+ * there) and without single-step. */
+static void fused_conf_read(const struct vcpu_exit_ops *ops)
+{
+	struct guest_paging pg = ops->paging();
+	enum x86_mode mode = ops->mode();
+	uint8_t b[X86_MAX_INSN_LEN];
+	struct vcpu_regs r;
+	uint16_t port;
+	unsigned size, len;
+
+	if (pg.user || (ops->seg_sel(X86_SEG_CS) & 3) || (ops->rflags() & X86_FLAG_TF))
+		return;
+	len = pci_ports_fused_read(b, vcpu_fetch_insn(ops, b), mode, &port, &size);
+	if (!len || io_trap_claims(port, size) || power->io_claims(port, size))
+		return;
+	ops->regs_out(&r);
+	/* MOV r32 writes the whole register in 64-bit mode (SDM 1 3.4.1.1). */
+	r.rdx = mode == X86_MODE_64 ? port : (r.rdx & ~0xffffffffull) | port;
+	r.rax = in_result(r.rax, size, pci_ports_in(ops->pci(), port, size));
+	ops->regs_in(&r);
+	ops->set_rip(ops->rip() + len);
+	ops->stats()->io_pci_cfg_fused++;
+}
+
 void vcpu_exit_io(const struct vcpu_exit_ops *ops, const struct vcpu_io *io)
 {
 	uint16_t port = io->port;
@@ -304,6 +336,8 @@ void vcpu_exit_io(const struct vcpu_exit_ops *ops, const struct vcpu_io *io)
 	if (io->in) {
 		r.rax = in_result(r.rax, size, v);
 		ops->regs_in(&r);
+	} else if (port == PCI_CF8_ADDR_PORT && size == 4) {
+		fused_conf_read(ops);
 	}
 }
 

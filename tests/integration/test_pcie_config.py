@@ -54,6 +54,19 @@ def shoji():
     return b
 
 
+def test_early_config_reads_fused(native, shoji):
+    """Linux's early read_pci_config() (CF8 write, then "mov $0xcfc,%edx; in")
+    scans all 256 buses twice for an AGP bridge on this CPU model; under
+    shoji each such read is done in its CF8 write's exit (one exit, not two).
+    The kernel finds what it finds natively (no AGP bridge, both scans), and
+    at least the two scans of buses 1-255 (2 x 255 x 32 reads) went through
+    the fused path."""
+    n, s = one(native, "guest: pcie early "), one(shoji.lines, "guest: pcie early ")
+    assert n["agp_none"] == s["agp_none"] == "2", (n, s)
+    assert n["fused"] == "none", n
+    assert int(s["fused"]) >= 2 * 255 * 32, s
+
+
 def test_guest_kernel_uses_mmconfig(native, shoji):
     for lines in (native, shoji.lines):
         k = one(lines, "guest: pcie kernel ")

@@ -522,6 +522,58 @@ static void ports_out(uint16_t port, int width, uint32_t v)
 
 static const struct host_io_ops ports = { ports_in, ports_out };
 
+/* The data read the back-end does in the exit of a CONFIG_ADDRESS write
+ * (pci_ports_fused_read): exactly "mov $0xcfc..0xcff, %edx" then IN from
+ * DX at AL, AX or EAX, the bytes Linux 6.1's read_pci_config() compiles
+ * to; anything else (another register, an immediate port, a read past
+ * 0xcff, 16-bit code, a cut-off fetch) is left to its own exit. */
+static void test_fused_config_read(void **state)
+{
+	/* Linux 6.1 (Debian 6.1.0-57) read_pci_config, after "out %eax,(%dx)". */
+	static const uint8_t linux_eax[] = { 0xba, 0xfc, 0x0c, 0x00, 0x00, 0xed, 0xe9 };
+	static const uint8_t ax[] = { 0xba, 0xfe, 0x0c, 0x00, 0x00, 0x66, 0xed };
+	static const uint8_t al[] = { 0xba, 0xff, 0x0c, 0x00, 0x00, 0xec };
+	static const struct { uint8_t b[8]; uint8_t n; const char *what; } no[] = {
+		{ { 0xb9, 0xfc, 0x0c, 0x00, 0x00, 0xed }, 6, "mov to ecx" },
+		{ { 0xba, 0xf8, 0x0c, 0x00, 0x00, 0xed }, 6, "CONFIG_ADDRESS itself" },
+		{ { 0xba, 0xfb, 0x0c, 0x00, 0x00, 0xed }, 6, "below the data ports" },
+		{ { 0xba, 0x00, 0x0d, 0x00, 0x00, 0xec }, 6, "past them" },
+		{ { 0xba, 0xfc, 0x0c, 0x01, 0x00, 0xed }, 6, "upper bits set" },
+		{ { 0xba, 0xfd, 0x0c, 0x00, 0x00, 0xed }, 6, "a dword past 0xcff" },
+		{ { 0xba, 0xff, 0x0c, 0x00, 0x00, 0x66, 0xed }, 7, "a word past 0xcff" },
+		{ { 0xba, 0xfc, 0x0c, 0x00, 0x00, 0xee }, 6, "OUT, not IN" },
+		{ { 0xba, 0xfc, 0x0c, 0x00, 0x00, 0xe5, 0xfc }, 7, "IN with an immediate port" },
+		{ { 0xba, 0xfc, 0x0c, 0x00, 0x00, 0x66 }, 6, "cut off after 66" },
+		{ { 0xba, 0xfc, 0x0c, 0x00, 0x00 }, 5, "cut off before the IN" },
+		{ { 0x41, 0xba, 0xfc, 0x0c, 0x00, 0x00, 0xed }, 7, "REX.B: mov to r10d" },
+		{ { 0x66, 0xba, 0xfc, 0x0c, 0xed }, 5, "16-bit mov" },
+	};
+	uint16_t port = 0;
+	unsigned size = 0;
+
+	(void)state;
+	assert_int_equal(pci_ports_fused_read(linux_eax, sizeof(linux_eax), X86_MODE_64, &port,
+					      &size), 6);
+	assert_int_equal(port, 0xcfc);
+	assert_int_equal(size, 4);
+	assert_int_equal(pci_ports_fused_read(linux_eax, 6, X86_MODE_32, &port, &size), 6);
+	assert_int_equal(pci_ports_fused_read(ax, sizeof(ax), X86_MODE_64, &port, &size), 7);
+	assert_int_equal(port, 0xcfe);
+	assert_int_equal(size, 2);
+	assert_int_equal(pci_ports_fused_read(al, sizeof(al), X86_MODE_32, &port, &size), 6);
+	assert_int_equal(port, 0xcff);
+	assert_int_equal(size, 1);
+	/* BA iw in 16-bit code: another instruction. */
+	assert_int_equal(pci_ports_fused_read(linux_eax, 6, X86_MODE_16, &port, &size), 0);
+	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+		port = 0, size = 0;
+		if (pci_ports_fused_read(no[i].b, no[i].n, X86_MODE_64, &port, &size))
+			fail_msg("fused a read that is not one: %s", no[i].what);
+		assert_int_equal(port, 0);
+		assert_int_equal(size, 0);
+	}
+}
+
 /* A function hidden through the registry (the AMD-Vi IOMMU's own): the
  * configuration ports read it as absent at every size and drop every
  * write; the other functions are untouched; registration fails closed. */
@@ -744,6 +796,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bridge_numbers_still_fixed, pci_setup,
 						pci_teardown),
 		cmocka_unit_test_setup_teardown(test_config_ports, pci_setup, pci_teardown),
+		cmocka_unit_test(test_fused_config_read),
 		cmocka_unit_test_setup_teardown(test_hidden_function_through_config_ports, pci_setup,
 						pci_teardown),
 		cmocka_unit_test(test_every_consumer_sees_every_range),

@@ -443,15 +443,44 @@ static void test_io_power_apmc_pci_hw(void **state)
 	assert_false(STOPS(vcpu_exit_io(&ops, IO(0x92, 1, false, 2))));
 	assert_int_equal(hw_last_out[0x92], 0x34);
 	/* CONFIG_ADDRESS: this CPU's latch, not the hardware's. */
-	g.regs.rax = 0x80001008;
-	hw_outs = 0;
-	assert_false(STOPS(vcpu_exit_io(&ops, IO(0xcf8, 4, false, 1))));
-	assert_int_equal(g.pci.cf8, 0x80001008);
-	assert_int_equal(hw_outs, 0);
-	g.regs.rax = 0;
-	assert_false(STOPS(vcpu_exit_io(&ops, IO(0xcf8, 4, true, 1))));
-	assert_int_equal(g.regs.rax, 0x80001008);
-	assert_int_equal(g.stats.io_pci_cfg, 2);
+	{
+		static const uint8_t out_nops[] = { 0xef };
+		static const uint8_t out_read[] = { 0xef, 0xba, 0xfc, 0x0c, 0x00, 0x00, 0xed };
+		uint32_t want;
+
+		code_at(out_nops, sizeof(out_nops), X86_MODE_64);
+		g.regs.rax = 0x80001008;
+		hw_outs = 0;
+		assert_false(STOPS(vcpu_exit_io(&ops, IO(0xcf8, 4, false, 1))));
+		assert_int_equal(g.pci.cf8, 0x80001008);
+		assert_int_equal(hw_outs, 0);
+		assert_int_equal(g.rip, (uintptr_t)code + 1);	/* NOPs follow: no fused read */
+		g.regs.rax = 0;
+		assert_false(STOPS(vcpu_exit_io(&ops, IO(0xcf8, 4, true, 1))));
+		assert_int_equal(g.regs.rax, 0x80001008);
+		assert_int_equal(g.stats.io_pci_cfg, 2);
+		/* Linux's read_pci_config(): the data read in the same exit,
+		 * as its own exit would have done it (pci_ports_fused_read). */
+		code_at(out_nops, sizeof(out_nops), X86_MODE_64);
+		g.regs.rax = ~0ull;
+		assert_false(STOPS(vcpu_exit_io(&ops, IO(0xcfc, 4, true, 1))));
+		want = (uint32_t)g.regs.rax;
+		code_at(out_read, sizeof(out_read), X86_MODE_64);
+		g.regs.rax = 0x80001008;
+		g.regs.rdx = 0xffffffff00000cf8ull;
+		assert_false(STOPS(vcpu_exit_io(&ops, IO(0xcf8, 4, false, 1))));
+		assert_int_equal(g.rip, (uintptr_t)code + 7);
+		assert_int_equal(g.regs.rdx, 0xcfc);
+		assert_int_equal(g.regs.rax, want);
+		assert_int_equal(g.stats.io_pci_cfg_fused, 1);
+		/* Not in user code (CS.RPL 3): the IN exits by itself. */
+		code_at(out_read, sizeof(out_read), X86_MODE_64);
+		g.seg_sel[X86_SEG_CS] = 0x33;
+		assert_false(STOPS(vcpu_exit_io(&ops, IO(0xcf8, 4, false, 1))));
+		assert_int_equal(g.rip, (uintptr_t)code + 1);
+		assert_int_equal(g.stats.io_pci_cfg_fused, 1);
+		g.seg_sel[X86_SEG_CS] = 0;
+	}
 	/* A size the CPU cannot give. */
 	assert_true(STOPS(vcpu_exit_io(&ops, IO(0x80, 3, false, 1))));
 }
