@@ -6,6 +6,7 @@
 #include "arch/x86/vcpu_select.h"
 #include "core/fwboot.h"
 #include "core/guest.h"
+#include "core/status.h"
 #include "core/power.h"
 #include "core/smp.h"
 #include "iommu/iommu.h"
@@ -183,6 +184,8 @@ static int prepare_pvh(const struct guest_platform *p, struct vcpu_entry *entry)
 	const struct acpi_root_info *ai = acpi_root_info();
 	struct boot_module *km, *im = NULL;
 	paddr_t rsdp = 0;
+	uint8_t order[PVH_MAX_LOAD];
+	bool in_place = false;
 	int rc;
 
 	if (!find_module(bi, "kernel", &k))
@@ -208,13 +211,25 @@ static int prepare_pvh(const struct guest_platform *p, struct vcpu_entry *entry)
 	excl[0] = (struct mem_range){ img.lowest, img.highest, MEM_RESERVED };
 	excl[1] = (struct mem_range){ 0, PVH_INFO_PA + PVH_INFO_SIZE, MEM_RESERVED };
 	excl[2] = (struct mem_range){ im ? im->start : 0, im ? im->end : 0, MEM_RESERVED };
-	if (overlaps(km->start, km->end, img.lowest, img.highest) &&
-	    (rc = relocate(bi, km, excl, 3, p->hv_base, "kernel image")))
-		return rc;
+	/* A kernel image inside its own load range is loaded where it lies
+	 * when its segments can be copied in some order without one
+	 * overwriting the source of another (vmm/pvh.h); else it is moved out
+	 * of the way first (one more copy of the whole image). */
+	if (overlaps(km->start, km->end, img.lowest, img.highest)) {
+		in_place = pvh_load_order(km->start, &img, order) == 0;
+		if (!in_place && (rc = relocate(bi, km, excl, 3, p->hv_base, "kernel image")))
+			return rc;
+	}
 	excl[2] = (struct mem_range){ km->start, km->end, MEM_RESERVED };
 	if (im && (rc = relocate(bi, im, excl, 3, p->hv_base, "initrd")))
 		return rc;
-	pvh_load(hal_phys_to_virt(km->start), &img);
+	if (in_place) {
+		pvh_load_ordered(hal_phys_to_virt(km->start), &img, order);
+		log_info("guest kernel image loaded in place from 0x%llx size=%llu",
+			 (unsigned long long)km->start, (unsigned long long)(km->end - km->start));
+	} else {
+		pvh_load(hal_phys_to_virt(km->start), &img);
+	}
 
 	prepare_acpi();
 	if (ai && ai->rsdp_addr < MiB(1))
@@ -266,10 +281,12 @@ int guest_launch(const struct guest_platform *p)
 		return rc;
 	/* Every CPU is shoji's before any guest code runs (docs/smp.md). */
 	smp_start_aps(cpu, p->madt, cpuid(1, 0).ebx >> 24);
+	boot_phase("cpus");	/* SVM or VT-x on, the APs started and parked */
 	cpu->set_power_ops(&power_guest_ops);
 	rc = p->boot_disk ? prepare_disk_boot(p, &entry) : prepare_pvh(p, &entry);
 	if (rc)
 		return rc;
+	boot_phase("guest-load");	/* the kernel loaded, its modules moved, ACPI edited */
 
 	/* The APIC window (the APIC page and QEMU's CPU-write MSI aliases):
 	 * its writes are emulated so that INIT/SIPI go to shoji's start-up
@@ -291,12 +308,15 @@ int guest_launch(const struct guest_platform *p)
 		return rc;
 	protect_seal(PROTECT_CPU);
 	protect_log();
+	boot_phase("interrupts");	/* the guest's MSI, IOAPIC; the registry sealed */
 	ncr3 = cpu->build_nested(&bi->mem, MAX(memmap_top(&bi->mem), GiB(4)));
 	if (!ncr3)
 		return E_NOMEM;
+	boot_phase("nested");	/* the nested page tables */
 	rc = cpu->setup(ncr3, &entry);
 	if (rc)
 		return rc;
+	boot_phase("vcpu");	/* the VMCB or VMCS; then the guest starts */
 	iommu_fault_events_to_nmi(cpuid(1, 0).ebx >> 24);
 	cpu->set_exit_hook(p->on_exit);
 	cpu->set_vmmcall_handler(vmmcall_dispatch);

@@ -52,6 +52,20 @@ const struct shoji_status *shoji_status(void)
 	return &status;
 }
 
+static uint64_t tsc_entry, tsc_last;
+
+void boot_phase(const char *what)
+{
+	uint64_t now = rdtsc(), khz = time_tsc_khz();
+
+	log_info("boot phase=%s ms=%llu.%03llu at_ms=%llu.%03llu", what,
+		 (unsigned long long)((now - tsc_last) / khz),
+		 (unsigned long long)((now - tsc_last) % khz * 1000 / khz),
+		 (unsigned long long)((now - tsc_entry) / khz),
+		 (unsigned long long)((now - tsc_entry) % khz * 1000 / khz));
+	tsc_last = now;
+}
+
 void boot_main(uint32_t magic, uint32_t info_pa);
 
 /* Command line first: it says where the log goes. Errors are kept and
@@ -321,21 +335,27 @@ static void run_selftest(void)
 
 void boot_main(uint32_t magic, uint32_t info_pa)
 {
+	tsc_entry = tsc_last = rdtsc();
 	percpu_init(0, cpuid(1, 0).ebx >> 24);	/* the boot CPU is CPU 0 */
 	idt_init();
 	crypto_cpu_init();	/* SSE on, for AES-NI (its code saves the XMM registers it uses) */
 	setup_log_and_options(magic, info_pa);
 	time_init();
+	boot_phase("log-time");	/* the log, the options, TSC calibration */
 	reserve_region();
+	boot_phase("region");	/* the region reserved, shoji moved into it */
 	discover_platform();
 	pci_enumerate();
+	boot_phase("acpi-pci");
 	boot_report();
+	boot_phase("report");
 	if (opts.intercept != INTERCEPT_NONE)
 		protect_or_stop(disk_protect(&opts));
 	protect_smram();
 	smp_reserve_trampoline(&boot, &madt);	/* before the IOMMU domains: it is a hole */
 	protect_memory();
 	chipset_lock_smram();	/* logs; APMC SMIs are refused when it fails */
+	boot_phase("iommu");	/* (and the intercepted disk's ranges, SMRAM) */
 	run_selftest();
 	if (opts.guest == GUEST_DISK || guest_present(&boot))
 		run_guest();

@@ -11,6 +11,10 @@ struct shoji_status {
 };
 
 const struct shoji_status *shoji_status(void);
+
+/* Bring-up timing: logs "boot phase=WHAT ms=M at_ms=T", M the TSC time
+ * since the previous phase ended (or shoji's entry), T since the entry. */
+void boot_phase(const char *what);
 uint64_t image_checksum(void);
 
 #endif

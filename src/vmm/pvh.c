@@ -115,15 +115,55 @@ int pvh_parse(const void *elf, size_t len, struct pvh_image *out)
 	return 0;
 }
 
+static void load_segment(const void *elf, const struct pvh_segment *s)
+{
+	uint8_t *dst = hal_phys_to_virt(s->paddr);
+
+	memmove(dst, (const uint8_t *)elf + s->offset, s->filesz);
+	memset(dst + s->filesz, 0, s->memsz - s->filesz);
+}
+
 void pvh_load(const void *elf, const struct pvh_image *img)
 {
-	for (unsigned i = 0; i < img->n_load; i++) {
-		const struct pvh_segment *s = &img->load[i];
-		uint8_t *dst = hal_phys_to_virt(s->paddr);
+	for (unsigned i = 0; i < img->n_load; i++)
+		load_segment(elf, &img->load[i]);
+}
 
-		memmove(dst, (const uint8_t *)elf + s->offset, s->filesz);
-		memset(dst + s->filesz, 0, s->memsz - s->filesz);
+int pvh_load_order(paddr_t elf_pa, const struct pvh_image *img, uint8_t *order)
+{
+	bool done[PVH_MAX_LOAD] = { false };
+
+	for (unsigned k = 0; k < img->n_load; k++) {
+		unsigned pick = img->n_load;
+
+		for (unsigned i = 0; i < img->n_load && pick == img->n_load; i++) {
+			const struct pvh_segment *d = &img->load[i];
+			bool clobbers = false;
+
+			if (done[i])
+				continue;
+			for (unsigned j = 0; j < img->n_load && !clobbers; j++) {
+				const struct pvh_segment *s = &img->load[j];
+				paddr_t src = elf_pa + s->offset;
+
+				clobbers = j != i && !done[j] && s->filesz &&
+					   d->paddr < src + s->filesz && src < d->paddr + d->memsz;
+			}
+			if (!clobbers)
+				pick = i;
+		}
+		if (pick == img->n_load)
+			return E_RANGE;
+		done[pick] = true;
+		order[k] = (uint8_t)pick;
 	}
+	return 0;
+}
+
+void pvh_load_ordered(const void *elf, const struct pvh_image *img, const uint8_t *order)
+{
+	for (unsigned k = 0; k < img->n_load; k++)
+		load_segment(elf, &img->load[order[k]]);
 }
 
 static uint32_t e820_type(enum mem_type t)

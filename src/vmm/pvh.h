@@ -36,6 +36,19 @@ int pvh_parse(const void *elf, size_t len, struct pvh_image *out);
  * overlap the source. */
 void pvh_load(const void *elf, const struct pvh_image *img);
 
+/* Loading the image where it lies, without moving it out of the way first
+ * (QEMU's Multiboot loader puts the kernel module right above shoji, inside
+ * the kernel's own load range): an order in which to copy the segments from
+ * the image at elf_pa such that no segment's destination [paddr, paddr +
+ * memsz) covers a source [elf_pa + offset, + filesz) of a segment still to
+ * be copied (a segment's own source may: memmove). Returns 0 with
+ * order[0..n_load), E_RANGE when there is none (the caller moves the image
+ * first). Nothing is copied. */
+int pvh_load_order(paddr_t elf_pa, const struct pvh_image *img, uint8_t *order);
+
+/* pvh_load in that order, from the image at elf (= elf_pa's mapping). */
+void pvh_load_ordered(const void *elf, const struct pvh_image *img, const uint8_t *order);
+
 /* Xen's hvm_start_info, version 1. */
 struct hvm_start_info {
 	uint32_t magic;

@@ -131,6 +131,60 @@ static void test_pvh_load_copies_and_zeroes(void **state)
 	free(mem);
 }
 
+/* In-place loading (pvh_load_order): the image lies where its segments go,
+ * as QEMU's Multiboot loader puts the kernel module inside the kernel's load
+ * range. Segment 0's destination covers segment 1's source, so 1 goes
+ * first; the result is what loading from a separate copy gives. Two
+ * segments whose destinations cover each other's sources have no order. */
+static void test_pvh_load_in_place(void **state)
+{
+	struct pvh_image img;
+	uint8_t *arena = aligned_alloc(4096, 0x10000), *ref = aligned_alloc(4096, 0x10000);
+	uintptr_t a = (uintptr_t)arena;
+	uint8_t order[PVH_MAX_LOAD];
+
+	make_elf(0x1000100, true);
+	assert_int_equal(pvh_parse(elf, sizeof(elf), &img), 0);
+	/* The image at arena + 0x1000: segment 0's bytes at 0x1400-0x1c00,
+	 * segment 1's at 0x2000-0x2400. */
+	img.load[0].paddr = a + 0x1800;	/* covers 0x1800-0x2800: segment 1's source */
+	img.load[1].paddr = a + 0x3000;	/* 0x3000-0x5000: no one's source */
+	assert_int_equal(pvh_load_order(a + 0x1000, &img, order), 0);
+	assert_int_equal(order[0], 1);
+	assert_int_equal(order[1], 0);
+	/* The reference: the same image loaded from a copy elsewhere. */
+	memset(ref, 0x77, 0x10000);
+	memcpy(ref + 0x1000, elf, sizeof(elf));
+	{
+		struct pvh_image r = img;
+
+		r.load[0].paddr = (uintptr_t)ref + 0x1800;
+		r.load[1].paddr = (uintptr_t)ref + 0x3000;
+		pvh_load(elf, &r);
+	}
+	memset(arena, 0x77, 0x10000);
+	memcpy(arena + 0x1000, elf, sizeof(elf));
+	pvh_load_ordered(arena + 0x1000, &img, order);
+	assert_memory_equal(arena, ref, 0x10000);
+	assert_int_equal(arena[0x1800], 0xab);
+	assert_int_equal(arena[0x1fff], 0xab);
+	assert_int_equal(arena[0x2000], 0);	/* segment 0's bss, over segment 1's old bytes */
+	assert_int_equal(arena[0x3000], 0xcd);
+	assert_int_equal(arena[0x3400], 0);
+
+	/* A segment whose destination is its own source only: any order. */
+	img.load[0].paddr = a + 0x1400;
+	img.load[1].paddr = a + 0x3000;
+	assert_int_equal(pvh_load_order(a + 0x1000, &img, order), 0);
+
+	/* Each destination covers the other's source: no order. */
+	img.load[0].paddr = a + 0x2000;	/* 0x2000-0x3000: segment 1's source */
+	img.load[1].paddr = a + 0x0000;	/* 0x0000-0x2000: segment 0's source */
+	assert_int_equal(pvh_load_order(a + 0x1000, &img, order), E_RANGE);
+	free(arena);
+	free(ref);
+}
+
 static void test_pvh_start_info(void **state)
 {
 	uint8_t *page = aligned_alloc(4096, PVH_INFO_SIZE);
@@ -495,6 +549,7 @@ int main(void)
 		cmocka_unit_test(test_pvh_parse_good),
 		cmocka_unit_test(test_pvh_parse_rejects),
 		cmocka_unit_test(test_pvh_load_copies_and_zeroes),
+		cmocka_unit_test(test_pvh_load_in_place),
 		cmocka_unit_test(test_pvh_start_info),
 		cmocka_unit_test(test_cpuid_policy),
 		cmocka_unit_test(test_msr_policy),
