@@ -1,7 +1,7 @@
 # irq: a hostile guest forges interrupts with the edu device
 # (shoji.script=irq; the program is guest/src/irq-attack.c).
 # shoji.irq=SOURCE:MODE:DEST[:VECTOR][+...] lists the attacks, run in order, e.g.
-# shoji.irq=msi:init:0+ioapic:nmi:0 (SOURCE msi|ioapic|dma, MODE
+# shoji.irq=msi:init:0+ioapic:nmi:0 (SOURCE msi|ioapic|dma|msix|hpet, MODE
 # fixed|lowest|smi|nmi|init|startup|extint, DEST a physical APIC id).
 # After each: "guest: irq alive after=SOURCE:MODE:DEST shoji=ok|none" once
 # the guest has gone on (and, under shoji, VMMCALL status answered), so a

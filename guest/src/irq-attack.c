@@ -17,6 +17,13 @@
  *                                          transmit: a UDP datagram to the
  *                                          gateway and the TXQ0 cause set with
  *                                          ICS; the entry is restored after
+ *   irq-attack hpet   MODE DEST [VECTOR]   an HPET timer's FSB interrupt route
+ *                                          (HPET 1.0a 2.3.9) written through
+ *                                          /dev/mem with the message, FSB
+ *                                          delivery enabled and the timer fired
+ *                                          once 20 ms later (QEMU: -global
+ *                                          hpet.msi=on); the last timer that has
+ *                                          Tn_FSB_INT_DEL_CAP and is not in use
  *   irq-attack nmis                        the NMI count of /proc/interrupts
  *
  * MODE: fixed lowest smi nmi init startup extint (delivery modes 0-7, Intel
@@ -26,7 +33,8 @@
  *   guest: irq-attack sent source=msi mode=init dest=0x0 vector=0x30 device=...
  *   guest: irq-attack done source=msi mode=init nmi_before=N nmi_after=M
  *       readback_addr=0x... readback_data=0x...
- * (msi: what config space reads back after the write; ioapic: the entry). */
+ * (msi: what config space reads back after the write; ioapic: the entry;
+ * hpet: the timer's configuration and route as the hardware shows them). */
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <netinet/in.h>
@@ -44,6 +52,7 @@
 #define EDU_DMA_CMD 0x98
 #define EDU_BUF 0x40000
 #define IOAPIC_BASE 0xfec00000u
+#define HPET_BASE 0xfed00000u	/* QEMU's, and the ACPI HPET table's there */
 #define PAGE 4096
 
 static char dev_dir[300];
@@ -54,7 +63,7 @@ static const char *const modes[8] = { "fixed", "lowest", "smi", "reserved", "nmi
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: irq-attack msi|ioapic|dma|msix MODE DEST [VECTOR] | irq-attack nmis\n"
+	fprintf(stderr, "usage: irq-attack msi|ioapic|dma|msix|hpet MODE DEST [VECTOR] | irq-attack nmis\n"
 			"  MODE: fixed lowest smi nmi init startup extint\n");
 	exit(EXIT_USAGE);
 }
@@ -249,19 +258,65 @@ static void attack_msi(unsigned mode, unsigned dest, unsigned vector, char *rb, 
 	close(fd);
 }
 
-static volatile uint32_t *map_ioapic(void)
+static volatile uint32_t *map_phys(uint32_t pa, const char *what)
 {
 	int fd = open("/dev/mem", O_RDWR | O_SYNC | O_CLOEXEC);
 	void *m;
 
 	if (fd < 0)
 		die(EXIT_USAGE, "cannot open /dev/mem: %s", strerror(errno));
-	m = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, IOAPIC_BASE);
+	m = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, pa);
 	if (m == MAP_FAILED)
-		die(EXIT_USAGE, "cannot map the IOAPIC at 0x%x: %s (iomem=relaxed?)", IOAPIC_BASE,
+		die(EXIT_USAGE, "cannot map the %s at 0x%x: %s (iomem=relaxed?)", what, pa,
 		    strerror(errno));
 	close(fd);
 	return m;
+}
+
+static volatile uint32_t *map_ioapic(void)
+{
+	return map_phys(IOAPIC_BASE, "IOAPIC");
+}
+
+/* HPET 1.0a 2.3: capabilities at 0x00 (12:8 timers - 1, 63:32 the period
+ * in fs), configuration 0x10 (bit 0 ENABLE_CNF), main counter 0xF0; timer
+ * N at 0x100 + 0x20 * N: configuration (2 Tn_INT_ENB_CNF, 14 Tn_FSB_EN_CNF,
+ * 15 Tn_FSB_INT_DEL_CAP), comparator +8, FSB route +0x10 (value, then
+ * address). Dword accesses throughout. */
+static void attack_hpet(unsigned mode, unsigned dest, unsigned vector, char *rb, size_t rblen)
+{
+	volatile uint32_t *h = map_phys(HPET_BASE, "HPET");
+	unsigned ntim = ((h[0] >> 8) & 0x1f) + 1, n = 0, found = 0;
+	uint64_t period_fs = h[1], ticks, now;
+	volatile uint32_t *t;
+
+	if (!period_fs)
+		die(EXIT_USAGE, "no HPET at 0x%x (period 0)", HPET_BASE);
+	for (unsigned i = 0; i < ntim; i++) {
+		uint32_t c = h[(0x100 + 0x20 * i) / 4];
+
+		if ((c & 0x8000) && !(c & 0x4))
+			n = i, found = 1;
+	}
+	if (!found)
+		die(EXIT_USAGE, "no free HPET timer with FSB delivery (-global hpet.msi=on?)");
+	t = h + (0x100 + 0x20 * n) / 4;
+	if (!(h[0x10 / 4] & 1))
+		h[0x10 / 4] |= 1;			/* the main counter runs */
+	t[0] = t[0] & ~0x404eu;				/* one-shot, edge, off, 64-bit */
+	ticks = 20000000000000ull / period_fs;		/* 20 ms */
+	now = h[0xf0 / 4] | (uint64_t)h[0xf4 / 4] << 32;
+	t[2] = (uint32_t)(now + ticks);
+	t[3] = (uint32_t)((now + ticks) >> 32);
+	t[4] = msg_data(mode, vector);			/* Tn_FSB_INT_VAL */
+	t[5] = 0xfee00000u | dest << 12;		/* Tn_FSB_INT_ADDR */
+	t[0] = (t[0] & ~0x404eu) | 0x4000 | 0x4;	/* FSB delivery, interrupt on */
+	snprintf(rb, rblen, "timer=%u readback_cfg=0x%x readback_val=0x%x readback_addr=0x%x", n,
+		 t[0], t[4], t[5]);
+	say("sent source=hpet mode=%s dest=0x%x vector=0x%x device=hpet-timer%u", modes[mode],
+	    dest, vector, n);
+	settle();
+	t[0] = t[0] & ~0x4004u;				/* off again */
 }
 
 static void ioapic_write(volatile uint32_t *io, unsigned reg, uint32_t v)
@@ -419,6 +474,13 @@ int main(int argc, char **argv)
 	dest = (unsigned)arg_u64("DEST", argv[3]) & 0xff;
 	if (argc == 5)
 		vector = (unsigned)arg_u64("VECTOR", argv[4]) & 0xff;
+	if (!strcmp(argv[1], "hpet")) {
+		before = nmis();
+		attack_hpet(mode, dest, vector, rb, sizeof(rb));
+		say("done source=%s mode=%s nmi_before=%lu nmi_after=%lu %s", argv[1], modes[mode],
+		    before, nmis(), rb);
+		return 0;
+	}
 	if (!strcmp(argv[1], "msix")) {
 		find_dev(0x8086, 0x10d3);
 		bar = map_resource(0, &len);

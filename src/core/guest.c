@@ -21,6 +21,7 @@
 #include "vmm/apic_guard.h"
 #include "vmm/bios_hook.h"
 #include "vmm/ecam_guard.h"
+#include "vmm/hpet_virt.h"
 #include "vmm/ioapic_virt.h"
 #include "vmm/msi_virt.h"
 #include "vmm/msix_virt.h"
@@ -111,10 +112,42 @@ static int prepare_acpi(void)
  * remapping entries: the MSI capabilities of the PCI functions and the
  * IOAPICs (their pages become emulated NPT holes). Without interrupt
  * remapping there is nothing to point them at: say so. */
+static int virtualise_hpet(void)
+{
+	struct acpi_hpet hp;
+	struct irq_source src;
+	bool remap;
+	int rc = acpi_hpet_parse(&hp);
+
+	if (rc == E_NOENT)
+		return 0;		/* no HPET: nothing to virtualise */
+	if (rc)
+		return rc;
+	remap = irq_remap_active() && !iommu_hpet_source(hp.number, &src);
+	rc = hpet_virt_init(hp.base, hp.number, remap ? &src : NULL);
+	if (rc) {
+		log_error("guest: hpet number=%u at 0x%llx not virtualised (%s)", hp.number,
+			  (unsigned long long)hp.base, err_str(rc));
+		return rc;
+	}
+	/* Writes exit (the FSB routes and enables are decided there); reads
+	 * pass, the main counter among them. */
+	return protect_add_emulated(hp.base & ~(paddr_t)(PAGE_SIZE - 1),
+				    (hp.base & ~(paddr_t)(PAGE_SIZE - 1)) + PAGE_SIZE,
+				    PROTECT_CPU_WRITE | PROTECT_CPU_EXEC, "hpet", &hpet_mmio_ops,
+				    NULL, PCI_BDF(0, 0, 0, 0), -1);
+}
+
 static int virtualise_interrupts(const struct guest_platform *p)
 {
 	int n, nx;
 
+	/* The HPET's FSB messages do not need a remapping unit: without one
+	 * (or without a source id for the HPET) shoji writes the checked
+	 * route in compatibility format (vmm/hpet_virt.h). */
+	n = virtualise_hpet();
+	if (n)
+		return n;
 	if (!irq_remap_active()) {
 		log_warn("guest: no interrupt remapping: the guest programs device interrupts "
 			 "(MSI, IOAPIC) unchecked");

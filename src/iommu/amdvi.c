@@ -678,6 +678,16 @@ static int amdvi_be_ioapic_source(uint8_t ioapic_id, struct irq_source *out)
 	return 0;
 }
 
+static int amdvi_be_hpet_source(uint8_t hpet_number, struct irq_source *out)
+{
+	const struct ivrs_dev *s = ivrs_special(&ivrs, IVRS_SPECIAL_HPET, hpet_number);
+
+	if (!s)
+		return E_NOENT;
+	*out = (struct irq_source){ IRQ_SRC_RID, s->first, 0, 0 };
+	return 0;
+}
+
 static unsigned amdvi_be_unit_count(void)
 {
 	return n_units;
@@ -765,6 +775,7 @@ const struct iommu_backend amdvi_backend = {
 	.faults_reported = amdvi_be_faults_reported,
 	.fault_events_to_nmi = amdvi_be_fault_events_to_nmi,
 	.ioapic_source = amdvi_be_ioapic_source,
+	.hpet_source = amdvi_be_hpet_source,
 	.unit_count = amdvi_be_unit_count,
 	.unit_regs = amdvi_be_unit_regs,
 };

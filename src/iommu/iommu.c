@@ -252,6 +252,13 @@ int iommu_ioapic_source(uint8_t ioapic_id, struct irq_source *out)
 	return be->ioapic_source(ioapic_id, out);
 }
 
+int iommu_hpet_source(uint8_t hpet_number, struct irq_source *out)
+{
+	if (!be || !be->hpet_source)
+		return E_NOENT;
+	return be->hpet_source(hpet_number, out);
+}
+
 int iommu_attach(struct pci_bdf bdf, struct domain *d)
 {
 	if (!active)

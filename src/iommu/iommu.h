@@ -64,5 +64,8 @@ void iommu_log_devices(void);
  * cannot be source-checked). */
 struct irq_source;
 int iommu_ioapic_source(uint8_t ioapic_id, struct irq_source *out);
+/* The same for the HPET with this HPET number (DMAR HPET scope, IVRS
+ * special HPET entry); E_NOENT when the table names none. */
+int iommu_hpet_source(uint8_t hpet_number, struct irq_source *out);
 
 #endif

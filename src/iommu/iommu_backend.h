@@ -58,6 +58,8 @@ struct iommu_backend {
 	/* The requester ID of the IOAPIC with this id (DMAR scope, IVRS
 	 * special entry); E_NOENT when the table names none. */
 	int (*ioapic_source)(uint8_t ioapic_id, struct irq_source *out);
+	/* The same for an HPET number (DMAR HPET scope, IVRS special entry). */
+	int (*hpet_source)(uint8_t hpet_number, struct irq_source *out);
 	unsigned (*unit_count)(void);
 	void (*unit_regs)(unsigned i, paddr_t *start, paddr_t *end);
 };

@@ -274,14 +274,14 @@ static void vtd_be_fault_events_to_nmi(uint32_t apic_id)
 			vtd_fault_event_nmi(&units[i], apic_id);
 }
 
-/* The DMAR names each IOAPIC's requester id in an IOAPIC device scope
- * (VT-d 8.3.1.1): start bus and a one-hop path. */
-static int vtd_be_ioapic_source(uint8_t ioapic_id, struct irq_source *out)
+/* The DMAR names each IOAPIC's (and HPET's) requester id in an IOAPIC
+ * (HPET) device scope (VT-d 8.3.1.1): start bus and a one-hop path. */
+static int scope_source(unsigned type, uint8_t enum_id, struct irq_source *out)
 {
 	for (unsigned i = 0; i < dmar.nscopes; i++) {
 		const struct dmar_scope *sc = &dmar.scopes[i];
 
-		if (sc->type != DMAR_SCOPE_IOAPIC || sc->enum_id != ioapic_id || sc->hops < 1)
+		if (sc->type != type || sc->enum_id != enum_id || sc->hops < 1)
 			continue;
 		*out = (struct irq_source){
 			IRQ_SRC_RID,
@@ -292,6 +292,16 @@ static int vtd_be_ioapic_source(uint8_t ioapic_id, struct irq_source *out)
 		return 0;
 	}
 	return E_NOENT;
+}
+
+static int vtd_be_ioapic_source(uint8_t ioapic_id, struct irq_source *out)
+{
+	return scope_source(DMAR_SCOPE_IOAPIC, ioapic_id, out);
+}
+
+static int vtd_be_hpet_source(uint8_t hpet_number, struct irq_source *out)
+{
+	return scope_source(DMAR_SCOPE_HPET, hpet_number, out);
 }
 
 static unsigned vtd_be_unit_count(void)
@@ -324,6 +334,7 @@ const struct iommu_backend vtd_backend = {
 	.fault_pending = vtd_be_fault_pending,
 	.fault_events_to_nmi = vtd_be_fault_events_to_nmi,
 	.ioapic_source = vtd_be_ioapic_source,
+	.hpet_source = vtd_be_hpet_source,
 	.unit_count = vtd_be_unit_count,
 	.unit_regs = vtd_be_unit_regs,
 };

@@ -774,6 +774,49 @@ int acpi_mcfg_parse(struct acpi_mcfg *out)
 	return acpi_mcfg_parse_table(t, out);
 }
 
+/* ---- HPET ---- */
+
+int acpi_hpet_parse_table(const struct acpi_header *t, struct acpi_hpet *out)
+{
+	const uint8_t *p = (const uint8_t *)t;
+	const char *why = NULL;
+
+	memset(out, 0, sizeof(*out));
+	if (!t || memcmp(t->signature, "HPET", 4) != 0)
+		return E_INVAL;
+	if (t->length < ACPI_HPET_LEN || t->length > ACPI_TABLE_MAX_LEN) {
+		log_warn("acpi hpet len=%u rejected reason=bad-length", t->length);
+		return E_INVAL;
+	}
+	out->block_id = rd32(p + 36);
+	out->base = rd64(p + 44);
+	out->number = p[52];
+	if (p[40] != 0)
+		why = "not-memory-space";
+	else if (!out->base)
+		why = "no-base";
+	else if (out->base & (ACPI_HPET_BLOCK_LEN - 1))
+		why = "unaligned-base";
+	if (why) {
+		log_warn("acpi hpet space=%u base=0x%llx rejected reason=%s", p[40], ull(out->base),
+			 why);
+		memset(out, 0, sizeof(*out));
+		return E_INVAL;
+	}
+	return 0;
+}
+
+int acpi_hpet_parse(struct acpi_hpet *out)
+{
+	const struct acpi_header *t = acpi_find_table("HPET", 0);
+
+	if (!t) {
+		memset(out, 0, sizeof(*out));
+		return E_NOENT;
+	}
+	return acpi_hpet_parse_table(t, out);
+}
+
 /* ---- boot report ---- */
 
 void acpi_log_tables(void)

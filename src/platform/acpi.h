@@ -240,6 +240,28 @@ struct acpi_mcfg {
 int acpi_mcfg_parse(struct acpi_mcfg *out);
 int acpi_mcfg_parse_table(const struct acpi_header *t, struct acpi_mcfg *out);
 
+/* The HPET description table (IA-PC HPET Specification 1.0a, section 3.2.4):
+ * after the 36-byte header, Event Timer Block ID (4 bytes, at 36), the
+ * register block's Base Address as a Generic Address Structure (12 bytes at
+ * 40: space id, bit width, bit offset, access size, 64-bit address at 44),
+ * the HPET Number (1 byte at 52, the "enumeration id" the DMAR's HPET
+ * device scope and the IVRS' special HPET entry name), Main Counter Minimum
+ * Clock Tick (2 bytes at 53) and Page Protection (1 byte at 55). */
+#define ACPI_HPET_LEN 56
+#define ACPI_HPET_BLOCK_LEN 1024	/* the register block (HPET 1.0a 2.3.1) */
+
+struct acpi_hpet {
+	paddr_t base;		/* the register block, memory space, 1 KiB aligned */
+	uint8_t number;		/* HPET Number */
+	uint32_t block_id;	/* Event Timer Block ID (the capabilities' low half) */
+};
+
+/* Parses an HPET table: the length must cover the fixed part, the base be
+ * in system memory (GAS space 0), non-zero and 1 KiB aligned. 0, or E_INVAL
+ * with a warning; acpi_hpet_parse: E_NOENT when there is no HPET table. */
+int acpi_hpet_parse_table(const struct acpi_header *t, struct acpi_hpet *out);
+int acpi_hpet_parse(struct acpi_hpet *out);
+
 /* ---- Boot report ---- */
 
 /* "acpi rsdp ..." then one "acpi table ..." line per valid table. */
