@@ -72,9 +72,10 @@ attack ahci-write-buffer --write-lba 6144 --gen 1 write-buffer
 # shoji.racecpu=N (an SMP guest): the rewrite from another CPU, in a tight
 # loop from the doorbell on, while this CPU issues the command (issue 15).
 if [ -n "${SHOJI_RACECPU:-}" ]; then
-	# Up to 10 tries: the other CPU is a host thread, which a busy host may
-	# not run within the device's window.
-	tries=10 attack ahci-read-buffer-race --rewrite-cpu "$SHOJI_RACECPU" read-buffer
+	# Up to 30 tries: the other CPU is a host thread, which a busy host may
+	# not run within the device's window (10 were not always enough with
+	# other QEMUs running beside the test; a try takes well under a second).
+	tries=30 attack ahci-read-buffer-race --rewrite-cpu "$SHOJI_RACECPU" read-buffer
 fi
 if [ "$mode" != native ]; then
 	attack ahci-read-hv --hv "$hv" read-hv

@@ -23,13 +23,23 @@ def console_lines(out):
     so a whole shoji line can land inside a guest line ('guest: edu-dshoji:
     warning: vtd fault ...'): it is split out onto a line of its own, as
     shoji wrote it (shoji's own lines are whole: one write under its log
-    lock)."""
+    lock). The rest of the guest's line comes after shoji's newline, on the
+    next line that is not shoji's: it is joined back to its start
+    ('guest: check name=region-r' + 'eserved status=ok')."""
     lines = []
+    cut = None	# index of a guest line whose rest is still to come
     for l in out.splitlines():
         l = l.rstrip("\r")
+        if cut is not None and not l.startswith("shoji: "):
+            if l and not l.startswith("guest: "):
+                lines[cut] += l
+                cut = None
+                continue
+            cut = None
         i = l.find("shoji: ", 1)
         if i > 0 and not l.startswith("shoji: "):
             lines += [l[:i], l[i:]]
+            cut = len(lines) - 2
         else:
             lines.append(l)
     return lines
