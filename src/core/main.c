@@ -287,7 +287,8 @@ static void run_guest(void)
 				     .hv_end = hv_base + opts.hv_mem, .madt = &madt,
 				     .boot_disk = opts.guest == GUEST_DISK,
 				     .boot_drive = opts.boot_drive };
-	paddr_t reset_page;
+	paddr_t power_pages[8];
+	unsigned n_power_pages;
 
 	if (opts.intercept != INTERCEPT_NONE) {
 		if (disk_setup(&opts, &boot, madt.ncpus ? madt.ncpus : 1)) {
@@ -296,13 +297,21 @@ static void run_guest(void)
 		}
 		gp.on_exit = disk_poll;
 	}
-	/* A memory-space RESET_REG: its page is trapped, writes of
-	 * RESET_VALUE there are the guest's reset request (core/power.c). */
-	if (power_reset_mmio_page(&reset_page))
-		protect_or_stop(protect_add_emulated(reset_page, reset_page + PAGE_SIZE,
-						     PROTECT_CPU_WRITE | PROTECT_CPU_EXEC,
-						     "fadt-reset-reg", &power_reset_mmio_ops, NULL,
-						     PCI_BDF(0, 0, 0, 0), -1));	/* reads need no decision */
+	/* The FADT's power registers in memory space (RESET_REG, PM1
+	 * control and status): their pages are write-trapped and decided
+	 * like the I/O ones (core/power.c). Reads trap too: after a refused
+	 * sleep PM1_STS must read WAK_STS set, as in I/O space. */
+	n_power_pages = power_mmio_pages(power_pages, ARRAY_SIZE(power_pages));
+	if (n_power_pages > ARRAY_SIZE(power_pages)) {
+		log_error("acpi power: %u pages of memory-space power registers, at most %zu "
+			  "supported", n_power_pages, ARRAY_SIZE(power_pages));
+		shoji_stop(STOP_FAILURE);
+	}
+	for (unsigned i = 0; i < n_power_pages; i++)
+		protect_or_stop(protect_add_emulated(power_pages[i], power_pages[i] + PAGE_SIZE,
+						     PROTECT_CPU_READ | PROTECT_CPU_WRITE |
+						     PROTECT_CPU_EXEC, "acpi-power-regs", &power_mmio_ops, NULL,
+						     PCI_BDF(0, 0, 0, 0), -1));
 	guest_launch(&gp);
 	log_error("stopping: the guest could not be started");
 	shoji_stop(STOP_FAILURE);

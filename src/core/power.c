@@ -8,6 +8,7 @@
 #include "lib/deadline.h"
 #include "lib/hal.h"
 #include "lib/log.h"
+#include "lib/printf.h"
 #include "vmm/power.h"
 #include "vmm/power_policy.h"
 
@@ -93,14 +94,18 @@ static NORETURN void do_reset(void)
  * PM1b_CNT, with SLP_EN, a then b. */
 static void write_slp(const struct acpi_gas *g, int8_t typ)
 {
-	uint16_t port = (uint16_t)g->addr, v;
+	bool io = g->space == ACPI_GAS_IO;
+	uint16_t v;
 
-	if (g->space != ACPI_GAS_IO || !g->addr || typ == ACPI_SLP_TYP_NONE)
+	if ((!io && g->space != ACPI_GAS_MEMORY) || !g->addr || typ == ACPI_SLP_TYP_NONE)
 		return;
-	v = hal_inw(port);
+	v = io ? hal_inw((uint16_t)g->addr) : hal_mmio_read16(g->addr);
 	v = (uint16_t)((v & ~(7u << PM1_CNT_SLP_TYP_SHIFT)) |
 		       ((unsigned)typ << PM1_CNT_SLP_TYP_SHIFT) | PM1_CNT_SLP_EN);
-	hal_outw(port, v);
+	if (io)
+		hal_outw((uint16_t)g->addr, v);
+	else
+		hal_mmio_write16(g->addr, v);
 }
 
 static NORETURN void do_power_off(void)
@@ -138,87 +143,100 @@ static NORETURN void power_guest_reset(const char *path)
 	shoji_reset(path);
 }
 
+/* Acts on a decision for a guest write described by `where` ("port=0x604"
+ * or "addr=0xfed00004"); returns whether the (possibly changed) value
+ * d->value goes to the hardware. RESET and OFF do not return. */
+static bool act(const struct power_decision *d, const char *where, uint64_t v, unsigned size)
+{
+	switch (d->action) {
+	case POWER_PASS:
+		return true;
+	case POWER_RESET:
+		log_info("guest reset request path=%s %s size=%u value=0x%llx", d->path, where,
+			 size, (unsigned long long)v);
+		shoji_reset(d->path);
+	case POWER_OFF:
+		log_info("guest power-off request path=%s %s value=0x%llx slp_typ=%u", d->path,
+			 where, (unsigned long long)v, d->slp_typ);
+		shoji_power_off(d->path);
+	case POWER_DROPPED:
+		if (dropped++ < 4)
+			log_warn("guest write refused path=%s %s value=0x%llx: the port ends "
+				 "the machine with shoji's status%s", d->path, where,
+				 (unsigned long long)v,
+				 dropped == 4 ? " (further refusals not logged)" : "");
+		return false;
+	case POWER_SLEEP_REFUSED:
+		if (d->sleep_state == POWER_SLEEP_UNKNOWN)
+			log_warn("guest sleep refused path=%s slp_typ=%u state=unknown: no \\_Sx "
+				 "package names this type (only S5 power-off is allowed)",
+				 d->path, d->slp_typ);
+		else
+			log_warn("guest sleep refused path=%s slp_typ=%u state=S%u: sleeping "
+				 "would hand the machine to the firmware's wake path without "
+				 "shoji, with the disk key in RAM", d->path, d->slp_typ,
+				 d->sleep_state);
+		return true;	/* the rest of the write, without SLP_EN */
+	}
+	return false;
+}
+
 static void power_io(uint16_t port, unsigned size, bool in, uint32_t *val)
 {
 	struct power_decision d;
+	char where[24];
 
 	if (in) {
 		*val = power_policy_io_read(&policy, port, size, hal_in(port, size));
 		return;
 	}
 	d = power_policy_io_write(&policy, port, size, *val);
-	switch (d.action) {
-	case POWER_PASS:
-		hal_out(port, size, d.value);
-		return;
-	case POWER_RESET:
-		log_info("guest reset request path=%s port=0x%x size=%u value=0x%x", d.path,
-			 port, size, *val);
-		shoji_reset(d.path);
-	case POWER_OFF:
-		log_info("guest power-off request path=%s port=0x%x value=0x%x slp_typ=%u",
-			 d.path, port, *val, d.slp_typ);
-		shoji_power_off(d.path);
-	case POWER_DROPPED:
-		if (dropped++ < 4)
-			log_warn("guest write refused path=%s port=0x%x value=0x%x: the port ends "
-				 "the machine with shoji's status%s", d.path, port, *val,
-				 dropped == 4 ? " (further refusals not logged)" : "");
-		return;
-	case POWER_SLEEP_REFUSED:
-		if (d.sleep_state == POWER_SLEEP_UNKNOWN)
-			log_warn("guest sleep refused path=%s slp_typ=%u state=unknown: no \\_Sx "
-				 "package names this type (only S5 power-off is allowed)",
-				 d.path, d.slp_typ);
-		else
-			log_warn("guest sleep refused path=%s slp_typ=%u state=S%u: sleeping "
-				 "would hand the machine to the firmware's wake path without "
-				 "shoji, with the disk key in RAM", d.path, d.slp_typ,
-				 d.sleep_state);
-		hal_out(port, size, d.value);	/* the rest of the write, without SLP_EN */
-		return;
-	}
+	shoji_snprintf(where, sizeof(where), "port=0x%x", port);
+	if (act(&d, where, *val, size))
+		hal_out(port, size, (uint32_t)d.value);
 }
 
-static uint64_t reset_mmio_read(void *ctx, uint64_t gpa, int size)
+static uint64_t power_mmio_read(void *ctx, uint64_t gpa, int size)
 {
+	uint64_t v;
+
 	(void)ctx;
 	switch (size) {
-	case 1: return hal_mmio_read8(gpa);
-	case 2: return hal_mmio_read16(gpa);
-	case 4: return hal_mmio_read32(gpa);
-	default: return hal_mmio_read64(gpa);
+	case 1: v = hal_mmio_read8(gpa); break;
+	case 2: v = hal_mmio_read16(gpa); break;
+	case 4: v = hal_mmio_read32(gpa); break;
+	default: v = hal_mmio_read64(gpa); break;
 	}
+	return power_policy_mmio_read(&policy, gpa, (unsigned)size, v);
 }
 
-static void reset_mmio_write(void *ctx, uint64_t gpa, int size, uint64_t v)
+static void power_mmio_write(void *ctx, uint64_t gpa, int size, uint64_t v)
 {
 	struct power_decision d = power_policy_mmio_write(&policy, gpa, (unsigned)size, v);
+	char where[32];
 
 	(void)ctx;
-	if (d.action == POWER_RESET) {
-		log_info("guest reset request path=%s addr=0x%llx value=0x%llx", d.path,
-			 (unsigned long long)gpa, (unsigned long long)v);
-		shoji_reset(d.path);
-	}
+	shoji_snprintf(where, sizeof(where), "addr=0x%llx", (unsigned long long)gpa);
+	if (!act(&d, where, v, (unsigned)size))
+		return;
 	switch (size) {
-	case 1: hal_mmio_write8(gpa, (uint8_t)v); break;
-	case 2: hal_mmio_write16(gpa, (uint16_t)v); break;
-	case 4: hal_mmio_write32(gpa, (uint32_t)v); break;
-	default: hal_mmio_write64(gpa, v); break;
+	case 1: hal_mmio_write8(gpa, (uint8_t)d.value); break;
+	case 2: hal_mmio_write16(gpa, (uint16_t)d.value); break;
+	case 4: hal_mmio_write32(gpa, (uint32_t)d.value); break;
+	default: hal_mmio_write64(gpa, d.value); break;
 	}
 }
 
-const struct mmio_ops power_reset_mmio_ops = { .read = reset_mmio_read, .write = reset_mmio_write };
+const struct mmio_ops power_mmio_ops = { .read = power_mmio_read, .write = power_mmio_write };
 
-bool power_reset_mmio_page(paddr_t *page)
+unsigned power_mmio_pages(paddr_t *pages, unsigned max)
 {
-	const struct acpi_power *a = &policy.acpi;
+	uint64_t pg[8];
+	unsigned n = power_policy_mmio_pages(&policy, pg, 8);
 
-	if (!a->reset_supported || a->reset_reg.space != ACPI_GAS_MEMORY)
-		return false;
-	*page = a->reset_reg.addr & ~(paddr_t)(PAGE_SIZE - 1);
-	return true;
+	for (unsigned i = 0; i < n && i < max && i < 8; i++)
+		pages[i] = pg[i];
+	return n;
 }
 
 const struct power_ops power_guest_ops = {

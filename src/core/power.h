@@ -22,16 +22,20 @@ void power_token_init(void);
 NORETURN void shoji_reset(const char *path);
 NORETURN void shoji_power_off(const char *path);
 
-/* When the FADT's RESET_REG is in memory space: the page holding it (the
- * guest's NPT traps that page through power_reset_mmio_ops). */
-bool power_reset_mmio_page(paddr_t *page);
+/* The FADT's power registers in memory space (RESET_REG, PM1a/b control
+ * and status; vmm/power_policy.h): the distinct pages holding them, stored
+ * in pages (at most max; returns how many exist). main.c registers each as
+ * an emulated range with writes trapped through power_mmio_ops, whose
+ * writes take the same decisions as the I/O path and whose reads show
+ * WAK_STS after a refused sleep. */
+unsigned power_mmio_pages(paddr_t *pages, unsigned max);
 
 /* The guest's side (vmm/power.h): what the CPU back-end calls for the reset
  * and power paths it intercepts. */
 extern const struct power_ops power_guest_ops;
 
-/* The MMIO callbacks of the page holding a memory-space RESET_REG (every
- * other access passes to the hardware unchanged). */
-extern const struct mmio_ops power_reset_mmio_ops;
+/* The MMIO callbacks of those pages (accesses to other registers on them
+ * pass to the hardware unchanged). */
+extern const struct mmio_ops power_mmio_ops;
 
 #endif

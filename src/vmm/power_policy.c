@@ -13,17 +13,20 @@ void power_policy_guard_debug_exit(struct power_policy *p, uint16_t port)
 	p->debug_exit_port = port;
 }
 
-/* A register in port space: its first port and length in bytes, 0 if absent. */
-struct io_reg {
-	uint16_t port;
+/* A register in one address space (ACPI 6.5 5.2.3.2, Generic Address
+ * Structure): its first byte and length in bytes, 0 if absent. */
+struct preg {
+	uint64_t at;
 	unsigned len;
 };
 
-static struct io_reg gas_io(const struct acpi_gas *g, unsigned len)
+static struct preg gas_reg(const struct acpi_gas *g, unsigned len, uint8_t space)
 {
-	if (g->space != ACPI_GAS_IO || !g->addr || g->addr > 0xffff || !len)
-		return (struct io_reg){ 0, 0 };
-	return (struct io_reg){ (uint16_t)g->addr, len };
+	if (g->space != space || !g->addr || !len)
+		return (struct preg){ 0, 0 };
+	if (space == ACPI_GAS_IO && g->addr > 0xffff)
+		return (struct preg){ 0, 0 };
+	return (struct preg){ g->addr, len };
 }
 
 static unsigned cnt_len(const struct power_policy *p)
@@ -32,55 +35,51 @@ static unsigned cnt_len(const struct power_policy *p)
 	return p->acpi.pm1_cnt_len >= 2 ? 2 : (p->acpi.fadt ? 2 : 0);
 }
 
-/* The status half of a PM1 event block: PM1_STS is its first 2 bytes. */
-static struct io_reg pm1_sts(const struct power_policy *p, const struct acpi_gas *evt)
-{
-	return gas_io(evt, p->acpi.fadt ? 2 : 0);
-}
-
-static struct io_reg reset_io(const struct power_policy *p)
-{
-	return p->acpi.reset_supported ? gas_io(&p->acpi.reset_reg, 1) : (struct io_reg){ 0, 0 };
-}
-
 enum { REG_CF9, REG_KBD_CMD, REG_KBD_DATA, REG_PORT92, REG_RESET, REG_PM1A_CNT, REG_PM1B_CNT,
        REG_PM1A_STS, REG_PM1B_STS, REG_DEBUG_EXIT, REG_COUNT };
 
-static struct io_reg reg(const struct power_policy *p, unsigned i)
+/* Register i in the given space. The chipset's fixed ports exist in I/O
+ * space only; the FADT's registers wherever their GAS puts them (PM1_STS is
+ * the first 2 bytes of a PM1 event block). */
+static struct preg reg(const struct power_policy *p, unsigned i, uint8_t space)
 {
+	bool io = space == ACPI_GAS_IO;
+
 	switch (i) {
-	case REG_CF9: return (struct io_reg){ PORT_RST_CNT, 1 };
-	case REG_KBD_CMD: return (struct io_reg){ PORT_KBD_CMD, 1 };
-	case REG_KBD_DATA: return (struct io_reg){ PORT_KBD_DATA, 1 };
-	case REG_PORT92: return (struct io_reg){ PORT_SYS_CTRL_A, 1 };
-	case REG_RESET: return reset_io(p);
-	case REG_PM1A_CNT: return gas_io(&p->acpi.pm1a_cnt, cnt_len(p));
-	case REG_PM1B_CNT: return gas_io(&p->acpi.pm1b_cnt, cnt_len(p));
-	case REG_PM1A_STS: return pm1_sts(p, &p->acpi.pm1a_evt);
-	case REG_PM1B_STS: return pm1_sts(p, &p->acpi.pm1b_evt);
+	case REG_CF9: return (struct preg){ PORT_RST_CNT, io ? 1u : 0u };
+	case REG_KBD_CMD: return (struct preg){ PORT_KBD_CMD, io ? 1u : 0u };
+	case REG_KBD_DATA: return (struct preg){ PORT_KBD_DATA, io ? 1u : 0u };
+	case REG_PORT92: return (struct preg){ PORT_SYS_CTRL_A, io ? 1u : 0u };
+	case REG_RESET:
+		return p->acpi.reset_supported ? gas_reg(&p->acpi.reset_reg, 1, space)
+					       : (struct preg){ 0, 0 };
+	case REG_PM1A_CNT: return gas_reg(&p->acpi.pm1a_cnt, cnt_len(p), space);
+	case REG_PM1B_CNT: return gas_reg(&p->acpi.pm1b_cnt, cnt_len(p), space);
+	case REG_PM1A_STS: return gas_reg(&p->acpi.pm1a_evt, p->acpi.fadt ? 2 : 0, space);
+	case REG_PM1B_STS: return gas_reg(&p->acpi.pm1b_evt, p->acpi.fadt ? 2 : 0, space);
 	case REG_DEBUG_EXIT:
-		return (struct io_reg){ p->debug_exit_port, p->debug_exit_port ? 4u : 0u };
-	default: return (struct io_reg){ 0, 0 };
+		return (struct preg){ p->debug_exit_port, io && p->debug_exit_port ? 4u : 0u };
+	default: return (struct preg){ 0, 0 };
 	}
 }
 
-static bool covers(struct io_reg r, uint16_t port, unsigned size)
+static bool covers(struct preg r, uint64_t at, unsigned size)
 {
-	return r.len && port < r.port + r.len && r.port < (uint32_t)port + size;
+	return r.len && at < r.at + r.len && r.at < at + size;
 }
 
-/* The bits of register r that an access (port, size, value) writes, as the
- * register's own value (byte 0 = its first port), and which of them. */
-static uint32_t reg_bits(struct io_reg r, uint16_t port, unsigned size, uint32_t value,
+/* The bits of register r that an access (at, size, value) writes, as the
+ * register's own value (byte 0 = its first byte), and which of them. */
+static uint32_t reg_bits(struct preg r, uint64_t at, unsigned size, uint64_t value,
 			 uint32_t *mask)
 {
 	uint32_t v = 0, m = 0;
 
 	for (unsigned i = 0; i < r.len; i++) {
-		uint32_t at = (uint32_t)r.port + i;
+		uint64_t b = r.at + i;
 
-		if (at >= port && at < (uint32_t)port + size) {
-			v |= ((value >> (8 * (at - port))) & 0xffu) << (8 * i);
+		if (b >= at && b < at + size) {
+			v |= (uint32_t)((value >> (8 * (b - at))) & 0xffu) << (8 * i);
 			m |= 0xffu << (8 * i);
 		}
 	}
@@ -93,31 +92,36 @@ unsigned power_policy_ports(const struct power_policy *p, uint16_t *ports, unsig
 	unsigned n = 0;
 
 	for (unsigned i = 0; i < REG_COUNT; i++) {
-		struct io_reg r = reg(p, i);
+		struct preg r = reg(p, i, ACPI_GAS_IO);
 
 		for (unsigned b = 0; b < r.len; b++, n++)
 			if (n < max)
-				ports[n] = (uint16_t)(r.port + b);
+				ports[n] = (uint16_t)(r.at + b);
 	}
 	return n;
+}
+
+static bool claims_in(const struct power_policy *p, uint8_t space, uint64_t at, unsigned size)
+{
+	for (unsigned i = 0; i < REG_COUNT; i++)
+		if (covers(reg(p, i, space), at, size))
+			return true;
+	return false;
 }
 
 bool power_policy_claims(const struct power_policy *p, uint16_t port, unsigned size)
 {
 	if (port == 0xcf8 && size == 4)
 		return false;	/* CONFIG_ADDRESS (PCI Local Bus 3.0, 3.2.2.3.2) */
-	for (unsigned i = 0; i < REG_COUNT; i++)
-		if (covers(reg(p, i), port, size))
-			return true;
-	return false;
+	return claims_in(p, ACPI_GAS_IO, port, size);
 }
 
-static struct power_decision pass(uint32_t value)
+static struct power_decision pass(uint64_t value)
 {
 	return (struct power_decision){ POWER_PASS, NULL, 0, 0, value };
 }
 
-static struct power_decision reset(const char *path, uint32_t value)
+static struct power_decision reset(const char *path, uint64_t value)
 {
 	return (struct power_decision){ POWER_RESET, path, 0, 0, value };
 }
@@ -125,7 +129,7 @@ static struct power_decision reset(const char *path, uint32_t value)
 /* SLP_EN in a PM1 control write; typ_s5 / typ_s are the \_Sx types for this
  * register (a or b). */
 static struct power_decision pm1_cnt(struct power_policy *p, bool b, uint32_t bits,
-				     uint32_t mask, uint32_t value)
+				     uint32_t mask, uint64_t value)
 {
 	const int8_t *typ = b ? p->acpi.slp_typ_b : p->acpi.slp_typ_a;
 	unsigned t = (bits >> PM1_CNT_SLP_TYP_SHIFT) & 7;
@@ -151,91 +155,129 @@ static struct power_decision pm1_cnt(struct power_policy *p, bool b, uint32_t bi
 	return d;
 }
 
-struct power_decision power_policy_io_write(struct power_policy *p, uint16_t port,
-					    unsigned size, uint32_t value)
+/* One guest write of size bytes at `at` in `space`: the same rules in I/O
+ * and memory space (only the FADT's registers exist in memory space). */
+static struct power_decision decide(struct power_policy *p, uint8_t space, uint64_t at,
+				    unsigned size, uint64_t value)
 {
 	struct power_decision d = pass(value);
 	uint32_t bits, mask;
 
-	if (!power_policy_claims(p, port, size))
+	if (!claims_in(p, space, at, size))
 		return d;
-	if (covers(reg(p, REG_DEBUG_EXIT), port, size))
+	if (covers(reg(p, REG_DEBUG_EXIT, space), at, size))
 		return (struct power_decision){ POWER_DROPPED, "debug-exit", 0, 0, value };
 	/* The FADT's reset register first: on ICH9 it is 0xCF9 itself. */
-	bits = reg_bits(reset_io(p), port, size, value, &mask);
+	bits = reg_bits(reg(p, REG_RESET, space), at, size, value, &mask);
 	if (mask && (bits & 0xff) == p->acpi.reset_value)
 		return reset("fadt-reset-reg", value);
-	bits = reg_bits(reg(p, REG_CF9), port, size, value, &mask);
+	bits = reg_bits(reg(p, REG_CF9, space), at, size, value, &mask);
 	if (mask && (bits & RST_CNT_RST_CPU))
 		return reset("cf9", value);
-	bits = reg_bits(reg(p, REG_PORT92), port, size, value, &mask);
+	bits = reg_bits(reg(p, REG_PORT92, space), at, size, value, &mask);
 	if (mask && (bits & 1))
 		return reset("port92", value);
-	bits = reg_bits(reg(p, REG_KBD_DATA), port, size, value, &mask);
+	bits = reg_bits(reg(p, REG_KBD_DATA, space), at, size, value, &mask);
 	if (mask && p->kbd_outport_next) {
 		p->kbd_outport_next = false;
 		if (!(bits & 1))
 			return reset("kbd-outport", value);
 	}
-	bits = reg_bits(reg(p, REG_KBD_CMD), port, size, value, &mask);
+	bits = reg_bits(reg(p, REG_KBD_CMD, space), at, size, value, &mask);
 	if (mask) {
 		p->kbd_outport_next = bits == KBD_CMD_WRITE_OUTPORT;
 		if ((bits & 0xf0) == 0xf0 && !(bits & 1))
 			return reset("kbd-pulse", value);
 	}
 	for (unsigned b = 0; b < 2; b++) {
-		bits = reg_bits(reg(p, b ? REG_PM1B_CNT : REG_PM1A_CNT), port, size, value, &mask);
+		struct preg r = reg(p, b ? REG_PM1B_CNT : REG_PM1A_CNT, space);
+
+		bits = reg_bits(r, at, size, value, &mask);
 		if (mask) {
 			d = pm1_cnt(p, b, bits, mask, value);
 			if (d.action != POWER_PASS) {
-				struct io_reg r = reg(p, b ? REG_PM1B_CNT : REG_PM1A_CNT);
-				uint32_t at = (uint32_t)r.port + 1;	/* the byte with SLP_EN */
+				uint64_t sb = r.at + 1;	/* the byte with SLP_EN */
 
 				if (d.action == POWER_SLEEP_REFUSED)
-					d.value = value & ~(((PM1_CNT_SLP_EN >> 8) & 0xffu)
-							    << (8 * (at - port)));
+					d.value = value & ~((uint64_t)((PM1_CNT_SLP_EN >> 8) & 0xffu)
+							    << (8 * (sb - at)));
 				return d;
 			}
 		}
 	}
 	for (unsigned b = 0; b < 2; b++) {
-		bits = reg_bits(reg(p, b ? REG_PM1B_STS : REG_PM1A_STS), port, size, value, &mask);
+		bits = reg_bits(reg(p, b ? REG_PM1B_STS : REG_PM1A_STS, space), at, size, value,
+				&mask);
 		if ((mask & PM1_STS_WAK) && (bits & PM1_STS_WAK))
 			p->fake_wake = false;	/* write-1-to-clear of WAK_STS */
 	}
 	return d;
 }
 
-uint32_t power_policy_io_read(const struct power_policy *p, uint16_t port, unsigned size,
-			      uint32_t hw)
+struct power_decision power_policy_io_write(struct power_policy *p, uint16_t port,
+					    unsigned size, uint32_t value)
+{
+	return decide(p, ACPI_GAS_IO, port, size, value);
+}
+
+/* WAK_STS forced set in a read while a refused sleep is pending. */
+static uint64_t read_fix(const struct power_policy *p, uint8_t space, uint64_t at,
+			 unsigned size, uint64_t hw)
 {
 	if (!p->fake_wake)
 		return hw;
 	for (unsigned b = 0; b < 2; b++) {
-		struct io_reg r = reg(p, b ? REG_PM1B_STS : REG_PM1A_STS);
-		uint32_t at = (uint32_t)r.port + 1;	/* the byte with WAK_STS */
+		struct preg r = reg(p, b ? REG_PM1B_STS : REG_PM1A_STS, space);
+		uint64_t wb = r.at + 1;	/* the byte with WAK_STS */
 
-		if (r.len && at >= port && at < (uint32_t)port + size)
-			hw |= 0x80u << (8 * (at - port));
+		if (r.len && wb >= at && wb < at + size)
+			hw |= 0x80ULL << (8 * (wb - at));
 	}
 	return hw;
 }
 
+uint32_t power_policy_io_read(const struct power_policy *p, uint16_t port, unsigned size,
+			      uint32_t hw)
+{
+	return (uint32_t)read_fix(p, ACPI_GAS_IO, port, size, hw);
+}
+
 bool power_policy_mmio_claims(const struct power_policy *p, uint64_t addr, unsigned size)
 {
-	const struct acpi_gas *g = &p->acpi.reset_reg;
-
-	return p->acpi.reset_supported && g->space == ACPI_GAS_MEMORY && addr <= g->addr &&
-	       g->addr < addr + size;
+	return claims_in(p, ACPI_GAS_MEMORY, addr, size);
 }
 
 struct power_decision power_policy_mmio_write(struct power_policy *p, uint64_t addr,
 					      unsigned size, uint64_t value)
 {
-	uint64_t at = p->acpi.reset_reg.addr;
+	return decide(p, ACPI_GAS_MEMORY, addr, size, value);
+}
 
-	if (power_policy_mmio_claims(p, addr, size) &&
-	    ((value >> (8 * (at - addr))) & 0xff) == p->acpi.reset_value)
-		return reset("fadt-reset-reg", (uint32_t)value);
-	return pass((uint32_t)value);
+uint64_t power_policy_mmio_read(const struct power_policy *p, uint64_t addr, unsigned size,
+				uint64_t hw)
+{
+	return read_fix(p, ACPI_GAS_MEMORY, addr, size, hw);
+}
+
+unsigned power_policy_mmio_pages(const struct power_policy *p, uint64_t *pages, unsigned max)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < REG_COUNT; i++) {
+		struct preg r = reg(p, i, ACPI_GAS_MEMORY);
+
+		for (unsigned e = 0; r.len && e < 2; e++) {
+			uint64_t pg = (e ? r.at + r.len - 1 : r.at) & ~(uint64_t)(PAGE_SIZE - 1);
+			bool seen = false;
+
+			for (unsigned k = 0; k < n && k < max; k++)
+				seen |= pages[k] == pg;
+			if (seen)
+				continue;
+			if (n < max)
+				pages[n] = pg;
+			n++;
+		}
+	}
+	return n;
 }

@@ -19,7 +19,8 @@
  *  - System control port A, 0x92 (ICH9 13.7.2 / PS/2 "fast reset"): bit 0
  *    set resets the CPU (bit 1 is A20 and passes).
  *  - The FADT's RESET_REG (I/O or memory space) written with RESET_VALUE
- *    (ACPI 6.5 5.2.9 and 4.8.3.6).
+ *    (ACPI 6.5 5.2.9 and 4.8.3.6). The PM1 registers below, too, may be in
+ *    I/O or memory space (their GAS says which): the same rules apply.
  *  - PM1a/PM1b control (ACPI 6.5 4.8.3.2.1, Table 4.16): SLP_EN (bit 13)
  *    with SLP_TYP (bits 12:10) = the \_S5 type is power-off; with the type
  *    of \_S1..\_S4, or a type no \_Sx package names, it is a sleep request,
@@ -65,7 +66,7 @@ struct power_decision {
 				 * "fadt-reset-reg", "pm1a-cnt", "pm1b-cnt"; NULL on PASS */
 	unsigned sleep_state;	/* POWER_SLEEP_REFUSED: 1..4 or POWER_SLEEP_UNKNOWN */
 	unsigned slp_typ;	/* the SLP_TYP written (POWER_OFF, POWER_SLEEP_REFUSED) */
-	uint32_t value;		/* what to write to the hardware (PASS, SLEEP_REFUSED) */
+	uint64_t value;		/* what to write to the hardware (PASS, SLEEP_REFUSED) */
 };
 
 struct power_policy {
@@ -102,10 +103,17 @@ struct power_decision power_policy_io_write(struct power_policy *p, uint16_t por
 uint32_t power_policy_io_read(const struct power_policy *p, uint16_t port, unsigned size,
 			      uint32_t hw);
 
-/* The memory-space RESET_REG: whether [addr, addr+size) touches it, and a
- * guest write there. */
+/* The FADT's registers in memory space (a GAS with address space 0:
+ * RESET_REG, PM1a/PM1b control, PM1a/PM1b status; hardware-reduced or
+ * non-PC platforms put them there): the same rules as in I/O space.
+ * Whether [addr, addr+size) touches one, a guest write there, a guest read
+ * (hw: what the hardware returned), and the distinct 4 KiB pages that hold
+ * them, for the caller to trap (returns how many; at most max stored). */
 bool power_policy_mmio_claims(const struct power_policy *p, uint64_t addr, unsigned size);
 struct power_decision power_policy_mmio_write(struct power_policy *p, uint64_t addr,
 					      unsigned size, uint64_t value);
+uint64_t power_policy_mmio_read(const struct power_policy *p, uint64_t addr, unsigned size,
+				uint64_t hw);
+unsigned power_policy_mmio_pages(const struct power_policy *p, uint64_t *pages, unsigned max);
 
 #endif

@@ -447,6 +447,102 @@ static void test_policy_pm1b_and_mmio_reset(void **state)
 	assert_int_equal(power_policy_mmio_write(&pol, 0xfed00014, 4, 0x42).action, POWER_PASS);
 }
 
+/* A FADT whose PM1 blocks are in memory space (X_PM1a_EVT/CNT, X_PM1b_CNT
+ * with address space 0, ACPI 6.5 5.2.9 Table 5.9 / 5.2.3.2): the same S5,
+ * sleep and WAK_STS rules as in I/O space, none of the chipset's fixed
+ * ports in memory space, and the pages to trap. */
+static void test_policy_pm1_in_memory_space(void **state)
+{
+	struct acpi_power a;
+	struct power_decision d;
+	uint64_t pages[4];
+
+	(void)state;
+	make_fadt(244, 5);
+	gas(fadt + 148, ACPI_GAS_MEMORY, 32, 0xfe000000);	/* X_PM1a_EVT_BLK */
+	gas(fadt + 172, ACPI_GAS_MEMORY, 16, 0xfe000004);	/* X_PM1a_CNT_BLK */
+	gas(fadt + 184, ACPI_GAS_MEMORY, 16, 0xfe001ffe);	/* X_PM1b_CNT_BLK, at a page's end */
+	gas(fadt + 116, ACPI_GAS_MEMORY, 8, 0xfe000010);	/* RESET_REG */
+	fadt[128] = 0x06;
+	assert_int_equal(acpi_fadt_parse_table((void *)fadt, &a), 0);
+	assert_int_equal(a.pm1a_cnt.space, ACPI_GAS_MEMORY);
+	assert_int_equal(a.pm1a_cnt.addr, 0xfe000004);
+	a.slp_typ_a[3] = a.slp_typ_b[3] = 1;
+	a.slp_typ_a[5] = 0;
+	a.slp_typ_b[5] = 5;
+	power_policy_init(&pol, &a);
+
+	/* Nothing of it is a port: the ports are only the chipset's fixed ones. */
+	assert_false(power_policy_claims(&pol, 0x604, 2));
+	assert_true(power_policy_claims(&pol, 0xcf9, 1));
+	/* ...and those are not in memory space. */
+	assert_false(power_policy_mmio_claims(&pol, 0xcf9, 1));
+	assert_int_equal(power_policy_mmio_write(&pol, 0xcf9, 1, 0x06).action, POWER_PASS);
+
+	assert_true(power_policy_mmio_claims(&pol, 0xfe000004, 2));
+	assert_true(power_policy_mmio_claims(&pol, 0xfe000005, 1));
+	assert_true(power_policy_mmio_claims(&pol, 0xfe000000, 8));	/* covers STS and CNT */
+	assert_false(power_policy_mmio_claims(&pol, 0xfe000006, 2));
+
+	/* S5: SLP_TYP 0 with SLP_EN, by a word, by its high byte alone, by a
+	 * dword that also covers PM1_STS/EN. */
+	d = power_policy_mmio_write(&pol, 0xfe000004, 2, 0x2000);
+	assert_int_equal(d.action, POWER_OFF);
+	assert_string_equal(d.path, "pm1a-cnt");
+	assert_int_equal(power_policy_mmio_write(&pol, 0xfe000005, 1, 0x20).action, POWER_OFF);
+	assert_int_equal(power_policy_mmio_write(&pol, 0xfe000004, 4, 0x2001).action, POWER_OFF);
+	assert_int_equal(power_policy_mmio_write(&pol, 0xfe000000, 8, 0x2000ULL << 32).action,
+			 POWER_OFF);
+	/* Without SLP_EN: passes unchanged. */
+	d = power_policy_mmio_write(&pol, 0xfe000004, 2, 0x0001);
+	assert_int_equal(d.action, POWER_PASS);
+	assert_int_equal(d.value, 0x0001);
+
+	/* S3 refused: SLP_EN taken out of exactly the byte that holds it, in
+	 * a dword write starting at PM1_STS too; then WAK_STS reads set... */
+	d = power_policy_mmio_write(&pol, 0xfe000004, 2, 0x2401);
+	assert_int_equal(d.action, POWER_SLEEP_REFUSED);
+	assert_int_equal(d.sleep_state, 3);
+	assert_int_equal(d.value, 0x0401);
+	d = power_policy_mmio_write(&pol, 0xfe000000, 8, (0x2401ULL << 32) | 0xffff0000ULL);
+	assert_int_equal(d.action, POWER_SLEEP_REFUSED);
+	assert_int_equal(d.value, (0x0401ULL << 32) | 0xffff0000ULL);
+	assert_int_equal(power_policy_mmio_read(&pol, 0xfe000000, 2, 0x0001), 0x8001);
+	assert_int_equal(power_policy_mmio_read(&pol, 0xfe000001, 1, 0x00), 0x80);
+	assert_int_equal(power_policy_mmio_read(&pol, 0xfe000004, 2, 0x0401), 0x0401);
+	/* ...in memory space only; the I/O read of 0x601 is not PM1_STS here. */
+	assert_int_equal(power_policy_io_read(&pol, 0x600, 2, 0), 0);
+	/* ...until the guest clears it (write-1-to-clear of bit 15). */
+	assert_int_equal(power_policy_mmio_write(&pol, 0xfe000000, 2, 0x8000).action, POWER_PASS);
+	assert_int_equal(power_policy_mmio_read(&pol, 0xfe000000, 2, 0x0001), 0x0001);
+
+	/* PM1b: its own S5 type; a word at the very end of its page. */
+	assert_int_equal(power_policy_mmio_write(&pol, 0xfe001ffe, 2, 0x3400).action, POWER_OFF);
+	assert_int_equal(power_policy_mmio_write(&pol, 0xfe001ffe, 2, 0x2000).action,
+			 POWER_SLEEP_REFUSED);
+	/* The memory-space RESET_REG. */
+	assert_int_equal(power_policy_mmio_write(&pol, 0xfe000010, 1, 0x06).action, POWER_RESET);
+
+	/* The pages to trap: each distinct page once. */
+	assert_int_equal(power_policy_mmio_pages(&pol, pages, 4), 2);
+	assert_int_equal(pages[0], 0xfe000000);
+	assert_int_equal(pages[1], 0xfe001000);
+	/* A register straddling two pages gives both; too small an array is
+	 * reported by the count, never overrun. */
+	gas(fadt + 184, ACPI_GAS_MEMORY, 16, 0xfe002fff);
+	assert_int_equal(acpi_fadt_parse_table((void *)fadt, &a), 0);
+	power_policy_init(&pol, &a);
+	assert_int_equal(power_policy_mmio_pages(&pol, pages, 1), 3);
+	assert_int_equal(pages[0], 0xfe000000);
+	assert_int_equal(power_policy_mmio_pages(&pol, pages, 4), 3);
+	assert_int_equal(pages[1], 0xfe002000);
+	assert_int_equal(pages[2], 0xfe003000);
+
+	/* The q35 machine (I/O space) has none. */
+	q35_policy();
+	assert_int_equal(power_policy_mmio_pages(&pol, pages, 4), 0);
+}
+
 static void test_policy_without_fadt(void **state)
 {
 	struct acpi_power a;
@@ -500,6 +596,7 @@ int main(void)
 		cmocka_unit_test(test_policy_pm1_cnt),
 		cmocka_unit_test(test_policy_no_s5_refuses_all),
 		cmocka_unit_test(test_policy_pm1b_and_mmio_reset),
+		cmocka_unit_test(test_policy_pm1_in_memory_space),
 		cmocka_unit_test(test_policy_without_fadt),
 		cmocka_unit_test(test_policy_debug_exit),
 	};
