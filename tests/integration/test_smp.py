@@ -141,13 +141,14 @@ def test_shoji_cross_cpu_rewrite_never_wins(shoji_race):
     while the command was still queued (its PxCI bit still set when the
     issuing CPU's write returned): a PxCI write that shoji handles for long
     (it shadows and encrypts the decoys' data first) can leave the other CPU
-    nothing to race, which is not a win either."""
+    nothing to race, which is not a win either: the script then tries again
+    (up to 10 times, every try checked) until the race was on."""
     from test_ahci_attack import landed
     b = shoji_race
     runs = race_runs(b.lines)
     c = checks(b)
     assert c.get("ahci-read-buffer-race") == "ok" and c.get("ahci-read-hv-race") == "ok", b
-    assert len(runs) == 2, b
+    assert {r["race"]["variant"] for r in runs} == {"read-buffer", "read-hv"}, b
     for r in runs:
         assert r["race"]["issuer_cpu"] != r["race"]["rewriter_cpu"], b
         assert not landed(r["result"]), b
