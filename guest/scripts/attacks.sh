@@ -52,10 +52,10 @@ if [ "$iommu" = amdvi ]; then
 	# The AMD IOMMU is a PCI function (the IVRS names it): absent for the
 	# guest, read through the configuration ports themselves.
 	fn_absent() {
-		# Three processes on one CPU (shoji keeps a CF8 latch per CPU, as
-		# the accesses of one CPU see it), and the kernel may move CF8 in
-		# between (Linux's own type-1 accesses): a read counts only if CF8
-		# still holds this address after it.
+		# Three processes, and the kernel may move CF8 in between (Linux's
+		# own type-1 accesses; the latch is one per machine, as on
+		# hardware): a read counts only if CF8 still holds this address
+		# after it.
 		for try in 1 2 3 4 5 6 7 8; do
 			taskset -c 0 ioport out32 0xcf8 0x80000800 >/dev/null
 			out=$(taskset -c 0 ioport in32 0xcfc)

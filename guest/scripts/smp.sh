@@ -2,6 +2,7 @@
 #  - nproc equals N and every CPU is online;
 #  - a parallel workload: one sha256sum job pinned to each CPU at once
 #    (taskset), each must finish with the expected digest;
+#  - PCI CONFIG_ADDRESS written on one CPU is the one another CPU uses;
 #  - CPU hot-unplug and replug of every AP: Linux parks the CPU, then
 #    wakes it with INIT-SIPI-SIPI again, which under shoji is the
 #    architectural "wait for SIPI" path of an already started CPU;
@@ -44,7 +45,25 @@ replug() {
 	done
 	[ "$(nproc)" = "$cpus" ]
 }
+# PCI CONFIG_ADDRESS (0xcf8) is the host bridge's, one per machine: an
+# address written on CPU 0 is the one CPU 1 reads back, and CPU 1's data
+# read returns that function's ID (00:00.0, the host bridge), natively and
+# under shoji. Linux may move CF8 in between (its own type-1 accesses): a
+# try counts only if CF8 still holds the address after the read.
+pci_latch_shared() {
+	_want=$(printf '0x%04x%04x' "$(cat /sys/bus/pci/devices/0000:00:00.0/device)" \
+		"$(cat /sys/bus/pci/devices/0000:00:00.0/vendor)")
+	for _try in 1 2 3 4 5 6 7 8; do
+		taskset -c 0 ioport out32 0xcf8 0x80000000 >/dev/null || return 1
+		_addr=$(taskset -c 1 ioport in32 0xcf8 | field value)
+		_id=$(taskset -c 1 ioport in32 0xcfc | field value)
+		[ "$(taskset -c 0 ioport in32 0xcf8 | field value)" = 0x80000000 ] && break
+	done
+	echo "guest: smp pci-latch cf8_on_cpu1=$_addr id_on_cpu1=$_id want=$_want try=$_try"
+	[ "$_addr" = 0x80000000 ] && [ "$_id" = "$_want" ]
+}
 if [ "$cpus" -gt 1 ]; then
+	check smp-pci-latch-shared pci_latch_shared
 	check smp-replug replug
 	check smp-parallel-after-replug parallel_work after-replug
 else

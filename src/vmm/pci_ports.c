@@ -65,9 +65,20 @@ static void ports_out(struct pci_ports *p, uint16_t port, unsigned size, uint32_
 		hal_out(port, size, v);
 }
 
-/* The latch is this CPU's; the hardware's address port, the guard's view of
- * the live configuration and the MSI state are everyone's: one critical
- * section per access (platform/pci_cfg.h: pci_cfg_lock). */
+/* The latch, the hardware's address port, the guard's view of the live
+ * configuration and the MSI state are everyone's: one critical section per
+ * access (platform/pci_cfg.h: pci_cfg_lock). A CONFIG_ADDRESS write and the
+ * data access after it are two sections, as on hardware, where another CPU
+ * may write the address in between: the guest serialises them itself
+ * (Linux: pci_config_lock), and the guard decides each data access on the
+ * latch as it is at that access. */
+struct pci_ports *pci_ports_machine(void)
+{
+	static struct pci_ports machine;
+
+	return &machine;
+}
+
 uint32_t pci_ports_in(struct pci_ports *p, uint16_t port, unsigned size)
 {
 	uint32_t v;

@@ -2,8 +2,11 @@
  * 3.2.2.3.2): ports 0xcf8 (CONFIG_ADDRESS, dword) and 0xcfc-0xcff
  * (CONFIG_DATA), intercepted by the CPU back-end and handed here.
  *
- *  - A dword access to 0xcf8 reads or sets the vCPU's own latch (struct
- *    pci_ports, per CPU); the hardware's CONFIG_ADDRESS is shoji's.
+ *  - A dword access to 0xcf8 reads or sets the guest's latch (struct
+ *    pci_ports); the hardware's CONFIG_ADDRESS is shoji's. The latch is one
+ *    per machine, as the register is: CONFIG_ADDRESS sits in the host
+ *    bridge, not in a CPU, so an address one CPU writes is the one another
+ *    CPU's data access uses (pci_ports_machine()).
  *  - A data access with the latch enabled (bit 31) is replayed on the
  *    hardware: CONFIG_ADDRESS is written from the latch, then the data port
  *    accessed with the guest's size and byte offset. Reads and writes go
@@ -27,6 +30,10 @@
 struct pci_ports {
 	uint32_t cf8;	/* the guest's CONFIG_ADDRESS */
 };
+
+/* The machine's latch, the one every guest CPU's port exits use. Read and
+ * written only inside pci_ports_in/out (under pci_cfg_lock). */
+struct pci_ports *pci_ports_machine(void);
 
 /* port in [PCI_PORTS_FIRST, PCI_PORTS_LAST], size 1, 2 or 4. */
 uint32_t pci_ports_in(struct pci_ports *p, uint16_t port, unsigned size);

@@ -289,7 +289,7 @@ static void fused_conf_read(const struct vcpu_exit_ops *ops)
 	ops->regs_out(&r);
 	/* MOV r32 writes the whole register in 64-bit mode (SDM 1 3.4.1.1). */
 	r.rdx = mode == X86_MODE_64 ? port : (r.rdx & ~0xffffffffull) | port;
-	r.rax = in_result(r.rax, size, pci_ports_in(ops->pci(), port, size));
+	r.rax = in_result(r.rax, size, pci_ports_in(pci_ports_machine(), port, size));
 	ops->regs_in(&r);
 	ops->set_rip(ops->rip() + len);
 	ops->stats()->io_pci_cfg_fused++;
@@ -328,9 +328,9 @@ void vcpu_exit_io(const struct vcpu_exit_ops *ops, const struct vcpu_io *io)
 			else
 				hal_out(port, size, v);
 		} else if (io->in) {
-			v = pci_ports_in(ops->pci(), port, size);
+			v = pci_ports_in(pci_ports_machine(), port, size);
 		} else {
-			pci_ports_out(ops->pci(), port, size, v);
+			pci_ports_out(pci_ports_machine(), port, size, v);
 		}
 	}
 	if (io->in) {

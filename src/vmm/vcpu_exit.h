@@ -21,7 +21,6 @@
 #include "vmm/vcpu.h"
 #include "vmm/x86_decode.h"
 
-struct pci_ports;
 
 struct vcpu_exit_ops {
 	const char *name;	/* "svm", "vmx": the prefix of the back-end's log lines */
@@ -56,9 +55,8 @@ struct vcpu_exit_ops {
 	/* The instruction that exited raises #GP(0) / #UD instead. */
 	void (*inject_gp)(void);
 	void (*inject_ud)(void);
-	/* This CPU's exit counters and CONFIG_ADDRESS latch. */
+	/* This CPU's exit counters. */
 	struct vcpu_stats *(*stats)(void);
-	struct pci_ports *(*pci)(void);
 	/* Logs "guest stopped: <why>" with the guest's state and stops
 	 * shoji. */
 	NORETURN void (*stop)(const char *why);
@@ -137,7 +135,7 @@ struct vcpu_io {
  *    exit for every byte an access covers); other ports below 0xcf8 go to
  *    the hardware;
  *  - 0xcf8-0xcff: the guest's PCI configuration, vmm/pci_ports.h with
- *    this CPU's latch.
+ *    the machine's latch (pci_ports_machine()).
  * IN's result lands in AL or AX (the rest of RAX kept) or EAX (zero-
  * extended, as a 32-bit register write is in 64-bit mode: SDM 1 3.4.1.1);
  * RIP moves past the instruction. */

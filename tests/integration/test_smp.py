@@ -37,6 +37,7 @@ def assert_every_cpu_the_guests(b, cpus):
     c = checks(b)
     assert c.get("smp-nproc") == "ok", c
     assert c.get("smp-parallel") == "ok", c
+    assert c.get("smp-pci-latch-shared") == "ok", (c, b.records("guest: smp pci-latch"))
     assert b.has(f"guest: smp work=first jobs={cpus} ok={cpus}"), b
     assert b.has("guest: script=smp status=ok"), b
 
@@ -58,6 +59,25 @@ def test_two_cpus_all_the_guests_and_replug():
     assert sum(1 for l in b.lines if "cpu start: cpu=1 apic_id=1 enters the guest" in l) == 2, b
     assert c.get("smp-parallel-after-replug") == "ok", c
     assert not b.has("did not answer"), b
+
+
+def test_native_pci_latch_is_one_per_machine():
+    """The control for smp-pci-latch-shared: on QEMU's q35 without shoji,
+    CONFIG_ADDRESS written on CPU 0 reads back on CPU 1 and CPU 1's data read
+    returns the host bridge's ID. Under shoji the same check runs in
+    assert_every_cpu_the_guests (the latch was per CPU before: CPU 1 read
+    back its own)."""
+    import subprocess
+    from conftest import native_cmd
+    for f in (VMLINUX, INITRD):
+        if not os.path.exists(f):
+            pytest.fail(f"{f} missing: run 'make guest'")
+    cmd = native_cmd("smp", append=["shoji.cpus=2"], edu=False, net=False, smp=2)
+    p = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, timeout=240, text=True, errors="replace")
+    out = p.stdout
+    assert "guest: check name=smp-pci-latch-shared status=ok" in out, out[-3000:]
+    assert "guest: script=smp status=ok" in out, out[-3000:]
 
 
 def test_four_cpus():

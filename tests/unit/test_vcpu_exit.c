@@ -40,7 +40,7 @@ static struct fake {
 	uint64_t seg_base[6];
 	uint16_t seg_sel[6];
 	struct vcpu_stats stats;
-	struct pci_ports pci;
+	struct vcpu_stats stats2;	/* a second CPU's */
 	unsigned gp, ud;
 	const char *stopped;
 } g;
@@ -68,7 +68,7 @@ static void f_set_cs_real(uint16_t sel)
 static void f_gp(void) { g.gp++; }
 static void f_ud(void) { g.ud++; }
 static struct vcpu_stats *f_stats(void) { return &g.stats; }
-static struct pci_ports *f_pci(void) { return &g.pci; }
+static struct vcpu_stats *f_stats2(void) { return &g.stats2; }
 static NORETURN void f_stop(const char *why)
 {
 	g.stopped = why;
@@ -80,7 +80,16 @@ static const struct vcpu_exit_ops ops = {
 	.set_rip = f_set_rip, .rflags = f_rflags, .set_rflags = f_set_rflags, .mode = f_mode,
 	.paging = f_paging, .seg_base = f_seg_base, .cr0 = f_cr0, .cr4 = f_cr4, .efer = f_efer, .set_efer = f_set_efer, .seg_sel = f_seg_sel,
 	.set_cs_real = f_set_cs_real, .inject_gp = f_gp, .inject_ud = f_ud, .stats = f_stats,
-	.pci = f_pci, .stop = f_stop,
+	.stop = f_stop,
+};
+
+/* Another CPU: the same guest state, its own counters. */
+static const struct vcpu_exit_ops ops2 = {
+	.name = "fake2", .regs_out = f_regs_out, .regs_in = f_regs_in, .rip = f_rip,
+	.set_rip = f_set_rip, .rflags = f_rflags, .set_rflags = f_set_rflags, .mode = f_mode,
+	.paging = f_paging, .seg_base = f_seg_base, .cr0 = f_cr0, .cr4 = f_cr4, .efer = f_efer, .set_efer = f_set_efer, .seg_sel = f_seg_sel,
+	.set_cs_real = f_set_cs_real, .inject_gp = f_gp, .inject_ud = f_ud, .stats = f_stats2,
+	.stop = f_stop,
 };
 
 /* Runs fn under the fake stop: true when it stopped the guest. */
@@ -136,6 +145,7 @@ static const struct protected_range dev = {
 static int setup(void **state)
 {
 	memset(&g, 0, sizeof(g));
+	pci_ports_machine()->cf8 = 0;
 	g.rflags = 0x2 | X86_FLAG_RF;
 	g.cr0 = CR0_PE;
 	naccs = 0;
@@ -442,7 +452,8 @@ static void test_io_power_apmc_pci_hw(void **state)
 	g.regs.rax = 0x34;
 	assert_false(STOPS(vcpu_exit_io(&ops, IO(0x92, 1, false, 2))));
 	assert_int_equal(hw_last_out[0x92], 0x34);
-	/* CONFIG_ADDRESS: this CPU's latch, not the hardware's. */
+	/* CONFIG_ADDRESS: the guest's latch (one per machine), not the
+	 * hardware's. */
 	{
 		static const uint8_t out_nops[] = { 0xef };
 		static const uint8_t out_read[] = { 0xef, 0xba, 0xfc, 0x0c, 0x00, 0x00, 0xed };
@@ -452,13 +463,35 @@ static void test_io_power_apmc_pci_hw(void **state)
 		g.regs.rax = 0x80001008;
 		hw_outs = 0;
 		assert_false(STOPS(vcpu_exit_io(&ops, IO(0xcf8, 4, false, 1))));
-		assert_int_equal(g.pci.cf8, 0x80001008);
+		assert_int_equal(pci_ports_machine()->cf8, 0x80001008);
 		assert_int_equal(hw_outs, 0);
 		assert_int_equal(g.rip, (uintptr_t)code + 1);	/* NOPs follow: no fused read */
 		g.regs.rax = 0;
 		assert_false(STOPS(vcpu_exit_io(&ops, IO(0xcf8, 4, true, 1))));
 		assert_int_equal(g.regs.rax, 0x80001008);
 		assert_int_equal(g.stats.io_pci_cfg, 2);
+		/* Another CPU reads the address this one wrote, as on hardware
+		 * (the register is the host bridge's), and its data access
+		 * goes to that function: the same value as this CPU's. */
+		g.regs.rax = 0;
+		assert_false(STOPS(vcpu_exit_io(&ops2, IO(0xcf8, 4, true, 1))));
+		assert_int_equal(g.regs.rax, 0x80001008);
+		g.regs.rax = ~0ull;
+		assert_false(STOPS(vcpu_exit_io(&ops, IO(0xcfc, 4, true, 1))));
+		want = (uint32_t)g.regs.rax;
+		assert_int_not_equal(want, 0xffffffff);	/* a function is there */
+		g.regs.rax = ~0ull;
+		assert_false(STOPS(vcpu_exit_io(&ops2, IO(0xcfc, 4, true, 1))));
+		assert_int_equal((uint32_t)g.regs.rax, want);
+		assert_int_equal(g.stats2.io_pci_cfg, 2);
+		/* A disabled address written by the second CPU disables the
+		 * first's data access too: nothing answers. */
+		g.regs.rax = 0x00001008;
+		assert_false(STOPS(vcpu_exit_io(&ops2, IO(0xcf8, 4, false, 1))));
+		assert_false(STOPS(vcpu_exit_io(&ops, IO(0xcfc, 4, true, 1))));
+		assert_int_equal((uint32_t)g.regs.rax, 0xffffffff);
+		g.regs.rax = 0x80001008;
+		assert_false(STOPS(vcpu_exit_io(&ops2, IO(0xcf8, 4, false, 1))));
 		/* Linux's read_pci_config(): the data read in the same exit,
 		 * as its own exit would have done it (pci_ports_fused_read). */
 		code_at(out_nops, sizeof(out_nops), X86_MODE_64);

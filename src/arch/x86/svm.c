@@ -7,6 +7,7 @@
  * VMCB itself before the first run (svm_check_vmcb). */
 #include "arch/x86/cpu.h"
 #include "arch/x86/guest_gprs.h"
+#include "arch/x86/kick.h"
 #include "arch/x86/lapic.h"
 #include "arch/x86/npt.h"
 #include "arch/x86/percpu.h"
@@ -41,7 +42,7 @@
 
 /* Everything one virtual CPU owns (docs/smp.md: per-CPU vs global state),
  * reached only through cpu(), which picks the running CPU's. Other CPUs
- * touch only in_guest, npt_seen and kicks_sent (atomics). */
+ * touch only in_guest and npt_seen (atomics); kicks are arch/x86/kick.h's. */
 struct svm_cpu {
 	struct vmcb *vmcb;		/* the control block, and its physical address */
 	paddr_t vmcb_pa, host_save_pa;
@@ -49,10 +50,8 @@ struct svm_cpu {
 	struct vcpu_regs regs;		/* GPRs the VMCB does not hold (rax, rsp: stale) */
 	bool flush_tlb;			/* flush the guest's TLB at the next VMRUN */
 	struct vcpu_stats stats;		/* exits by reason */
-	struct pci_ports pci;		/* the guest's CONFIG_ADDRESS latch */
 	bool in_guest;			/* between the NPT check and the #VMEXIT */
 	uint64_t npt_seen;		/* npt_generation() at the last VMRUN */
-	uint32_t kicks_sent, kicks_seen;	/* shoji's NMIs to this CPU, and those taken */
 };
 
 static struct svm_cpu cpus[SHOJI_MAX_CPUS];
@@ -438,11 +437,6 @@ static struct vcpu_stats *stats_of(void)
 	return &cpu()->stats;
 }
 
-static struct pci_ports *pci_of(void)
-{
-	return &cpu()->pci;
-}
-
 static NORETURN void stop_guest(const char *why);
 
 static const struct vcpu_exit_ops svm_exit = {
@@ -465,7 +459,6 @@ static const struct vcpu_exit_ops svm_exit = {
 	.inject_gp = inject_gp,
 	.inject_ud = inject_ud,
 	.stats = stats_of,
-	.pci = pci_of,
 	.stop = stop_guest,
 };
 
@@ -522,10 +515,6 @@ static void handle_io(void)
 	vcpu_exit_io(&svm_exit, &io);
 }
 
-/* An NMI arrived while the guest ran. It stays pending until GIF is set
- * (APM 15.17): open the window so the host takes it, then see whether the
- * IOMMU raised it. An NMI that was not the IOMMU's is the guest's (its
- * watchdog, its IPIs): give it back. */
 /* An SMI arrived while the guest ran. It stays pending until GIF is set
  * (APM 15.17, 15.22): open the window so the firmware's SMI handler runs in
  * shoji's context, not the guest's (QEMU would otherwise run SMM code
@@ -535,36 +524,16 @@ static void handle_smi(void)
 	__asm__ volatile("stgi\n\tclgi" ::: "memory");
 }
 
-/* shoji's NMI to another CPU (lapic.h): wakes a parked one, makes a
- * running one exit (an INIT for it, a nested-table change to flush).
- * kicks_sent counts them so that the target can tell them from the
- * guest's own NMIs. */
-static void kick(unsigned idx)
-{
-	if (idx >= SHOJI_MAX_CPUS || !percpu_of(idx))
-		return;
-	__atomic_fetch_add(&cpus[idx].kicks_sent, 1, __ATOMIC_SEQ_CST);
-	if (lapic_send_nmi(percpu_of(idx)->apic_id))
-		log_error("svm: the NMI to cpu=%u was not accepted by the local APIC", idx);
-}
-
-/* Whether shoji sent NMIs this CPU has not taken yet (and takes them). */
-static bool take_kicks(void)
-{
-	uint32_t sent = __atomic_load_n(&cpu()->kicks_sent, __ATOMIC_SEQ_CST);
-
-	if (sent == cpu()->kicks_seen)
-		return false;
-	cpu()->kicks_seen = sent;
-	return true;
-}
-
+/* An NMI arrived while the guest ran. It stays pending until GIF is set
+ * (APM 15.17): open the window so the host takes it, then see whether the
+ * IOMMU raised it. An NMI that was not the IOMMU's is the guest's (its
+ * watchdog, its IPIs): give it back, unless it was a kick (kick.h). */
 static void handle_nmi(void)
 {
 	bool ours, kicked;
 
 	__asm__ volatile("stgi\n\tclgi" ::: "memory");
-	kicked = take_kicks();
+	kicked = cpu_take_kicks();
 	ours = iommu_fault_pending();
 	if (ours)
 		cpu()->stats.fault_nmis += iommu_poll_faults() ? 1 : 0;
@@ -643,7 +612,7 @@ static void npt_shootdown(void)
 	for (unsigned i = 0; i < SHOJI_MAX_CPUS; i++)
 		if (i != me && behind(i, gen)) {
 			wait |= 1u << i;
-			kick(i);
+			cpu_kick(i);
 		}
 	if (!wait)
 		return;
@@ -813,7 +782,7 @@ static void park_until_sipi(void)
 
 	while (!cpu_start_take_sipi(me, &vector)) {
 		__asm__ volatile("stgi\n\thlt\n\tclgi" ::: "memory");
-		take_kicks();
+		cpu_take_kicks();
 	}
 	load_sipi_state(vector);
 	apic_note_this_cpu();
@@ -883,13 +852,13 @@ static void svm_kick_others(void)
 
 	for (unsigned i = 0; i < SHOJI_MAX_CPUS; i++)
 		if (i != me && percpu_of(i) && __atomic_load_n(&cpus[i].in_guest, __ATOMIC_SEQ_CST))
-			kick(i);
+			cpu_kick(i);
 }
 
 static NORETURN void svm_run(void)
 {
 	apic_note_this_cpu();
-	cpu_start_set_notify(kick);
+	cpu_start_set_notify(cpu_kick);
 	run_loop();
 }
 

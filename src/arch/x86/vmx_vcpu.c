@@ -9,6 +9,7 @@
  * qualifications, event injection and the CR0/CR4 fixed bits. */
 #include "arch/x86/cpu.h"
 #include "arch/x86/guest_gprs.h"
+#include "arch/x86/kick.h"
 #include "arch/x86/lapic.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/stop.h"
@@ -52,7 +53,7 @@
 
 /* Everything one virtual CPU owns (docs/smp.md: per-CPU vs global state),
  * reached only through cpu(), which picks the running CPU's. Other CPUs
- * touch only kicks_sent (atomic). */
+ * touch nothing of it; kicks are arch/x86/kick.h's. */
 struct vmx_cpu {
 	paddr_t vmxon_pa, vmcs_pa;	/* this CPU's VMXON region and VMCS */
 	struct vcpu_regs regs;		/* RSP lives in the VMCS: synced around handlers */
@@ -60,9 +61,7 @@ struct vmx_cpu {
 	bool nmi_for_guest;		/* an NMI to give back at the NMI window */
 	uint32_t proc;			/* the primary controls as programmed now */
 	struct vcpu_stats stats;
-	struct pci_ports pci;		/* the guest's CONFIG_ADDRESS latch */
 	uint64_t ept_seen;		/* ept_generation at this CPU's last INVEPT */
-	uint32_t kicks_sent, kicks_seen;	/* shoji's NMIs to this CPU, and those taken */
 };
 
 static struct vmx_cpu cpus[SHOJI_MAX_CPUS];
@@ -703,11 +702,6 @@ static struct vcpu_stats *stats_of(void)
 	return &cpu()->stats;
 }
 
-static struct pci_ports *pci_of(void)
-{
-	return &cpu()->pci;
-}
-
 static NORETURN void stop_guest(const char *why)
 {
 	log_guest_state(why);
@@ -734,7 +728,6 @@ static const struct vcpu_exit_ops vmx_exit = {
 	.inject_gp = inject_gp,
 	.inject_ud = inject_ud,
 	.stats = stats_of,
-	.pci = pci_of,
 	.stop = stop_guest,
 };
 
@@ -763,29 +756,6 @@ static void redeliver_vectoring(void)
 	if (info & VMX_INTR_ERROR_VALID)
 		vw(VMCS_ENTRY_EXCEPTION_ERROR, vr(VMCS_IDT_VECTORING_ERROR));
 	vw(VMCS_ENTRY_INSN_LEN, vr(VMCS_EXIT_INSN_LEN));
-}
-
-/* shoji's NMI to another CPU (lapic.h): wakes a parked one, makes a
- * running one exit (an INIT for it). kicks_sent counts them so that the
- * target can tell them from the guest's own NMIs. */
-static void kick(unsigned idx)
-{
-	if (idx >= SHOJI_MAX_CPUS || !percpu_of(idx))
-		return;
-	__atomic_fetch_add(&cpus[idx].kicks_sent, 1, __ATOMIC_SEQ_CST);
-	if (lapic_send_nmi(percpu_of(idx)->apic_id))
-		log_error("vmx: the NMI to cpu=%u was not accepted by the local APIC", idx);
-}
-
-/* Whether shoji sent NMIs this CPU has not taken yet (and takes them). */
-static bool take_kicks(void)
-{
-	uint32_t sent = __atomic_load_n(&cpu()->kicks_sent, __ATOMIC_SEQ_CST);
-
-	if (sent == cpu()->kicks_seen)
-		return false;
-	cpu()->kicks_seen = sent;
-	return true;
 }
 
 /* A VM exit caused by an NMI leaves NMIs blocked in VMX root operation
@@ -817,7 +787,7 @@ static void nmi_unblock(void)
  * (virtual NMIs, 26.7.5). */
 static void handle_nmi(void)
 {
-	bool kicked = take_kicks();
+	bool kicked = cpu_take_kicks();
 
 	nmi_unblock();
 	if (iommu_fault_pending()) {
@@ -1239,7 +1209,7 @@ static void park_until_sipi(void)
 
 	while (!cpu_start_take_sipi(me, &vector)) {
 		__asm__ volatile("hlt" ::: "memory");
-		take_kicks();
+		cpu_take_kicks();
 	}
 	load_sipi_state(vector);
 	apic_note_this_cpu();
@@ -1297,7 +1267,7 @@ static NORETURN void run_loop(void)
 static NORETURN void vmx_run(void)
 {
 	apic_note_this_cpu();
-	cpu_start_set_notify(kick);
+	cpu_start_set_notify(cpu_kick);
 	run_loop();
 }
 
