@@ -75,22 +75,20 @@ static NORETURN void f_stop(const char *why)
 	longjmp(stop_jmp, 1);
 }
 
-static const struct vcpu_exit_ops ops = {
-	.name = "fake", .regs_out = f_regs_out, .regs_in = f_regs_in, .rip = f_rip,
-	.set_rip = f_set_rip, .rflags = f_rflags, .set_rflags = f_set_rflags, .mode = f_mode,
-	.paging = f_paging, .seg_base = f_seg_base, .cr0 = f_cr0, .cr4 = f_cr4, .efer = f_efer, .set_efer = f_set_efer, .seg_sel = f_seg_sel,
-	.set_cs_real = f_set_cs_real, .inject_gp = f_gp, .inject_ud = f_ud, .stats = f_stats,
-	.stop = f_stop,
-};
+/* The fake back-end; a CPU is its counters (name and stats). */
+#define FAKE_OPS(nm, st)                                                                     \
+	{                                                                                    \
+		.name = nm, .regs_out = f_regs_out, .regs_in = f_regs_in, .rip = f_rip,       \
+		.set_rip = f_set_rip, .rflags = f_rflags, .set_rflags = f_set_rflags,         \
+		.mode = f_mode, .paging = f_paging, .seg_base = f_seg_base, .cr0 = f_cr0,     \
+		.cr4 = f_cr4, .efer = f_efer, .set_efer = f_set_efer, .seg_sel = f_seg_sel,   \
+		.set_cs_real = f_set_cs_real, .inject_gp = f_gp, .inject_ud = f_ud,           \
+		.stats = st, .stop = f_stop,                                                  \
+	}
 
+static const struct vcpu_exit_ops ops = FAKE_OPS("fake", f_stats);
 /* Another CPU: the same guest state, its own counters. */
-static const struct vcpu_exit_ops ops2 = {
-	.name = "fake2", .regs_out = f_regs_out, .regs_in = f_regs_in, .rip = f_rip,
-	.set_rip = f_set_rip, .rflags = f_rflags, .set_rflags = f_set_rflags, .mode = f_mode,
-	.paging = f_paging, .seg_base = f_seg_base, .cr0 = f_cr0, .cr4 = f_cr4, .efer = f_efer, .set_efer = f_set_efer, .seg_sel = f_seg_sel,
-	.set_cs_real = f_set_cs_real, .inject_gp = f_gp, .inject_ud = f_ud, .stats = f_stats2,
-	.stop = f_stop,
-};
+static const struct vcpu_exit_ops ops2 = FAKE_OPS("fake2", f_stats2);
 
 /* Runs fn under the fake stop: true when it stopped the guest. */
 #define STOPS(call) (setjmp(stop_jmp) ? true : ((call), false))
