@@ -175,7 +175,22 @@ static void abar_write(void *ctx, uint64_t gpa, int size, uint64_t v)
 	ahci_guest_write(&ahci, (uint32_t)(gpa - ahci.abar), size, v);
 }
 
-static const struct mmio_ops abar_ops = { .read = abar_read, .write = abar_write };
+/* The doorbell follow-on (vmm/mmio_followon.h): PxCI after PxSACT in one
+ * exit. */
+static uint64_t abar_followon(void *ctx, uint64_t gpa, int size, int *store_size)
+{
+	uint32_t next;
+
+	(void)ctx;
+	if (!ahci_followon_store(&ahci, (uint32_t)(gpa - ahci.abar), size, &next))
+		return 0;
+	*store_size = 4;
+	return ahci.abar + next;
+}
+
+static const struct mmio_ops abar_ops = {
+	.read = abar_read, .write = abar_write, .followon = abar_followon,
+};
 
 /* ---- the guest's accesses to the IDE controller's ports ---- */
 

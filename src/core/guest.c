@@ -27,6 +27,7 @@
 #include "vmm/msix_virt.h"
 #include "vmm/protect.h"
 #include "vmm/pvh.h"
+#include "vmm/vcpu_exit.h"
 #include "vmm/vmmcall.h"
 
 #define PVH_INFO_PA 0x6000ULL	/* start info, memory map, command line */
@@ -353,5 +354,6 @@ int guest_launch(const struct guest_platform *p)
 	iommu_fault_events_to_nmi(cpuid(1, 0).ebx >> 24);
 	cpu->set_exit_hook(p->on_exit);
 	cpu->set_vmmcall_handler(vmmcall_dispatch);
+	vcpu_set_guest_ram(&bi->mem);	/* the MMIO follow-on loads only RAM */
 	cpu->run();
 }

@@ -60,7 +60,8 @@ static size_t status_text(void)
 		"exits_apic_fast=%llu\nexits_npf_forbidden=%llu\nexits_msr_icr=%llu\n"
 		"exit_tsc_ticks=%llu\ntsc_khz=%llu\napic_writes_refused=%llu\n"
 		"exits_io_trapped=%llu\nexits_io_string=%llu\n"
-		"exits_cr0_write=%llu\nexits_cr4_write=%llu\npci_cfg_reads_fused=%llu\n",
+		"exits_cr0_write=%llu\nexits_cr4_write=%llu\npci_cfg_reads_fused=%llu\n"
+		"mmio_followon_stores=%llu\n",
 		(unsigned long long)s->io_pci_cfg, (unsigned long long)s->mmio_read,
 		(unsigned long long)s->mmio_write, (unsigned long long)s->apic_read,
 		(unsigned long long)s->apic_write[APIC_CLASS_EOI],
@@ -73,7 +74,7 @@ static size_t status_text(void)
 		(unsigned long long)time_tsc_khz(), (unsigned long long)apic_writes_refused(),
 		(unsigned long long)s->io_trapped, (unsigned long long)s->io_string,
 		(unsigned long long)s->cr0_write, (unsigned long long)s->cr4_write,
-		(unsigned long long)s->io_pci_cfg_fused);
+		(unsigned long long)s->io_pci_cfg_fused, (unsigned long long)s->mmio_followon);
 	/* Interrupt remapping (docs/guest.md#interrupts): on, and how many
 	 * interrupt programmings of the guest's were refused. */
 	n += (size_t)shoji_snprintf(text + n, TEXT_MAX - n, "irq_remap=%s\nirq_refused=%llu\n",

@@ -1792,6 +1792,18 @@ void ahci_log_stats(const struct ahci *a)
 		 (unsigned long long)st->bytes_copied, (unsigned long long)st->image_shows);
 }
 
+bool ahci_followon_store(const struct ahci *a, uint32_t offset, int size, uint32_t *next)
+{
+	unsigned p = (offset - AHCI_PORT_BASE) / AHCI_PORT_STRIDE;
+
+	if (a->cfg.confine_only || size != 4 || offset < AHCI_PORT_BASE ||
+	    offset >= AHCI_PORT_END || (offset - AHCI_PORT_BASE) % AHCI_PORT_STRIDE != AHCI_PxSACT ||
+	    !a->port[p].managed)
+		return false;
+	*next = offset - AHCI_PxSACT + AHCI_PxCI;
+	return true;
+}
+
 void ahci_set_abar(struct ahci *a, paddr_t abar)
 {
 	a->abar = abar;

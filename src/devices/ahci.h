@@ -217,6 +217,15 @@ int ahci_init(struct ahci *a, const struct ahci_config *cfg);
 uint64_t ahci_guest_read(struct ahci *a, uint32_t offset, int size);
 void ahci_guest_write(struct ahci *a, uint32_t offset, int size, uint64_t value);
 
+/* The store that may follow the guest's write of `size` bytes at `offset`
+ * in the same exit (vmm/mmio_followon.h, docs/ahci.md "The doorbell
+ * follow-on"): after a dword write of a managed port's PxSACT, that port's
+ * PxCI (*next; AHCI 1.3.1 section 5.6.4.1: software sets a queued
+ * command's PxSACT bit, then its PxCI bit; 3.3.13, 3.3.14). The PxCI store
+ * then comes to ahci_guest_write as a trapped one: the command is copied
+ * there, not earlier. False for every other write. */
+bool ahci_followon_store(const struct ahci *a, uint32_t offset, int size, uint32_t *next);
+
 /* Notices completions (and finished resets) and issues deferred commands.
  * Cheap when nothing is outstanding: no register access at all (except the
  * refresh of the register image while it is shown). After every exit on

@@ -69,6 +69,46 @@ int guest_translate(const struct guest_paging *p, uint64_t va, bool write, paddr
 	return E_FAULT;
 }
 
+#define PTE_XD (1ULL << 63)
+#define EFER_NXE (1ULL << 11)
+
+int guest_walk(const struct guest_paging *p, uint64_t va, struct guest_walk *w)
+{
+	int levels = (p->cr4 & CR4_LA57) ? 5 : 4;
+	paddr_t table = p->cr3 & PTE_ADDR;
+
+	if (!(p->cr0 & CR0_PG) || !(p->efer & EFER_LMA))
+		return E_UNSUPPORTED;
+	w->user = w->write = true;
+	w->nx = false;
+	for (int level = levels; level >= 1; level--) {
+		unsigned shift = 12 + 9 * (level - 1);
+		paddr_t ea = table + ((va >> shift) & 511) * 8;
+		uint64_t e;
+
+		if (!guest_phys_ok(ea, 8, PROTECT_CPU_READ))
+			return E_FAULT;
+		e = __atomic_load_n((const uint64_t *)hal_phys_to_virt(ea), __ATOMIC_RELAXED);
+		if (!(e & PTE_P))
+			return E_FAULT;
+		if ((e & PTE_XD) && !(p->efer & EFER_NXE))
+			return E_FAULT;
+		w->user = w->user && (e & PTE_U);
+		w->write = w->write && (e & PTE_W);
+		w->nx = w->nx || (e & PTE_XD);
+		if (level >= 4 && (e & PTE_PS))
+			return E_FAULT;
+		if (level == 1 || (e & PTE_PS)) {
+			uint64_t mask = (1ULL << shift) - 1;
+
+			w->pa = ((e & PTE_ADDR) & ~mask) | (va & mask);
+			return 0;
+		}
+		table = e & PTE_ADDR;
+	}
+	return E_FAULT;
+}
+
 int guest_virt_to_phys(const struct guest_paging *p, uint64_t va, bool write, paddr_t *pa)
 {
 	int rc = guest_translate(p, va, write, pa);

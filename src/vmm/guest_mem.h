@@ -32,6 +32,19 @@ bool guest_phys_ok(paddr_t pa, uint64_t len, unsigned access);
  * 32-bit or PAE paging outside long mode. */
 int guest_translate(const struct guest_paging *p, uint64_t va, bool write, paddr_t *pa);
 
+/* The walk of guest_translate for va (long mode with paging only), with
+ * what its entries allow, combined over the levels as the CPU combines them
+ * (SDM 3A 4.6.1): user (U/S set at every level), write (R/W set at every
+ * level), nx (XD set at some level, with EFER.NXE; without it a set bit 63
+ * is reserved: E_FAULT, as the CPU's #PF). PS in a PML5/PML4 entry is
+ * reserved too: E_FAULT. Nothing about p->user or CR0.WP is applied: the
+ * caller decides. E_UNSUPPORTED with paging off or outside long mode. */
+struct guest_walk {
+	paddr_t pa;
+	bool user, write, nx;
+};
+int guest_walk(const struct guest_paging *p, uint64_t va, struct guest_walk *w);
+
 /* guest_translate, and E_FAULT when the result is not guest_phys_ok for a
  * read (or a write). */
 int guest_virt_to_phys(const struct guest_paging *p, uint64_t va, bool write, paddr_t *pa);

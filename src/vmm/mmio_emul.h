@@ -31,6 +31,11 @@ struct mmio_ops {
 	 * some page of [start, end) must trap reads too (the nested tables
 	 * then leave those pages unmapped); asked when the tables are built. */
 	bool (*reads_trapped)(void *ctx, uint64_t start, uint64_t end);
+	/* Optional: after the trapped store of size bytes at gpa, the one
+	 * device register a store may go to in the same exit (its address, its
+	 * size in *store_size), run by vmm/mmio_followon.h; 0: none. The store
+	 * then comes to write() exactly as a trapped one would. */
+	uint64_t (*followon)(void *ctx, uint64_t gpa, int size, int *store_size);
 };
 
 /* RFLAGS bits ALU instructions change. */

@@ -26,6 +26,8 @@ struct vcpu_stats {
 	uint64_t io_pci_cfg;		/* of io: ports 0xcf8/0xcfc-0xcff */
 	uint64_t io_pci_cfg_fused;	/* config data reads done in the exit of
 					 * their CONFIG_ADDRESS write (no exit) */
+	uint64_t mmio_followon;		/* stores done by the MMIO follow-on in the
+					 * exit of the store before (no exit) */
 	uint64_t io_trapped;		/* of io: emulated ports (vmm/io_trap.h) */
 	uint64_t io_string;		/* of io_trapped: INS/OUTS */
 	uint64_t mmio_read, mmio_write;	/* of mmio, by the fault's access */

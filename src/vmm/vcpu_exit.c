@@ -14,6 +14,9 @@
 #include "vmm/power.h"
 #include "vmm/vcpu.h"
 #include "vmm/mmio_emul.h"
+#include "vmm/mmio_followon.h"
+#include "lib/string.h"
+#include "platform/memmap.h"
 
 #define MSR_EFER 0xC0000080u	/* AMD APM 2 3.1.7, SDM 4 table 2-2 */
 
@@ -138,6 +141,125 @@ static bool access_matches(const struct x86_insn *insn, bool write)
 	return write ? insn->access != X86_ACCESS_READ : insn->access != X86_ACCESS_WRITE;
 }
 
+/* ---- the MMIO follow-on (vmm/mmio_followon.h) ---- */
+
+static const struct memmap *guest_ram;
+
+void vcpu_set_guest_ram(const struct memmap *m)
+{
+	guest_ram = m;
+}
+
+#define CR4_LA57 (1ULL << 12)
+
+struct followon_ctx {
+	const struct vcpu_exit_ops *ops;
+	const struct protected_range *h;
+	struct guest_paging pg;
+	uint64_t target;	/* the one gpa the store may go to */
+	int size;
+};
+
+/* Plain guest RAM: the memory map's usable RAM, and nothing the registry
+ * keeps from the guest's CPU or gives an emulator (guest_phys_ok). */
+static bool ram_ok(paddr_t pa, uint64_t len, unsigned access)
+{
+	return guest_ram && memmap_type_of(guest_ram, pa, pa + len) == MEM_USABLE &&
+	       guest_phys_ok(pa, len, access);
+}
+
+/* Supervisor accesses only, and never through a user page (stricter than
+ * SMEP for fetches and SMAP for loads: the kernel's doorbell code touches
+ * neither). */
+static bool walk_kernel(const struct followon_ctx *c, uint64_t lin, struct guest_walk *w)
+{
+	return !guest_walk(&c->pg, lin, w) && !w->user;
+}
+
+static size_t fo_fetch(void *ctx, uint64_t lin, uint8_t *buf, size_t max)
+{
+	const struct followon_ctx *c = ctx;
+	size_t n = 0;
+
+	while (n < max) {
+		size_t chunk = MIN(max - n, PAGE_SIZE - ((lin + n) & (PAGE_SIZE - 1)));
+		struct guest_walk w;
+
+		if (!walk_kernel(c, lin + n, &w) || w.nx ||
+		    !ram_ok(w.pa, chunk, PROTECT_CPU_EXEC))
+			break;
+		memcpy(buf + n, hal_phys_to_virt(w.pa), chunk);
+		n += chunk;
+	}
+	return n;
+}
+
+static int fo_load(void *ctx, uint64_t lin, int size, uint64_t *v)
+{
+	const struct followon_ctx *c = ctx;
+	struct guest_walk w;
+	const void *p;
+
+	if (!walk_kernel(c, lin, &w) || !ram_ok(w.pa, (uint64_t)size, PROTECT_CPU_READ))
+		return E_FAULT;
+	p = hal_phys_to_virt(w.pa);
+	/* One read of the size the instruction makes (another CPU may be
+	 * writing: the CPU's own load is single-copy atomic when aligned). */
+	if (w.pa & (uint64_t)(size - 1)) {
+		*v = 0;
+		memcpy(v, p, (size_t)size);
+		return 0;
+	}
+	switch (size) {
+	case 1: *v = __atomic_load_n((const uint8_t *)p, __ATOMIC_RELAXED); break;
+	case 2: *v = __atomic_load_n((const uint16_t *)p, __ATOMIC_RELAXED); break;
+	case 4: *v = __atomic_load_n((const uint32_t *)p, __ATOMIC_RELAXED); break;
+	default: *v = __atomic_load_n((const uint64_t *)p, __ATOMIC_RELAXED); break;
+	}
+	return 0;
+}
+
+/* The store: to the doorbell the emulator named, through a kernel mapping
+ * that allows the write (R/W at every level; with CR0.WP clear a
+ * supervisor write ignores R/W, but the doorbell's mapping has it), handed
+ * to the emulator as the trapped store would be. */
+static int fo_store(void *ctx, uint64_t lin, int size, uint64_t v)
+{
+	const struct followon_ctx *c = ctx;
+	struct guest_walk w;
+
+	if (!walk_kernel(c, lin, &w) || !w.write || w.pa != c->target || size != c->size ||
+	    w.pa < c->h->start || w.pa + (uint64_t)size > c->h->end)
+		return E_FAULT;
+	c->h->mmio->write(c->h->ctx, w.pa, size, v);
+	c->ops->stats()->mmio_followon++;
+	return 0;
+}
+
+static const struct followon_ops followon_ops = { fo_fetch, fo_load, fo_store };
+
+/* After the trapped MOV store of size bytes at pa (emulated: r, rip and
+ * rflags are its result, not yet back in the guest). */
+static void mmio_followon(const struct vcpu_exit_ops *ops, const struct protected_range *h,
+			  paddr_t pa, int size, const struct guest_paging *pg,
+			  struct vcpu_regs *r, uint64_t *rip, uint64_t *rflags)
+{
+	struct followon_ctx c = { .ops = ops, .h = h, .pg = *pg };
+	struct followon_cpu cpu;
+	struct followon_result res;
+
+	if (!guest_ram || !ops->followon_blocked || !ops->cpl)
+		return;
+	c.target = h->mmio->followon(h->ctx, pa, size, &c.size);
+	if (!c.target)
+		return;
+	cpu = (struct followon_cpu){
+		.mode = ops->mode(), .cpl = ops->cpl(), .la57 = pg->cr4 & CR4_LA57,
+		.blocked = ops->followon_blocked(),
+	};
+	mmio_followon_run(&cpu, r, rip, rflags, &followon_ops, &c, &res);
+}
+
 void vcpu_exit_mmio(const struct vcpu_exit_ops *ops, const struct protected_range *h,
 		    paddr_t gpa, bool write, bool fetch)
 {
@@ -183,6 +305,8 @@ void vcpu_exit_mmio(const struct vcpu_exit_ops *ops, const struct protected_rang
 	}
 	if (mmio_emulate(&insn, pa, &r, &rip, &rflags, h->mmio, h->ctx, why, sizeof(why)))
 		goto refuse;
+	if (write && insn.op == X86_OP_MOV && h->mmio->followon)
+		mmio_followon(ops, h, pa, insn.size, &pg, &r, &rip, &rflags);
 	ops->regs_in(&r);
 	ops->set_rip(rip);
 	ops->set_rflags(rflags);

@@ -55,6 +55,14 @@ struct vcpu_exit_ops {
 	/* The instruction that exited raises #GP(0) / #UD instead. */
 	void (*inject_gp)(void);
 	void (*inject_ud)(void);
+	/* The current privilege level (SS.DPL on VT-x, the VMCB's CPL). */
+	unsigned (*cpl)(void);
+	/* Whether the guest's next instruction may not run inside this exit
+	 * (vmm/mmio_followon.h): an event in delivery or to be injected at
+	 * the next entry (an NMI waiting for its window included), an
+	 * STI/MOV-SS interrupt shadow, or hardware breakpoints enabled in
+	 * DR7. NULL: never run. */
+	bool (*followon_blocked)(void);
 	/* This CPU's exit counters. */
 	struct vcpu_stats *(*stats)(void);
 	/* Logs "guest stopped: <why>" with the guest's state and stops
@@ -73,6 +81,12 @@ void vcpu_set_power_ops(const struct power_ops *ops);
 const struct power_ops *vcpu_power_ops(void);
 /* Runs the exit hook, if any (after every exit). */
 void vcpu_run_exit_hook(void);
+
+/* The guest's RAM (the machine's memory map): the MMIO follow-on
+ * (vmm/mmio_followon.h) loads only from MEM_USABLE memory; without a map
+ * it never runs. */
+struct memmap;
+void vcpu_set_guest_ram(const struct memmap *m);
 
 /* ---- setup ---- */
 
@@ -105,7 +119,10 @@ size_t vcpu_fetch_insn(const struct vcpu_exit_ops *ops, uint8_t *buf);
  * faulted (it makes a write when the fault was one, a read when it was
  * one, and its operand is on gpa's page through the guest's paging) and
  * emulated (vmm/mmio_emul.h): registers, RIP and RFLAGS as the CPU would
- * leave them. What cannot be emulated is logged ("mmio refused <what>
+ * leave them. After a MOV store to a range whose emulator names a follow-on
+ * store (mmio_ops.followon), the next instructions run in this exit
+ * (vmm/mmio_followon.h) up to that store, if they are what it runs (counted:
+ * mmio_followon; docs/ahci.md). What cannot be emulated is logged ("mmio refused <what>
  * gpa=... bytes=... reason=...") and stops the guest. */
 void vcpu_exit_mmio(const struct vcpu_exit_ops *ops, const struct protected_range *h,
 		    paddr_t gpa, bool write, bool fetch);

@@ -32,6 +32,7 @@
 #include "host/host.h"
 #include "lib/error.h"
 #include "lib/hal.h"
+#include "vmm/mmio_followon.h"
 
 #define ABAR 0xfebf0000ULL		/* modelled: never dereferenced */
 #define SH_PAGES 4096			/* 16 MiB shadow window */
@@ -2795,6 +2796,174 @@ static void test_smp_status_read_waits_for_delivery(void **state)
 	stop();
 }
 
+
+/* ---- the doorbell follow-on (vmm/mmio_followon.h) against the engine ----
+ * libahci's ahci_qc_issue() after its PxSACT store (Debian 6.1.0-57
+ * libahci.ko +0x4c..+0x9a): cmpb $0,0x45(%rsi); je; ...; mov 0x5c(%rax),%ecx;
+ * mov $1,%esi; shl %cl,%esi; mov %esi,0x38(%rdx). */
+static const uint8_t qc_issue_tail[] = {
+	0x80, 0x7e, 0x45, 0x00, 0x74, 0x3b, 0x48, 0x8b, 0x48, 0x08, 0x48, 0x8b,
+	0x09, 0x8b, 0x79, 0x08, 0x39, 0x7e, 0x48, 0x74, 0x2c, 0x4c, 0x8d, 0x42,
+	0x40, 0x8b, 0x7a, 0x40, 0x48, 0x8b, 0x48, 0x08, 0x81, 0xe7, 0xfd, 0xf0,
+	0xff, 0xff, 0x48, 0x8b, 0x09, 0x8b, 0x49, 0x08, 0xc1, 0xe1, 0x08, 0x09,
+	0xf9, 0x41, 0x89, 0x08, 0x48, 0x8b, 0x48, 0x08, 0x48, 0x8b, 0x09, 0x8b,
+	0x49, 0x08, 0x89, 0x4e, 0x48, 0x8b, 0x48, 0x5c, 0xbe, 0x01, 0x00, 0x00,
+	0x00, 0xd3, 0xe6, 0x89, 0x72, 0x38,
+};
+#define FO_PORT_VA 0xffffc90000100100ULL	/* port 0's registers in the guest */
+
+static struct {
+	uint8_t pp[0x100], qc[0x100];	/* ahci_port_priv, ata_queued_cmd */
+	void (*on_load)(void);
+	unsigned loads, stores;
+} FO;
+
+static size_t fo_fetch(void *ctx, uint64_t lin, uint8_t *buf, size_t max)
+{
+	uint64_t base = (uint64_t)(uintptr_t)qc_issue_tail, n;
+
+	(void)ctx;
+	if (lin < base || lin >= base + sizeof(qc_issue_tail))
+		return 0;
+	n = MIN(max, base + sizeof(qc_issue_tail) - lin);
+	memcpy(buf, (const void *)(uintptr_t)lin, n);
+	return n;
+}
+
+static int fo_load(void *ctx, uint64_t lin, int size, uint64_t *v)
+{
+	(void)ctx;
+	*v = 0;
+	memcpy(v, (const void *)(uintptr_t)lin, (size_t)size);
+	if (!FO.loads++ && FO.on_load)
+		FO.on_load();	/* another CPU, between the PxSACT and PxCI stores */
+	return 0;
+}
+
+/* The store: as core/disk.c hands it on, the engine's PxCI write. */
+static int fo_store(void *ctx, uint64_t lin, int size, uint64_t v)
+{
+	uint32_t next;
+
+	(void)ctx;
+	assert_true(ahci_followon_store(&A, poff(0, AHCI_PxSACT), 4, &next));
+	if (lin != FO_PORT_VA + AHCI_PxCI || size != 4 || next != poff(0, AHCI_PxCI))
+		return E_FAULT;
+	FO.stores++;
+	ahci_guest_write(&A, next, 4, v);
+	return 0;
+}
+
+static const struct followon_ops fo_ops = { fo_fetch, fo_load, fo_store };
+
+static paddr_t race_buf[3];
+static uint8_t race_plain[3][4096];
+
+/* The guest (another CPU of it) rewrites the command's PRDT and LBA after
+ * the PxSACT store, before the PxCI store. */
+static void rewrite_cmd(void)
+{
+	struct seg s = { race_buf[1], 4096 };
+	uint8_t f[20];
+
+	fis_ncq(f, ATA_CMD_WRITE_FPDMA_QUEUED, 3000, 8, 5);
+	guest_cmd(0, 5, f, true, NULL, &s, 1);
+}
+
+/* One NCQ write of tag 5, from buffer 0 at LBA 2000; rewritten between
+ * the two stores to buffer 1 at LBA 3000; rewritten again after the PxCI
+ * store to buffer 2 at LBA 3000 (too late: the engine copied the command
+ * at the PxCI write). follow_on: the PxCI store by the interpreter, else
+ * by a trapped write, as before. */
+static void race_run(bool follow_on)
+{
+	struct opts o = { .pi = 0x1 };
+	struct seg s;
+	uint8_t f[20], zero[4096] = { 0 };
+
+	start(&o);
+	guest_port_start(0);
+	for (int i = 0; i < 3; i++) {
+		race_buf[i] = galloc(4096, 4096);
+		pattern(race_plain[i], 4096, 40 + (unsigned)i);
+		memcpy(gp(race_buf[i]), race_plain[i], 4096);
+	}
+	s = (struct seg){ race_buf[0], 4096 };
+	fis_ncq(f, ATA_CMD_WRITE_FPDMA_QUEUED, 2000, 8, 5);
+	guest_cmd(0, 5, f, true, NULL, &s, 1);
+
+	gw(0, AHCI_PxSACT, 1u << 5);		/* the trapped PxSACT store */
+	assert_int_equal(A.stats.commands, 0);	/* nothing copied yet */
+	if (follow_on) {
+		struct followon_cpu cpu = { .mode = X86_MODE_64 };
+		struct followon_result res;
+		struct vcpu_regs r = { 0 };
+		uint64_t rip = (uint64_t)(uintptr_t)qc_issue_tail, rflags = 0x246;
+		uint32_t tag = 5;
+
+		memset(&FO, 0, sizeof(FO));
+		FO.on_load = rewrite_cmd;
+		memcpy(FO.qc + 0x5c, &tag, 4);
+		r.rsi = (uint64_t)(uintptr_t)FO.pp;
+		r.rax = (uint64_t)(uintptr_t)FO.qc;
+		r.rdx = FO_PORT_VA;
+		assert_int_equal(mmio_followon_run(&cpu, &r, &rip, &rflags, &fo_ops, NULL, &res),
+				 FOLLOWON_STORED);
+		assert_int_equal(FO.stores, 1);
+		assert_int_equal(FO.loads, 2);
+	} else {
+		rewrite_cmd();
+		gw(0, AHCI_PxCI, 1u << 5);	/* the trapped PxCI store */
+	}
+	assert_int_equal(A.stats.commands, 1);
+	s = (struct seg){ race_buf[2], 4096 };
+	guest_cmd(0, 5, f, true, NULL, &s, 1);	/* after the copy: no effect */
+	memset(gp(race_buf[1]), 0xee, 4096);	/* nor on the data: gathered at issue */
+	dev_run(0, 5);
+	assert_int_equal(gr(0, AHCI_PxSACT), 0);
+	check_disk(0, 3000, race_plain[1], 8, true);
+	assert_memory_equal(disk(0, 2000), zero, 512);	/* the first LBA: untouched */
+	assert_int_equal(A.stats.commands, 1);
+	assert_int_equal(A.stats.completed, 1);
+	stop();
+}
+
+static void test_followon_doorbell_race(void **state)
+{
+	uint8_t after_trapped[8 * 512];
+
+	(void)state;
+	race_run(false);
+	memcpy(after_trapped, disk(0, 3000), sizeof(after_trapped));
+	race_run(true);
+	/* the same bytes on the disk either way */
+	assert_memory_equal(disk(0, 3000), after_trapped, sizeof(after_trapped));
+}
+
+static void test_followon_store_named(void **state)
+{
+	struct opts o = { .pi = 0x5 };	/* ports 0 and 2 */
+	uint32_t next = 0;
+
+	(void)state;
+	start(&o);
+	assert_true(ahci_followon_store(&A, poff(0, AHCI_PxSACT), 4, &next));
+	assert_int_equal(next, poff(0, AHCI_PxCI));
+	assert_true(ahci_followon_store(&A, poff(2, AHCI_PxSACT), 4, &next));
+	assert_int_equal(next, poff(2, AHCI_PxCI));
+	assert_false(ahci_followon_store(&A, poff(1, AHCI_PxSACT), 4, &next));	/* not managed */
+	assert_false(ahci_followon_store(&A, poff(0, AHCI_PxSACT), 2, &next));	/* not a dword */
+	assert_false(ahci_followon_store(&A, poff(0, AHCI_PxCI), 4, &next));
+	assert_false(ahci_followon_store(&A, poff(0, AHCI_PxIS), 4, &next));
+	assert_false(ahci_followon_store(&A, AHCI_IS, 4, &next));
+	assert_false(ahci_followon_store(&A, AHCI_PORT_END + AHCI_PxSACT, 4, &next));
+	stop();
+	o.confine = true;	/* nothing shadowed: nothing to follow */
+	start(&o);
+	assert_false(ahci_followon_store(&A, poff(0, AHCI_PxSACT), 4, &next));
+	stop();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2819,6 +2988,8 @@ int main(void)
 		cmocka_unit_test(test_toctou_while_deferred),
 		cmocka_unit_test(test_atapi_packet),
 		cmocka_unit_test(test_ncq_validation),
+		cmocka_unit_test(test_followon_doorbell_race),
+		cmocka_unit_test(test_followon_store_named),
 		cmocka_unit_test(test_raw_media_refused),
 		cmocka_unit_test(test_identify_4k_sectors),
 		cmocka_unit_test(test_misc_guest_behaviour),

@@ -29,6 +29,7 @@
 #include "vmm/pci_ports.h"
 #include "vmm/protect.h"
 #include "vmm/vcpu_exit.h"
+#include "platform/memmap.h"
 
 /* ---- the modelled back-end ---- */
 
@@ -42,6 +43,8 @@ static struct fake {
 	struct vcpu_stats stats;
 	struct vcpu_stats stats2;	/* a second CPU's */
 	unsigned gp, ud;
+	unsigned cpl;
+	bool blocked;
 	const char *stopped;
 } g;
 static jmp_buf stop_jmp;
@@ -65,6 +68,8 @@ static void f_set_cs_real(uint16_t sel)
 	g.seg_sel[X86_SEG_CS] = sel;
 	g.seg_base[X86_SEG_CS] = (uint64_t)sel << 4;
 }
+static unsigned f_cpl(void) { return g.cpl; }
+static bool f_blocked(void) { return g.blocked; }
 static void f_gp(void) { g.gp++; }
 static void f_ud(void) { g.ud++; }
 static struct vcpu_stats *f_stats(void) { return &g.stats; }
@@ -83,6 +88,7 @@ static NORETURN void f_stop(const char *why)
 		.mode = f_mode, .paging = f_paging, .seg_base = f_seg_base, .cr0 = f_cr0,     \
 		.cr4 = f_cr4, .efer = f_efer, .set_efer = f_set_efer, .seg_sel = f_seg_sel,   \
 		.set_cs_real = f_set_cs_real, .inject_gp = f_gp, .inject_ud = f_ud,           \
+		.cpl = f_cpl, .followon_blocked = f_blocked,                                  \
 		.stats = st, .stop = f_stop,                                                  \
 	}
 
@@ -820,6 +826,252 @@ static void test_vmmcall_real_mode(void **state)
 	assert_int_equal(vmmcalls, 1);
 }
 
+
+/* ---- the MMIO follow-on (vmm/mmio_followon.h) through vcpu_exit_mmio ----
+ * A long-mode guest with its own page tables in host memory (guest-physical
+ * == host address): kernel code, kernel data and the device's page mapped
+ * at kernel addresses; a device whose PxSACT-like register at 0x134 names
+ * 0x138 (its PxCI) as the follow-on store. */
+
+#define VA_CODE 0xffffffffc0001000ULL
+#define VA_DATA 0xffffffffc0002000ULL
+#define VA_DEV  0xffffffffc0003000ULL
+#define VA_ROM  0xffffffffc0004000ULL	/* the data page again, read-only */
+#define VA_OTHER 0xffffffffc0005000ULL	/* a page not in the memory map */
+#define PTE_P 1ULL
+#define PTE_W 2ULL
+#define PTE_U 4ULL
+#define PTE_NX (1ULL << 63)
+
+static uint64_t *pml4, *pdpt, *pd, *pt;
+static uint8_t *fo_code, *fo_data, *fo_other;
+static struct memmap fo_ram;
+
+static uint64_t dev_followon(void *ctx, uint64_t gpa, int size, int *store_size)
+{
+	(void)ctx;
+	if (gpa != DEV + 0x134 || size != 4)
+		return 0;
+	*store_size = 4;
+	return DEV + 0x138;
+}
+
+static const struct mmio_ops dev_fo_ops = {
+	.read = dev_read, .write = dev_write, .followon = dev_followon,
+};
+static const struct protected_range dev_fo = {
+	.start = DEV, .end = DEV + 0x1000, .space = PROTECT_SPACE_MEM,
+	.forbids = PROTECT_CPU_READ | PROTECT_CPU_WRITE, .what = "test-ahci", .mmio = &dev_fo_ops,
+};
+
+static void map(uint64_t va, uint64_t pa, uint64_t flags)
+{
+	pt[(va >> 12) & 511] = pa | flags;
+}
+
+/* mov %edi,0x34(%rdx) (the trapped PxSACT store); cmpb $0,0x45(%rsi);
+ * je +0; mov 0x5c(%rax),%ecx; mov $1,%esi; shl %cl,%esi;
+ * mov %esi,0x38(%rdx) (PxCI); nop */
+static const uint8_t doorbell_code[] = {
+	0x89, 0x7a, 0x34, 0x80, 0x7e, 0x45, 0x00, 0x74, 0x00, 0x8b, 0x48, 0x5c,
+	0xbe, 0x01, 0x00, 0x00, 0x00, 0xd3, 0xe6, 0x89, 0x72, 0x38, 0x90,
+};
+#define AT_STORE 19	/* the PxCI store's offset */
+
+static int fo_setup(void **state)
+{
+	uint8_t *pages = aligned_alloc(4096, 7 * 4096);
+
+	setup(state);
+	memset(pages, 0, 7 * 4096);
+	pml4 = (uint64_t *)pages;
+	pdpt = (uint64_t *)(pages + 4096);
+	pd = (uint64_t *)(pages + 2 * 4096);
+	pt = (uint64_t *)(pages + 3 * 4096);
+	fo_code = pages + 4 * 4096;
+	fo_data = pages + 5 * 4096;
+	fo_other = pages + 6 * 4096;
+	pml4[(VA_CODE >> 39) & 511] = (uintptr_t)pdpt | PTE_P | PTE_W;
+	pdpt[(VA_CODE >> 30) & 511] = (uintptr_t)pd | PTE_P | PTE_W;
+	pd[(VA_CODE >> 21) & 511] = (uintptr_t)pt | PTE_P | PTE_W;
+	map(VA_CODE, (uintptr_t)fo_code, PTE_P);
+	map(VA_DATA, (uintptr_t)fo_data, PTE_P | PTE_W | PTE_NX);
+	map(VA_DEV, DEV, PTE_P | PTE_W | PTE_NX);
+	map(VA_ROM, (uintptr_t)fo_data, PTE_P | PTE_NX);
+	map(VA_OTHER, (uintptr_t)fo_other, PTE_P | PTE_W | PTE_NX);
+	memcpy(fo_code, doorbell_code, sizeof(doorbell_code));
+	fo_data[0x45] = 0;				/* fbs_enabled */
+	fo_data[0x85c] = 9;				/* hw_tag */
+	memmap_init(&fo_ram);
+	memmap_add(&fo_ram, (uintptr_t)fo_code, 2 * 4096, MEM_USABLE);
+	vcpu_set_guest_ram(&fo_ram);
+	g.mode = X86_MODE_64;
+	g.pg = (struct guest_paging){ .cr0 = CR0_PE | (1ULL << 31) | (1ULL << 16),
+				      .cr3 = (uintptr_t)pml4, .cr4 = 1ULL << 5,
+				      .efer = (1ULL << 8) | (1ULL << 10) | (1ULL << 11) };
+	g.rip = VA_CODE;
+	g.regs.rdx = VA_DEV + 0x100;
+	g.regs.rsi = VA_DATA;
+	g.regs.rax = VA_DATA + 0x800;
+	g.regs.rdi = 1u << 9;
+	g.regs.rcx = 0x77;
+	*state = pages;
+	return 0;
+}
+
+static int fo_teardown(void **state)
+{
+	vcpu_set_guest_ram(NULL);
+	free(*state);
+	return 0;
+}
+
+static void pxsact_exit(void)
+{
+	assert_false(STOPS(vcpu_exit_mmio(&ops, &dev_fo, DEV + 0x134, true, false)));
+}
+
+static void test_followon_doorbell(void **state)
+{
+	pxsact_exit();
+	assert_int_equal(naccs, 2);
+	assert_true(accs[0].write);
+	assert_int_equal(accs[0].gpa, DEV + 0x134);
+	assert_int_equal(accs[0].v, 1u << 9);
+	assert_true(accs[1].write);
+	assert_int_equal(accs[1].gpa, DEV + 0x138);
+	assert_int_equal(accs[1].size, 4);
+	assert_int_equal(accs[1].v, 1u << 9);
+	assert_int_equal(g.rip, VA_CODE + AT_STORE + 3);
+	assert_int_equal(g.regs.rcx, 9);
+	assert_int_equal(g.regs.rsi, 1u << 9);
+	assert_false(g.rflags & X86_FLAG_RF);
+	assert_int_equal(g.stats.mmio, 1);		/* one exit */
+	assert_int_equal(g.stats.mmio_write, 1);
+	assert_int_equal(g.stats.mmio_followon, 1);
+}
+
+/* Only the PxSACT store, RIP past it: nothing else run. */
+static void only_pxsact(void)
+{
+	pxsact_exit();
+	assert_int_equal(naccs, 1);
+	assert_int_equal(g.rip, VA_CODE + 3);
+	assert_int_equal(g.regs.rcx, 0x77);
+	assert_int_equal(g.stats.mmio_followon, 0);
+}
+
+static void test_followon_not_for_user_or_events(void **state)
+{
+	g.cpl = 3;		/* a process that mapped the registers */
+	only_pxsact();
+}
+
+static void test_followon_blocked(void **state)
+{
+	g.blocked = true;	/* an event to deliver, a shadow, breakpoints */
+	only_pxsact();
+}
+
+static void test_followon_single_step(void **state)
+{
+	g.rflags |= X86_FLAG_TF;
+	only_pxsact();
+}
+
+static void test_followon_other_register(void **state)
+{
+	/* a store to another register of the device first: no follow-on */
+	assert_false(STOPS(vcpu_exit_mmio(&ops, &dev_fo, DEV + 0x134, true, false)));
+	naccs = 0;
+	memset(&g.stats, 0, sizeof(g.stats));
+	g.rip = VA_CODE;
+	g.regs.rdx = VA_DEV + 0x90;		/* 0x34 + 0x90 = 0xc4: no follow-on named */
+	assert_false(STOPS(vcpu_exit_mmio(&ops, &dev_fo, DEV + 0xc4, true, false)));
+	assert_int_equal(naccs, 1);
+	assert_int_equal(g.rip, VA_CODE + 3);
+}
+
+static void test_followon_no_ram_map(void **state)
+{
+	vcpu_set_guest_ram(NULL);
+	only_pxsact();
+}
+
+/* U/S set at every level: a user page (the CPU combines the levels). */
+static void user_tables(void)
+{
+	pml4[(VA_CODE >> 39) & 511] |= PTE_U;
+	pdpt[(VA_CODE >> 30) & 511] |= PTE_U;
+	pd[(VA_CODE >> 21) & 511] |= PTE_U;
+}
+
+static void test_followon_user_data_page(void **state)
+{
+	user_tables();
+	/* U at the upper levels alone makes nothing a user page */
+	pxsact_exit();
+	assert_int_equal(naccs, 2);
+	naccs = 0;
+	g.rip = VA_CODE;
+	g.regs.rsi = VA_DATA;
+	g.regs.rcx = 0x77;
+	memset(&g.stats, 0, sizeof(g.stats));
+	map(VA_DATA, (uintptr_t)fo_data, PTE_P | PTE_W | PTE_U | PTE_NX);
+	only_pxsact();	/* the cmpb's load refused: the guest runs it itself */
+}
+
+static void test_followon_data_not_ram(void **state)
+{
+	g.regs.rsi = VA_OTHER;	/* mapped, but not in the memory map */
+	only_pxsact();
+}
+
+static void test_followon_data_protected(void **state)
+{
+	/* RAM the registry forbids the guest's CPU to read (the hypervisor) */
+	assert_int_equal(protect_add((uintptr_t)fo_data, (uintptr_t)fo_data + 4096,
+				     PROTECT_CPU_READ | PROTECT_CPU_WRITE, "hv"), 0);
+	only_pxsact();
+}
+
+static void test_followon_code_nx_or_user(void **state)
+{
+	map(VA_CODE, (uintptr_t)fo_code, PTE_P | PTE_NX);
+	/* the PxSACT store itself was fetched by the fake's paging-blind
+	 * fetch; the follow-on fetches through the walk and refuses */
+	only_pxsact();
+	naccs = 0;
+	g.rip = VA_CODE;
+	user_tables();
+	map(VA_CODE, (uintptr_t)fo_code, PTE_P | PTE_U);
+	only_pxsact();
+}
+
+static void test_followon_store_refused(void **state)
+{
+	/* the doorbell mapped read-only: the store is refused, the
+	 * instructions before it done (RIP on the store: it traps itself) */
+	fo_code[AT_STORE + 1] = 0x73;	/* mov %esi,0x38(%rbx) */
+	g.regs.rbx = VA_ROM + 0x100;
+	map(VA_ROM, DEV, PTE_P | PTE_NX);
+	pxsact_exit();
+	assert_int_equal(naccs, 1);
+	assert_int_equal(g.rip, VA_CODE + AT_STORE);
+	assert_int_equal(g.regs.rsi, 1u << 9);
+	assert_int_equal(g.stats.mmio_followon, 0);
+	/* a store to another register of the device: refused the same way */
+	naccs = 0;
+	g.rip = VA_CODE;
+	g.regs.rdx = VA_DEV + 0x100;
+	g.regs.rsi = VA_DATA;
+	fo_code[AT_STORE + 1] = 0x72;
+	fo_code[AT_STORE + 2] = 0x3c;	/* mov %esi,0x3c(%rdx) */
+	pxsact_exit();
+	assert_int_equal(naccs, 1);
+	assert_int_equal(g.rip, VA_CODE + AT_STORE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -838,6 +1090,18 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_wrmsr, msr_setup, msr_teardown),
 		cmocka_unit_test_setup(test_vmmcall, setup),
 		cmocka_unit_test_setup(test_vmmcall_real_mode, setup),
+		cmocka_unit_test_setup_teardown(test_followon_doorbell, fo_setup, fo_teardown),
+		cmocka_unit_test_setup_teardown(test_followon_not_for_user_or_events, fo_setup,
+						fo_teardown),
+		cmocka_unit_test_setup_teardown(test_followon_blocked, fo_setup, fo_teardown),
+		cmocka_unit_test_setup_teardown(test_followon_single_step, fo_setup, fo_teardown),
+		cmocka_unit_test_setup_teardown(test_followon_other_register, fo_setup, fo_teardown),
+		cmocka_unit_test_setup_teardown(test_followon_no_ram_map, fo_setup, fo_teardown),
+		cmocka_unit_test_setup_teardown(test_followon_user_data_page, fo_setup, fo_teardown),
+		cmocka_unit_test_setup_teardown(test_followon_data_not_ram, fo_setup, fo_teardown),
+		cmocka_unit_test_setup_teardown(test_followon_data_protected, fo_setup, fo_teardown),
+		cmocka_unit_test_setup_teardown(test_followon_code_nx_or_user, fo_setup, fo_teardown),
+		cmocka_unit_test_setup_teardown(test_followon_store_refused, fo_setup, fo_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

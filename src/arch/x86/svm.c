@@ -437,6 +437,21 @@ static struct vcpu_stats *stats_of(void)
 	return &cpu()->stats;
 }
 
+static unsigned get_cpl(void)
+{
+	return cpu()->vmcb->save.cpl;
+}
+
+/* vcpu_exit_ops.followon_blocked (APM 15.20 EVENTINJ, 15.7.2 EXITINTINFO,
+ * 15.21.5 the interrupt shadow; DR7 L0-G3 in bits 7:0, APM 13.1.1.5). */
+static bool followon_blocked(void)
+{
+	const struct vmcb *v = cpu()->vmcb;
+
+	return (v->ctl.exit_int_info & SVM_EVTINJ_VALID) || (v->ctl.event_inj & SVM_EVTINJ_VALID) ||
+	       (v->ctl.interrupt_shadow & 1) || (v->save.dr7 & 0xff);
+}
+
 static NORETURN void stop_guest(const char *why);
 
 static const struct vcpu_exit_ops svm_exit = {
@@ -458,6 +473,8 @@ static const struct vcpu_exit_ops svm_exit = {
 	.set_cs_real = set_cs_real,
 	.inject_gp = inject_gp,
 	.inject_ud = inject_ud,
+	.cpl = get_cpl,
+	.followon_blocked = followon_blocked,
 	.stats = stats_of,
 	.stop = stop_guest,
 };

@@ -708,6 +708,20 @@ static NORETURN void stop_guest(const char *why)
 	shoji_stop(STOP_FAILURE);
 }
 
+/* vcpu_exit_ops.followon_blocked: an event in delivery (IDT-vectoring
+ * information, 28.2.4) or to be injected (VM-entry interruption
+ * information, 26.6), the guest's NMI waiting for its window, STI/MOV-SS
+ * blocking (25.4.2, table 25-3), pending debug exceptions (25.4.2) or
+ * breakpoints enabled in DR7 (L0-G3, bits 7:0; SDM 3B 18.2.4). */
+static bool followon_blocked(void)
+{
+	return (vr(VMCS_IDT_VECTORING_INFO) & VMX_INTR_VALID) ||
+	       (vr(VMCS_ENTRY_INTR_INFO) & VMX_INTR_VALID) || cpu()->nmi_for_guest ||
+	       (vr(VMCS_GUEST_INTERRUPTIBILITY) &
+		(VMX_INTERRUPTIBILITY_STI | VMX_INTERRUPTIBILITY_MOV_SS)) ||
+	       vr(VMCS_GUEST_PENDING_DBG) || (vr(VMCS_GUEST_DR7) & 0xff);
+}
+
 static const struct vcpu_exit_ops vmx_exit = {
 	.name = "vmx",
 	.regs_out = regs_out,
@@ -727,6 +741,8 @@ static const struct vcpu_exit_ops vmx_exit = {
 	.set_cs_real = set_cs_real,
 	.inject_gp = inject_gp,
 	.inject_ud = inject_ud,
+	.cpl = guest_cpl,
+	.followon_blocked = followon_blocked,
 	.stats = stats_of,
 	.stop = stop_guest,
 };
