@@ -62,6 +62,9 @@ struct vmx_cpu {
 	uint32_t proc;			/* the primary controls as programmed now */
 	struct vcpu_stats stats;
 	uint64_t ept_seen;		/* ept_generation at this CPU's last INVEPT */
+	/* Between the checks before VM entry and the VM exit (atomic: other
+	 * CPUs read it to kick only CPUs that run the guest). */
+	bool in_guest;
 };
 
 static struct vmx_cpu cpus[SHOJI_MAX_CPUS];
@@ -1262,7 +1265,9 @@ static NORETURN void run_loop(void)
 			cpu()->ept_seen = gen;
 			invept_guest();
 		}
+		__atomic_store_n(&cpu()->in_guest, true, __ATOMIC_SEQ_CST);
 		rc = vmx_enter(&cpu()->regs, cpu()->launched);
+		__atomic_store_n(&cpu()->in_guest, false, __ATOMIC_SEQ_CST);
 
 		if (rc)
 			entry_failed(rc, 0);
@@ -1278,6 +1283,20 @@ static NORETURN void run_loop(void)
 		vcpu_run_exit_hook();
 		cpu()->stats.tsc += rdtsc() - t0;
 	}
+}
+
+/* vcpu_backend.kick_others: an NMI to every other CPU in the guest, as
+ * svm_kick_others (one that is not in the guest exits on its own and runs
+ * the exit hook anyway). The NMI exits (NMI exiting) and handle_nmi takes
+ * the kick; an NMI that lands in VMX root operation just after the exit is
+ * counted there and the CPU runs its exit hook before it enters again. */
+static void vmx_kick_others(void)
+{
+	unsigned me = hal_cpu_index();
+
+	for (unsigned i = 0; i < SHOJI_MAX_CPUS; i++)
+		if (i != me && percpu_of(i) && __atomic_load_n(&cpus[i].in_guest, __ATOMIC_SEQ_CST))
+			cpu_kick(i);
 }
 
 static NORETURN void vmx_run(void)
@@ -1314,5 +1333,6 @@ const struct vcpu_backend vmx_backend = {
 	.hole_touches = vmx_hole_touches,
 	.run = vmx_run,
 	.init_ap = vmx_init_ap,
+	.kick_others = vmx_kick_others,
 	.run_ap = vmx_run_ap,
 };
