@@ -102,7 +102,6 @@ disk_jobs() {
 	_n=$(nproc)
 	_k=0
 	_pids=
-	_st0=$(shoji-ctl status 2>/dev/null)
 	while [ "$_k" -lt $((_n * 2)) ]; do
 		( taskset -c $((_k % _n)) blkverify check "/dev/$SHOJI_SMPDISK" --bytes 2M \
 			--offset $((1 + _k * 4))M --span 4M --seed $((20 + _k)) >/tmp/disk.$_k 2>&1 ) &
@@ -118,15 +117,8 @@ disk_jobs() {
 	done
 	echo "guest: smp disk jobs=$((_n * 2)) cpus=$_n ok=$_ok"
 	# Under shoji with an intercepted disk: which CPUs moved (and
-	# encrypted) the commands' data, how often two did at once, and the
-	# register image (shown, hidden for deliveries, reads that exited).
-	_st1=$(shoji-ctl status 2>/dev/null)
-	echo "$_st1" | sed -n 's/.*status \(disk_parallel=.*\|disk_helped_pages=.*\|disk_cpu[0-9]*_pages=.*\|disk_image_[a-z]*=.*\)/guest: smp disk \1/p'
-	for _c in disk_completed disk_reg_reads; do
-		_a=$(echo "$_st0" | sed -n "s/.*status $_c=//p")
-		_b=$(echo "$_st1" | sed -n "s/.*status $_c=//p")
-		[ -n "$_a" ] && [ -n "$_b" ] && echo "guest: smp disk jobs_$_c=$((_b - _a))"
-	done
+	# encrypted) the commands' data, and how often two did at once.
+	shoji-ctl status 2>/dev/null | sed -n 's/.*status \(disk_parallel=.*\|disk_helped_pages=.*\|disk_cpu[0-9]*_pages=.*\)/guest: smp disk \1/p'
 	[ "$_ok" = $((_n * 2)) ]
 }
 if [ -n "${SHOJI_SMPDISK:-}" ]; then

@@ -27,7 +27,6 @@
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "platform/palloc.h"
-#include "vmm/vcpu_exit.h"
 #include "platform/pci.h"
 #include "vmm/io_trap.h"
 #include "vmm/mmio_emul.h"
@@ -223,18 +222,6 @@ static int show_image(void *ctx, paddr_t image, bool show)
 {
 	(void)ctx;
 	return guest_set_read_page(ahci.abar, show ? image : 0);
-}
-
-/* The guest acknowledges interrupts through the xAPIC's EOI register,
- * whose write exits (the APIC guard), not the x2APIC's MSR (not
- * intercepted): IA32_APIC_BASE.EXTD (bit 10) clear on this CPU (SDM vol.
- * 3A 11.12.1; the guest's own value: the MSR is not intercepted). */
-static bool eoi_exits(void *ctx)
-{
-	uint64_t v;
-
-	(void)ctx;
-	return !hal_rdmsr_safe(0x1b, &v) && !(v & (1ULL << 10));
 }
 
 /* ---- the key ---- */
@@ -433,14 +420,14 @@ static int ahci_setup(const struct shoji_options *o, const struct pci_device *d,
 	if (!IS_ALIGNED(abar, PAGE_SIZE))
 		log_info("disk: abar=0x%llx is not page aligned: every register read exits",
 			 (unsigned long long)abar);
-	else {
-		/* With several CPUs too: the image stays shown while commands
-		 * are in flight, so it is hidden (every other CPU out of the
-		 * guest, an NMI and a wait) only for errors, resets and
-		 * configuration writes (docs/ahci.md, docs/smp.md). */
+	else if (guest_cpus > 1)
+		/* Hiding the image (before every command that follows an idle
+		 * spell) takes every other CPU out of the guest, an NMI and a
+		 * wait each time (docs/smp.md): dearer than the reads it saves. */
+		log_info("disk: the guest has %u CPUs: the AHCI register image is off, every "
+			 "register read exits", guest_cpus);
+	else
 		cfg.show_image = show_image;
-		cfg.eoi_exits = eoi_exits;
-	}
 	rc = ahci_init(&ahci, &cfg);
 	if (rc) {
 		log_error("disk: the AHCI controller could not be taken over (%s)", err_str(rc));
@@ -573,14 +560,12 @@ int disk_setup(const struct shoji_options *o, struct boot_info *bi, unsigned gue
 	return 0;
 }
 
-/* After every exit on every CPU: the IDE engine only tries its lock (a
- * CPU that finds it held leaves the poll to the holder); the AHCI engine
- * too unless it has a register image (ahci.h, ahci_poll_exit), and it is
- * told whether this exit was the guest's EOI. */
+/* After every exit on every CPU: each engine only tries its lock (a CPU
+ * that finds it held leaves the poll to the holder). */
 void disk_poll(void)
 {
 	if (ahci_on)
-		ahci_poll_exit(&ahci, vcpu_exit_take_eoi());
+		ahci_poll(&ahci);
 	if (ide_on)
 		ide_poll(&ide);
 }
@@ -618,11 +603,9 @@ void disk_stats_text(char *buf, size_t len)
 	 * data at once (test_smp.py). */
 	if (n < len)
 		n += (size_t)shoji_snprintf(buf + n, len - n,
-					    "disk_parallel=%llu\ndisk_helped_pages=%llu\n"
-					    "disk_image_holds=%llu\n",
+					    "disk_parallel=%llu\ndisk_helped_pages=%llu\n",
 					    (unsigned long long)s->parallel,
-					    (unsigned long long)s->helped_pages,
-					    (unsigned long long)s->image_holds);
+					    (unsigned long long)s->helped_pages);
 	for (unsigned c = 0; c < SHOJI_MAX_CPUS && n < len; c++)
 		if (s->cpu_pages[c])
 			n += (size_t)shoji_snprintf(buf + n, len - n, "disk_cpu%u_pages=%llu\n", c,

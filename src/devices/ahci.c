@@ -83,7 +83,6 @@ STATIC_ASSERT(sizeof(struct ahci_cmd_copy) <= PAGE_SIZE, "command copy fits a pa
 
 static void image_update(struct ahci *a, bool check_hba);
 static void poll_locked(struct ahci *a);
-static void image_settle(struct ahci *a);
 static unsigned popcount32(uint32_t v);
 
 static inline void barrier(void)
@@ -1483,89 +1482,42 @@ static void write32(struct ahci *a, uint32_t dw, uint32_t v, uint32_t mask, uint
 /* ---- the register image: guest reads without an exit ----
  *
  * Linux's interrupt handler reads IS, PxIS and PxSACT/PxCI after its EOI,
- * and every one of those reads used to exit. The engine fills a page with
- * what trapped reads would return and has the caller serve the guest's
- * reads from it (writes always trap: the page is read-only), also while
- * commands are in flight. It holds (docs/ahci.md, "Register image"):
- *
- * - PxCI/PxSACT are shoji's guest-visible copies: a bit clears only after
- *   the copy-back, and a command is copied when its PxCI write traps. So
- *   the copy-once rule does not depend on the image at all; every refresh
- *   runs under the engine lock, on whichever CPU changed the state, before
- *   that CPU lets the guest run again.
- * - IS and PxIS are the HBA's, but never ahead of PxCI/PxSACT: a refresh
- *   reads them FIRST, then notices completions (port_sync reads PxCI and
- *   PxSACT), then publishes. The HBA clears a slot's PxCI/PxSACT bit
- *   before it sets the PxIS bit that reports it (AHCI 1.3.1 5.3.8.2 D2H,
- *   5.3.12 SDB FIS), so every event in the values read was visible to the
- *   sync that followed. A port with a DRAINING slot (finished, its data
- *   not yet the guest's) keeps its old PxIS and IS bit (the guest's W1C
- *   clears applied): a value trapped reads returned earlier.
- * - An exit (ahci_poll) refreshes with the lock taken (not tried), then
- *   waits for the other CPUs' deliveries until a refresh left nothing out
- *   (image_settle), as a trapped status read waits: Linux EOIs its MSI
- *   before the handler runs and the EOI exits on the CPU that runs the
- *   handler, so the handler reads every completion the HBA signalled
- *   before it, delivered. A trapped PxIS/IS write (W1C) settles the same
- *   way before the guest reads PxSACT/PxCI after it.
- * - Commands in flight only on ports whose completions interrupt (GHC.IE
- *   and PxIE DHRE, PSE, SDBE, TFEE): a driver that polls with interrupts
- *   off (SeaBIOS) reads trapped. Hidden as well: a HBA error bit in PxIS
- *   while commands are in flight, an emulated error, a dropped command
- *   whose DMA may still run, an HBA reset underway, and from any write
- *   outside the completion path (configuration, port stop, COMRESET)
- *   until the next completion. */
+ * and every one of those reads used to exit. While nothing is on the
+ * device the values the guest may read change only at shoji's hands (a
+ * completion copied back, a guest write it traps) or, for link events, on
+ * the HBA's own, which the HBA signals with an interrupt and so with an EOI
+ * exit before the guest's handler reads anything. So after a completion,
+ * once no command is in flight on any port, the engine fills a page with
+ * exactly what trapped reads would return and has the caller serve the
+ * guest's reads from it; it refreshes the page on every exit (ahci_poll)
+ * and after every trapped access, and hides it again (every access traps)
+ * before it hands a command to the device or on any write other than the
+ * completion path's own (IS, PxIS, PxSACT). The copy-once rule is
+ * untouched: the image only ever shows the guest-visible PxCI/PxSACT,
+ * whose bits clear only after the copy-back, and a command is copied when
+ * its PxCI write traps, as before. docs/ahci.md, "Register image". */
 
 #define IMAGE_DWORDS (PAGE_SIZE / 4)
-/* With nothing in flight only IS is read on an exit (one MMIO read: a link
- * event whose interrupt the guest enabled sets it); every port's PxIS at
- * least this often, for events the guest masked in PxIE and may poll for. */
+/* On an exit only IS is read (one MMIO read: a link event whose interrupt
+ * the guest enabled sets it); every port's PxIS at least this often, for
+ * events the guest masked in PxIE and may poll for. */
 #define IMAGE_SCAN_US 10000
-/* Refreshes an exit makes, waiting for other CPUs' deliveries in between,
- * before it hides the image instead (image_settle). */
-#define IMAGE_SETTLE_TRIES 8
-
-/* The interrupts a port's completions raise when enabled (AHCI 3.3.6). */
-#define IMAGE_IRQ_NEEDED (AHCI_PxIS_DHRS | AHCI_PxIS_PSS | AHCI_PxIS_SDBS | AHCI_PxIS_TFES)
-/* HBA-reported errors (3.3.5): error handling runs trapped. */
-#define IMAGE_ERRORS (AHCI_PxIS_TFES | AHCI_PxIS_HBFS | AHCI_PxIS_HBDS | AHCI_PxIS_IFS | \
-		      AHCI_PxIS_INFS | AHCI_PxIS_OFS)
 
 /* Registers the HBA may change without a guest write (AHCI 1.3.1 3.1, 3.3):
  * read again at every refresh. The rest of the page changes only through
  * guest writes, which trap and make the next showing refill everything. */
-static const uint16_t image_host_regs[] = { AHCI_GHC, AHCI_BOHC };
+static const uint16_t image_host_regs[] = { AHCI_GHC, AHCI_IS, AHCI_BOHC };
 static const uint16_t image_port_regs[] = {
-	AHCI_PxCMD, AHCI_PxTFD, AHCI_PxSIG, AHCI_PxSSTS, AHCI_PxSERR,
+	AHCI_PxIS, AHCI_PxCMD, AHCI_PxTFD, AHCI_PxSIG, AHCI_PxSSTS, AHCI_PxSERR,
 	AHCI_PxSACT, AHCI_PxCI, AHCI_PxSNTF, AHCI_PxFBS, AHCI_PxDEVSLP,
 };
 
-static uint32_t in_flight(const struct ahci_port *port)
-{
-	return port->requested | port->captured | port->issued | port->filling | port->draining;
-}
-
-/* Whether port p's completions interrupt the guest: the image's GHC and
- * PxIE (they change only by guest writes, which trap and refill the
- * page), the HBA's while the image is stale. */
-static bool image_irq_driven(struct ahci *a, unsigned p)
-{
-	uint32_t ghc = a->image_stale ? rd(a, AHCI_GHC) : a->image[AHCI_GHC / 4];
-	uint32_t ie = a->image_stale ? prd(a, p, AHCI_PxIE) : a->image[poff(p, AHCI_PxIE) / 4];
-
-	return (ghc & AHCI_GHC_IE) && (ie & IMAGE_IRQ_NEEDED) == IMAGE_IRQ_NEEDED &&
-	       a->cfg.eoi_exits && a->cfg.eoi_exits(a->cfg.image_ctx);
-}
-
 /* Whether reads may be served from the image now: a completion since the
  * last disarming write, and nothing that can change under the guest's eyes
- * without a refresh it relies on (no emulated error, no dropped command
- * with its DMA maybe still running, no HBA reset underway, commands in
- * flight only where their completions interrupt). */
-static bool image_may_show(struct ahci *a)
+ * without an exit (no command captured, on the device or abandoned with
+ * its DMA maybe still running; no emulated error; no HBA reset underway). */
+static bool image_may_show(const struct ahci *a)
 {
-	uint32_t draining = 0;
-
 	if (!a->image || a->image_broken || !a->image_armed || a->hr_pending)
 		return false;
 	for (unsigned p = 0; p < AHCI_MAX_PORTS; p++) {
@@ -1573,15 +1525,44 @@ static bool image_may_show(struct ahci *a)
 
 		if (!port->managed)
 			continue;
-		if (port->broken || port->err_emul || port->dropped)
+		if (port->broken || port->err_emul ||
+		    (port->requested | port->captured | port->issued | port->dropped |
+		     port->filling | port->draining))
 			return false;
-		if (in_flight(port) && !image_irq_driven(a, p))
-			return false;
-		draining |= port->draining;
 	}
-	if (a->image_held && !draining)
-		a->image_held = false;	/* every delivery made: may show again */
-	return !a->image_held;
+	return true;
+}
+
+static void image_fill_port(struct ahci *a, unsigned p)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(image_port_regs); i++)
+		a->image[poff(p, image_port_regs[i]) / 4] = port_peek(a, p, image_port_regs[i]);
+}
+
+/* all: the whole page. Else the registers the HBA may have changed: the
+ * host's, and those of each port that ran a command since the last fill
+ * (image_ports_dirty) or whose PxIS changed: every change the HBA makes to
+ * a port on its own (a link event) sets a PxIS bit (AHCI 1.3.1 3.3.5). */
+static void image_fill(struct ahci *a, bool all)
+{
+	if (all) {
+		for (uint32_t i = 0; i < IMAGE_DWORDS; i++)
+			a->image[i] = peek32(a, i * 4);
+		a->image_ports_dirty = 0;
+		a->image_scan_us = hal_time_us() + IMAGE_SCAN_US;
+		return;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(image_host_regs); i++)
+		a->image[image_host_regs[i] / 4] = peek32(a, image_host_regs[i]);
+	for (unsigned p = 0; p < AHCI_MAX_PORTS; p++) {
+		if (!a->port[p].managed)
+			continue;
+		if ((a->image_ports_dirty & (1u << p)) ||
+		    a->image[poff(p, AHCI_PxIS) / 4] != port_peek(a, p, AHCI_PxIS))
+			image_fill_port(a, p);
+	}
+	a->image_ports_dirty = 0;
+	a->image_scan_us = hal_time_us() + IMAGE_SCAN_US;
 }
 
 static void image_show(struct ahci *a, bool show)
@@ -1601,130 +1582,44 @@ static void image_show(struct ahci *a, bool show)
 		a->stats.image_shows++;
 }
 
-/* The ports whose PxIS a refresh reads: those with commands in flight or
- * that ran commands since the last refresh, all of them when a scan is
- * due (check_hba: the HBA's IS moved, or IMAGE_SCAN_US passed) or the
- * page is stale. */
-static uint32_t image_scan_ports(struct ahci *a, bool check_hba, uint32_t is)
+/* On an exit: whether the HBA may have changed what the image shows on its
+ * own. One MMIO read (IS) unless a full scan is due. */
+static bool image_hba_moved(struct ahci *a)
 {
-	uint32_t ports = a->image_ports_dirty;
-
-	if (a->image_stale || !a->image_shown ||
-	    (check_hba && (is != a->image[AHCI_IS / 4] || hal_time_us() >= a->image_scan_us)))
-		return ~0u;
-	for (unsigned p = 0; p < AHCI_MAX_PORTS; p++)
-		if (a->port[p].managed && in_flight(&a->port[p]))
-			ports |= 1u << p;
-	return ports;
+	return a->image[AHCI_IS / 4] != peek32(a, AHCI_IS) || hal_time_us() >= a->image_scan_us;
 }
 
-/* Hidden when it may not be shown (when hiding failed, at least current
- * at every access and exit; its PxCI/PxSACT are shoji's, so no command
- * ever shows finished before its copy-back). */
-static void image_hide(struct ahci *a)
-{
-	if (a->image_shown)
-		image_show(a, false);
-	if (a->image_shown) {
-		for (uint32_t i = 0; i < IMAGE_DWORDS; i++)
-			a->image[i] = peek32(a, i * 4);
-	}
-}
-
-/* Brings the image in line with the engine and the HBA: read IS and PxIS,
- * then notice completions, then publish (the order the comment above
- * argues). Called with the lock held after every guest access, after
- * every delivery and on every exit (check_hba). */
+/* Brings the image in line with the engine: hidden when it may not be
+ * shown, else current and shown. Refilled whole when stale, else where
+ * the engine or (check_hba, on every exit) the HBA may have changed it.
+ * Called after every guest access and on every exit. */
 static void image_update(struct ahci *a, bool check_hba)
 {
-	uint32_t is, pxis[AHCI_MAX_PORTS], scan, draining = 0, flight = 0;
-
 	if (!a->image)
 		return;
 	if (!image_may_show(a)) {
-		image_hide(a);
+		if (a->image_shown)
+			image_show(a, false);
+		/* Still mapped (hiding failed): then at least current at every
+		 * access and exit; its PxCI/PxSACT are shoji's, so no command
+		 * ever shows finished before its copy-back. */
+		if (a->image_shown)
+			image_fill(a, false);
 		return;
 	}
-	is = peek32(a, AHCI_IS);
-	scan = image_scan_ports(a, check_hba, is);
-	for (unsigned p = 0; p < AHCI_MAX_PORTS; p++)
-		if (a->port[p].managed && (scan & (1u << p)))
-			pxis[p] = port_peek(a, p, AHCI_PxIS);
-	barrier();	/* IS and PxIS before the PxCI/PxSACT the sync reads */
-	for (unsigned p = 0; p < AHCI_MAX_PORTS; p++) {
-		struct ahci_port *port = &a->port[p];
-
-		if (!port->managed)
-			continue;
-		if (port->issued || port->requested)
-			port_sync(a, p);
-		if (in_flight(port)) {
-			flight |= 1u << p;
-			if ((scan & (1u << p)) && (pxis[p] & IMAGE_ERRORS))
-				a->image_armed = false;	/* the HBA reports an error */
-		}
-		draining |= port->draining;
-	}
-	if (!image_may_show(a)) {	/* the sync refused a command, an error */
-		image_hide(a);
-		return;
-	}
-	if (a->image_stale) {
-		if (draining)
-			return;	/* hidden: no old IS/PxIS to keep */
-		for (uint32_t i = 0; i < IMAGE_DWORDS; i++)
-			a->image[i] = peek32(a, i * 4);
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(image_host_regs); i++)
-		a->image[image_host_regs[i] / 4] = peek32(a, image_host_regs[i]);
-	for (unsigned p = 0; p < AHCI_MAX_PORTS; p++) {
-		const struct ahci_port *port = &a->port[p];
-		uint32_t b = 1u << p;
-
-		if (!port->managed || !(scan & b))
-			continue;
-		/* Every change the HBA makes to a port on its own (a link event)
-		 * sets a PxIS bit (3.3.5): the whole port then, and for a port
-		 * that ran commands; PxCI/PxSACT for one with commands in flight. */
-		if ((a->image_ports_dirty & b) || a->image_stale ||
-		    pxis[p] != a->image[poff(p, AHCI_PxIS) / 4]) {
-			for (size_t i = 0; i < ARRAY_SIZE(image_port_regs); i++)
-				a->image[poff(p, image_port_regs[i]) / 4] =
-					port_peek(a, p, image_port_regs[i]);
-		} else if (flight & b) {
-			a->image[poff(p, AHCI_PxSACT) / 4] = port->sact;
-			a->image[poff(p, AHCI_PxCI) / 4] = port->ci;
-		}
-	}
-	barrier();	/* PxCI/PxSACT before the PxIS and IS that report them */
-	for (unsigned p = 0; p < AHCI_MAX_PORTS; p++)
-		if (a->port[p].managed && (scan & (1u << p)) && !a->port[p].draining)
-			a->image[poff(p, AHCI_PxIS) / 4] = pxis[p];
-	barrier();
-	{
-		uint32_t keep = 0;
-
-		for (unsigned p = 0; p < AHCI_MAX_PORTS; p++)
-			if (a->port[p].managed && a->port[p].draining)
-				keep |= 1u << p;
-		a->image[AHCI_IS / 4] = (is & ~keep) | (a->image[AHCI_IS / 4] & keep);
-	}
-	a->image_partial = draining != 0;
-	if (scan == ~0u)
-		a->image_scan_us = hal_time_us() + IMAGE_SCAN_US;
-	a->image_ports_dirty = 0;
+	if (a->image_stale || a->image_ports_dirty || !a->image_shown ||
+	    (check_hba && image_hba_moved(a)))
+		image_fill(a, a->image_stale);
 	a->image_stale = false;
 	barrier();	/* the values before the mapping that shows them */
 	if (!a->image_shown)
 		image_show(a, true);
 }
 
-/* A guest write: those of the completion path keep the image armed (a
- * W1C of IS/PxIS clears those bits in the image too; the refresh that
- * follows publishes the HBA's new values unless a slot drains); any
- * other may change what the page holds anywhere (a reset, a port
- * started): disarmed and refilled whole. */
-static void image_note_write(struct ahci *a, uint32_t dw, uint32_t bits)
+/* A guest write: those of the completion path keep the image armed (its
+ * registers are refilled); any other may change what the page holds
+ * anywhere (a reset, a port started): disarmed and refilled whole. */
+static void image_note_write(struct ahci *a, uint32_t dw)
 {
 	uint32_t reg = (dw - AHCI_PORT_BASE) % AHCI_PORT_STRIDE;
 	bool port_reg = dw >= AHCI_PORT_BASE && dw < AHCI_PORT_END &&
@@ -1732,12 +1627,11 @@ static void image_note_write(struct ahci *a, uint32_t dw, uint32_t bits)
 
 	if (!a->image)
 		return;
-	if (dw == AHCI_IS || (port_reg && reg == AHCI_PxIS)) {
-		a->image[dw / 4] &= ~bits;
-		return;
-	}
-	if (port_reg && (reg == AHCI_PxSACT || reg == AHCI_PxCI)) {
-		a->image[dw / 4] = peek32(a, dw);	/* shoji's copy, no MMIO */
+	if (dw == AHCI_IS ||
+	    (port_reg && (reg == AHCI_PxIS || reg == AHCI_PxSACT || reg == AHCI_PxCI))) {
+		/* W1C of IS/PxIS changes IS; PxSACT/PxCI only shoji's copy. */
+		a->image[dw / 4] = peek32(a, dw);
+		a->image[AHCI_IS / 4] = peek32(a, AHCI_IS);
 		return;
 	}
 	a->image_armed = false;
@@ -1846,15 +1740,10 @@ void ahci_guest_write(struct ahci *a, uint32_t off, int size, uint64_t value)
 		spin_lock(&a->lock);
 		hr_check(a);
 		write32(a, off & ~3u, raw << shift, ones << shift, off, size, raw);
-		image_note_write(a, off & ~3u, raw << shift);
+		image_note_write(a, off & ~3u);
 		image_update(a, false);
 		spin_unlock(&a->lock);
 		run_work(a);
-		/* A W1C of IS/PxIS acknowledges events: the completions they
-		 * report are the guest's before it reads PxSACT/PxCI next. */
-		if ((off & ~3u) == AHCI_IS || (status_ports(a, off & ~3u) &&
-		    ((off & ~3u) - AHCI_PORT_BASE) % AHCI_PORT_STRIDE == AHCI_PxIS))
-			image_settle(a);
 		return;
 	}
 	if (size == 2 || size == 4 || size == 8)
@@ -1864,29 +1753,9 @@ void ahci_guest_write(struct ahci *a, uint32_t off, int size, uint64_t value)
 
 void ahci_poll(struct ahci *a)
 {
-	ahci_poll_exit(a, true);
-}
-
-void ahci_poll_exit(struct ahci *a, bool eoi)
-{
 	if (a->cfg.confine_only)
 		return;
 	help_out(a);
-	if (eoi && a->image && !__atomic_load_n(&a->image_broken, __ATOMIC_ACQUIRE)) {
-		/* The guest acknowledged an interrupt and its handler may read
-		 * the image next (shown now, or by the lock's holder before it
-		 * lets go): a refresh that starts after this exit (the lock
-		 * waited for, not tried), then every delivery it found made
-		 * (docs/ahci.md). Other exits only try the lock: waiting there
-		 * (timer, IPIs, kicks) would make this CPU wait out the other's
-		 * work, and no handler reads after them without an EOI first. */
-		spin_lock(&a->lock);
-		poll_locked(a);
-		spin_unlock(&a->lock);
-		run_work(a);
-		image_settle(a);
-		return;
-	}
 	if (!spin_trylock(&a->lock))
 		return;
 	poll_locked(a);
@@ -1894,46 +1763,9 @@ void ahci_poll_exit(struct ahci *a, bool eoi)
 	run_work(a);
 }
 
-/* After an exit's refresh or a trapped W1C, while the image is shown: until
- * a refresh published IS/PxIS whole (no slot DRAINING anywhere), waits for
- * the other CPUs' deliveries (this CPU's own are made: run_work) and
- * refreshes again. A refresh that keeps finding new deliveries is given up
- * after IMAGE_SETTLE_TRIES: the image is hidden until nothing drains, and
- * the guest's reads trap (and wait, wait_drains) meanwhile. */
-static void image_settle(struct ahci *a)
-{
-	for (unsigned i = 0; i < IMAGE_SETTLE_TRIES; i++) {
-		uint32_t ports = 0;
-
-		if (!__atomic_load_n(&a->image_shown, __ATOMIC_ACQUIRE) ||
-		    !__atomic_load_n(&a->image_partial, __ATOMIC_ACQUIRE))
-			return;
-		for (unsigned p = 0; p < AHCI_MAX_PORTS; p++)
-			if (a->port[p].managed && __atomic_load_n(&a->port[p].draining, __ATOMIC_ACQUIRE))
-				ports |= 1u << p;
-		wait_drains(a, ports);
-		spin_lock(&a->lock);
-		image_update(a, false);
-		spin_unlock(&a->lock);
-		run_work(a);
-	}
-	spin_lock(&a->lock);
-	if (a->image_shown && a->image_partial) {
-		a->image_held = true;
-		a->stats.image_holds++;
-		image_update(a, false);	/* hides it */
-	}
-	spin_unlock(&a->lock);
-}
-
 static void poll_locked(struct ahci *a)
 {
 	hr_check(a);
-	if (a->image && image_may_show(a)) {
-		/* The refresh reads IS/PxIS, then notices the completions. */
-		image_update(a, true);
-		return;
-	}
 	if (!a->hr_pending) {
 		for (unsigned p = 0; p < AHCI_MAX_PORTS; p++) {
 			struct ahci_port *port = &a->port[p];
@@ -1951,15 +1783,13 @@ void ahci_log_stats(const struct ahci *a)
 
 	log_info("ahci stats commands=%llu ncq=%llu completed=%llu refused=%llu dropped=%llu "
 		 "deferred=%llu bytes_to_device=%llu bytes_from_device=%llu "
-		 "sectors_encrypted=%llu sectors_decrypted=%llu bytes_copied=%llu image_shows=%llu "
-		 "image_holds=%llu",
+		 "sectors_encrypted=%llu sectors_decrypted=%llu bytes_copied=%llu image_shows=%llu",
 		 (unsigned long long)st->commands, (unsigned long long)st->ncq,
 		 (unsigned long long)st->completed, (unsigned long long)st->refused,
 		 (unsigned long long)st->dropped, (unsigned long long)st->deferred,
 		 (unsigned long long)st->bytes_to_device, (unsigned long long)st->bytes_from_device,
 		 (unsigned long long)st->sectors_encrypted, (unsigned long long)st->sectors_decrypted,
-		 (unsigned long long)st->bytes_copied, (unsigned long long)st->image_shows,
-		 (unsigned long long)st->image_holds);
+		 (unsigned long long)st->bytes_copied, (unsigned long long)st->image_shows);
 }
 
 bool ahci_followon_store(const struct ahci *a, uint32_t offset, int size, uint32_t *next)
@@ -2114,8 +1944,8 @@ static int image_init(struct ahci *a)
 		return E_NOMEM;
 	}
 	a->image_stale = true;
-	log_info("ahci register image=on page=0x%llx (reads served without an exit, commands "
-		 "in flight included)", (unsigned long long)hal_virt_to_phys(a->image));
+	log_info("ahci register image=on page=0x%llx (reads served without an exit while no "
+		 "command is in flight)", (unsigned long long)hal_virt_to_phys(a->image));
 	return E_OK;
 }
 

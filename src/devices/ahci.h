@@ -77,22 +77,13 @@ struct ahci_config {
 	 * offsets [0, 4 KiB) would return and asks, show = true, that the
 	 * guest's reads of that page be served from it (the page at `image`,
 	 * mapped read-only, writes still trapped), or, show = false, that every
-	 * access trap again. Hiding must take effect on every CPU before it
-	 * returns (it is called under the engine lock). The image stays shown
-	 * while commands are in flight (its PxCI/PxSACT are shoji's, and every
-	 * PxCI/PxSACT write still traps); it is hidden for errors, resets,
-	 * configuration writes and polled commands. Non-zero return: the
-	 * engine logs it and never shows the image again. Not used with confine_only or when the HBA has enclosure
+	 * access trap again. The change must take effect before the guest runs
+	 * again: the engine hides the image before it lets a command reach the
+	 * device. Non-zero return: the engine logs it and never shows the image
+	 * again. Not used with confine_only or when the HBA has enclosure
 	 * management (its message buffer is memory the HBA writes). */
 	void *image_ctx;
 	int (*show_image)(void *ctx, paddr_t image, bool show);
-	/* Optional, with show_image: whether the calling CPU's guest
-	 * acknowledges interrupts with a write that exits (the xAPIC's EOI
-	 * register, trapped). The image is shown with commands in flight only
-	 * then: the EOI exit is where the guest's handler is made to see the
-	 * completions that interrupted it (an x2APIC EOI does not exit).
-	 * NULL: never with commands in flight. */
-	bool (*eoi_exits)(void *ctx);
 	/* Optional: make the other CPUs that run the guest call ahci_poll
 	 * soon (an exit). A CPU with a large command's data to move publishes
 	 * it and calls this; the others take pages of it from their ahci_poll
@@ -122,7 +113,6 @@ struct ahci_stats {
 	 * the guest's buffer in place are not copies. */
 	uint64_t bytes_copied;
 	uint64_t image_shows;		/* times the register image was shown to the guest */
-	uint64_t image_holds;		/* times it was hidden because deliveries did not settle */
 	/* Data moved outside the engine lock, each CPU's share: 4 KiB pages
 	 * this CPU gathered (and encrypted) or decrypted (and scattered). */
 	uint64_t cpu_pages[AHCI_MAX_CPUS];
@@ -202,12 +192,6 @@ struct ahci {
 	bool image_armed;		/* a completion since the last write that disarms */
 	bool image_broken;		/* show_image failed: never shown again */
 	bool image_stale;		/* refill the whole page before showing it */
-	/* The last refresh left some port's IS/PxIS as they were, because a
-	 * slot of it was DRAINING (its completion not yet the guest's). */
-	bool image_partial;
-	/* Hidden until nothing drains: an exit could not see every completion
-	 * the HBA signalled delivered (ahci.c, image_settle). */
-	bool image_held;
 	uint32_t image_ports_dirty;	/* ports that ran commands since the last fill */
 	uint64_t image_scan_us;		/* hal_time_us() of the next full PxIS scan */
 	struct ahci_stats stats;
@@ -245,17 +229,9 @@ bool ahci_followon_store(const struct ahci *a, uint32_t offset, int size, uint32
 /* Notices completions (and finished resets) and issues deferred commands.
  * Cheap when nothing is outstanding: no register access at all (except the
  * refresh of the register image while it is shown). After every exit on
- * every CPU. When another CPU holds the engine lock it returns at once
- * (the holder notices what there is), except at the guest's EOI with a
- * register image (ahci_poll_exit). */
+ * every CPU: when another CPU holds the engine lock it returns at once (the
+ * holder notices what there is). */
 void ahci_poll(struct ahci *a);
-/* The same, told whether this exit was the guest's EOI (vmm/vcpu_exit.h
- * vcpu_exit_take_eoi). At an EOI with a register image it waits for the
- * lock, and while the image is shown for the other CPUs' deliveries (as
- * after a trapped W1C of IS/PxIS): the handler's reads after it may be
- * served from the image and must see every completion signalled before
- * it. ahci_poll(a) is ahci_poll_exit(a, true). */
-void ahci_poll_exit(struct ahci *a, bool eoi);
 
 /* One log line with the counters ("shoji: ahci stats commands=... "). */
 void ahci_log_stats(const struct ahci *a);

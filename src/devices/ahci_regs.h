@@ -80,8 +80,6 @@
 #define AHCI_PxIS_HBDS		(1u << 28)	/* host bus data error */
 #define AHCI_PxIS_HBFS		(1u << 29)	/* host bus fatal error */
 #define AHCI_PxIS_TFES		(1u << 30)	/* task file error */
-#define AHCI_PxIS_IFS		(1u << 27)	/* interface fatal error */
-#define AHCI_PxIS_INFS		(1u << 26)	/* interface non-fatal error */
 
 /* PxCMD bits (3.3.7). */
 #define AHCI_PxCMD_ST		(1u << 0)	/* start: process the command list */

@@ -21,10 +21,6 @@
 #define MSR_EFER 0xC0000080u	/* AMD APM 2 3.1.7, SDM 4 table 2-2 */
 
 static void (*exit_hook)(void);
-/* Per CPU (hal_cpu_index()): an EOI write exited since the hook last
- * asked (vcpu_exit_take_eoi). Only the CPU itself touches its entry. */
-#define EOI_CPUS 64
-static bool eoi_seen[EOI_CPUS];
 static vmmcall_handler vmmcall_hook;
 static realmode_call_handler realmode_hook;
 static const struct power_ops *power;
@@ -52,18 +48,6 @@ void vcpu_set_power_ops(const struct power_ops *ops)
 const struct power_ops *vcpu_power_ops(void)
 {
 	return power;
-}
-
-bool vcpu_exit_take_eoi(void)
-{
-	unsigned c = hal_cpu_index();
-	bool seen;
-
-	if (c >= EOI_CPUS)
-		return true;	/* not tracked: as if it were one (the safe side) */
-	seen = eoi_seen[c];
-	eoi_seen[c] = false;
-	return seen;
 }
 
 void vcpu_run_exit_hook(void)
@@ -122,13 +106,8 @@ static void count_mmio(struct vcpu_stats *st, const struct protected_range *h, p
 			st->apic_read++;
 		else if (off >= PAGE_SIZE)
 			st->apic_write[APIC_CLASS_OTHER]++;
-		else {
-			enum apic_reg_class c = apic_reg_class((uint32_t)off);
-
-			st->apic_write[c]++;
-			if (c == APIC_CLASS_EOI && hal_cpu_index() < EOI_CPUS)
-				eoi_seen[hal_cpu_index()] = true;
-		}
+		else
+			st->apic_write[apic_reg_class((uint32_t)off)]++;
 	}
 }
 

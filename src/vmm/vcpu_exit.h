@@ -81,11 +81,6 @@ void vcpu_set_power_ops(const struct power_ops *ops);
 const struct power_ops *vcpu_power_ops(void);
 /* Runs the exit hook, if any (after every exit). */
 void vcpu_run_exit_hook(void);
-/* From the exit hook: whether this CPU's exit was (or, since the last
- * call, included) a write to the xAPIC's EOI register, and forgets it.
- * The AHCI register image waits for deliveries only at those exits: the
- * guest acknowledges an MSI before its handler reads the controller. */
-bool vcpu_exit_take_eoi(void);
 
 /* The guest's RAM (the machine's memory map): the MMIO follow-on
  * (vmm/mmio_followon.h) loads only from MEM_USABLE memory; without a map

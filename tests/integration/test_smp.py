@@ -200,16 +200,9 @@ def test_encrypted_disk_io_from_every_cpu_at_once(tmp_path):
     assert b.has("guest: smp disk jobs=4 cpus=2 ok=4"), b
     n = {}
     for l in b.lines:
-        if "guest: smp disk disk_" in l or "guest: smp disk jobs_" in l:
+        if "guest: smp disk disk_" in l:
             k, v = l.split("guest: smp disk ", 1)[1].strip().split("=", 1)
             n[k] = int(v)
     assert n.get("disk_cpu0_pages", 0) > 0 and n.get("disk_cpu1_pages", 0) > 0, n
     assert n.get("disk_helped_pages", 0) > 0, n
-    # The register image with two CPUs: on, shown, and the guest's status
-    # reads served from it while the other CPU's commands are in flight
-    # (2.25 read exits per command when it was off with two CPUs).
-    assert b.has("ahci register image=on"), b
-    assert not b.has("the AHCI register image is off"), b
-    assert n.get("disk_image_shows", 0) > 0, n
-    assert n["jobs_disk_completed"] > 100, n
-    assert n["jobs_disk_reg_reads"] * 4 < n["jobs_disk_completed"], n
+    assert b.has("disk: the guest has 2 CPUs: the AHCI register image is off"), b

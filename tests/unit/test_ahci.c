@@ -675,15 +675,6 @@ static int t_show_image(void *ctx, paddr_t image, bool show)
 	return 0;
 }
 
-/* The guest's EOIs exit (xAPIC) unless a test says otherwise. */
-static bool eoi_not_exiting;
-
-static bool t_eoi_exits(void *ctx)
-{
-	(void)ctx;
-	return !eoi_not_exiting;
-}
-
 static void start(const struct opts *o)
 {
 	struct ahci_config cfg;
@@ -741,10 +732,8 @@ static void start(const struct opts *o)
 	img_shown = false;
 	img_pa = 0;
 	img_calls = img_fail = 0;
-	if (o->image) {
+	if (o->image)
 		cfg.show_image = t_show_image;
-		cfg.eoi_exits = t_eoi_exits;
-	}
 	err = ahci_init(&A, &cfg);
 	assert_int_equal(err, E_OK);
 }
@@ -2359,40 +2348,36 @@ static void test_image_completion_path(void **state)
 		vpw(0, AHCI_PxSACT, 1u << n);
 		assert_true(img_shown);
 		assert_int_equal(vpr(0, AHCI_PxSACT), 1u << n);
-		/* The doorbell leaves it shown, the command in flight. */
+		/* The doorbell hides it before the guest runs again. */
 		vpw(0, AHCI_PxCI, 1u << n);
-		assert_true(img_shown);
+		assert_false(img_shown);
 		assert_int_equal(vpr(0, AHCI_PxSACT), 1u << n);
 		dev_run(0, n);
-		/* Done on the device, not yet looked at: the image shows none of
-		 * it (the HBA's SDBS and IS bit included) before the copy-back. */
-		assert_int_equal(vpr(0, AHCI_PxSACT), 1u << n);
-		assert_int_equal(vpr(0, AHCI_PxIS) & AHCI_PxIS_SDBS, 0);
-		assert_true(F.port[0].is & AHCI_PxIS_SDBS);
-		vexit();	/* the EOI */
-		assert_true(img_shown);
-		/* Shown finished only with the data decrypted and in place. */
-		assert_memory_equal(gp(rb[i]), plain, 4096);
-		assert_int_equal(guest_irq_handler(0, true), 0);
-		assert_int_equal(A.stats.image_shows, shows);	/* never hidden */
+		/* Done on the device, not yet looked at: the guest's next read
+		 * traps and sees the command finished with its data there. */
+		if (i & 1) {
+			assert_int_equal(vpr(0, AHCI_PxSACT), 0);
+			assert_memory_equal(gp(rb[i]), plain, 4096);
+		} else {
+			vexit();
+			assert_true(img_shown);
+			/* Shown only with the data decrypted and in place. */
+			assert_memory_equal(gp(rb[i]), plain, 4096);
+			assert_int_equal(guest_irq_handler(0, true), 0);
+			assert_int_equal(A.stats.image_shows, shows + 1);
+		}
 	}
 
-	/* Another port busy: shown, each port's commands as they are. */
+	/* Another port busy: not shown while anything is in flight anywhere. */
 	memset(gp(rb[0]), 0xee, 4096);
 	ncq_read_issue(1, 2, 4096, rb[0]);
 	ncq_read_issue(0, 4, 4096, rb[1]);
 	dev_run(0, 4);
 	vexit();
-	assert_true(img_shown);
-	assert_int_equal(vpr(0, AHCI_PxSACT), 0);
-	assert_int_equal(vpr(1, AHCI_PxSACT), 1u << 2);
-	assert_true(vread(AHCI_IS) & 1);
-	assert_int_equal(vpr(1, AHCI_PxIS) & AHCI_PxIS_SDBS, 0);
-	assert_image_current();
+	assert_false(img_shown);
 	dev_run(1, 2);
 	vexit();
 	assert_true(img_shown);
-	assert_int_equal(vpr(1, AHCI_PxSACT), 0);
 	assert_image_current();
 
 	/* A port that ran a command is refilled even when its PxIS did not
@@ -2451,7 +2436,7 @@ static void test_image_races(void **state)
 	guest_cmd(0, 1, f, false, NULL, &s, 1);
 	assert_true(img_shown);
 	vpw(0, AHCI_PxCI, 2);
-	assert_true(img_shown);
+	assert_false(img_shown);
 	{
 		struct ahci_prd *e = gp(G[0].ct[1] + 0x80);
 		uint8_t *cf = gp(G[0].ct[1]);
@@ -2460,15 +2445,12 @@ static void test_image_races(void **state)
 		e->dbau = (uint32_t)(rb2 >> 32);
 		cf[4] = 99;	/* another LBA */
 	}
-	/* PxCI/PxSACT rewritten by the guest while the command is in flight
-	 * (writes trap, the image is read-only): the bit stays set until the
-	 * copy-back, nothing is copied again. */
+	/* PxCI/PxSACT rewritten by the guest while the command is in flight:
+	 * the bit stays set until the copy-back, the image stays hidden. */
 	vpw(0, AHCI_PxCI, 2);
 	vpw(0, AHCI_PxSACT, 0);
-	assert_true(img_shown);
+	assert_false(img_shown);
 	assert_int_equal(vpr(0, AHCI_PxCI), 2);
-	assert_int_equal(vpr(0, AHCI_PxSACT), 0);
-	assert_int_equal(A.stats.commands, 2);
 	dev_run(0, 1);
 	vexit();
 	assert_true(img_shown);
@@ -2480,81 +2462,17 @@ static void test_image_races(void **state)
 	guest_irq_handler(0, false);
 
 	/* The device finishes before shoji looked (no exit in between): the
-	 * image still shows the command in flight and no event (a value
-	 * trapped reads returned before), until the EOI's exit. */
+	 * image is hidden, so the guest's read traps and is exact. */
 	memset(gp(rb), 0xee, 4096);
 	s = (struct seg){ rb, 4096 };
 	guest_cmd(0, 2, f, false, NULL, &s, 1);
 	vpw(0, AHCI_PxCI, 4);
 	dev_run(0, 2);
-	assert_true(img_shown);
-	assert_int_equal(vread(AHCI_IS) & 1, 0);
-	assert_int_equal(vpr(0, AHCI_PxIS) & AHCI_PxIS_DHRS, 0);
-	assert_int_equal(vpr(0, AHCI_PxCI), 4);
-	for (unsigned i = 0; i < 4096; i++)
-		assert_int_equal(((uint8_t *)gp(rb))[i], 0xee);
-	vexit();
+	assert_false(img_shown);
 	assert_int_equal(vread(AHCI_IS) & 1, 1);
+	assert_true(img_shown);	/* that trapped read delivered it */
 	assert_int_equal(vpr(0, AHCI_PxCI), 0);
 	assert_memory_equal(gp(rb), plain, 4096);
-	guest_irq_handler(0, false);
-
-	/* An error the HBA reports while a command is in flight (TFES, the
-	 * command stays in PxCI): hidden at the exit, error handling traps. */
-	guest_cmd(0, 5, f, false, NULL, &s, 1);
-	vpw(0, AHCI_PxCI, 1u << 5);
-	assert_true(img_shown);
-	dev_fail(0, 5);
-	vexit();
-	assert_false(img_shown);
-	assert_true(vpr(0, AHCI_PxIS) & AHCI_PxIS_TFES);
-	assert_true(vpr(0, AHCI_PxCI) & (1u << 5));
-	guest_port_stop(0);
-	while (vpr(0, AHCI_PxCMD) & AHCI_PxCMD_CR)
-		;
-	vpw(0, AHCI_PxIS, vpr(0, AHCI_PxIS));
-	vpw(0, AHCI_PxSERR, vpr(0, AHCI_PxSERR));
-	vpw(0, AHCI_PxCMD, vpr(0, AHCI_PxCMD) | AHCI_PxCMD_ST);
-	guest_cmd(0, 2, f, false, NULL, &s, 1);
-	vpw(0, AHCI_PxCI, 4);
-	dev_run(0, 2);
-	vexit();
-	assert_true(img_shown);
-	guest_irq_handler(0, false);
-
-	/* A driver that polls with the completion interrupts off (SeaBIOS):
-	 * hidden while its command is in flight, its reads trap. */
-	vpw(0, AHCI_PxIE, 0);
-	guest_cmd(0, 2, f, false, NULL, &s, 1);
-	vpw(0, AHCI_PxCI, 4);
-	dev_run(0, 2);
-	vexit();
-	assert_true(img_shown);	/* idle: shown */
-	guest_cmd(0, 2, f, false, NULL, &s, 1);
-	vpw(0, AHCI_PxCI, 4);
-	assert_false(img_shown);	/* in flight without its interrupt */
-	dev_run(0, 2);
-	assert_int_equal(vpr(0, AHCI_PxCI), 0);	/* trapped: exact */
-	assert_true(img_shown);
-	vpw(0, AHCI_PxIE, 0xfdc000ff);
-	vpw(0, AHCI_PxIS, vpr(0, AHCI_PxIS));
-	guest_cmd(0, 2, f, false, NULL, &s, 1);
-	vpw(0, AHCI_PxCI, 4);
-	dev_run(0, 2);
-	vexit();
-	assert_true(img_shown);
-	guest_irq_handler(0, false);
-
-	/* A guest whose EOIs do not exit (x2APIC): no exit would make its
-	 * handler see the completion, so hidden while commands are in flight. */
-	eoi_not_exiting = true;
-	guest_cmd(0, 2, f, false, NULL, &s, 1);
-	vpw(0, AHCI_PxCI, 4);
-	assert_false(img_shown);
-	dev_run(0, 2);
-	assert_int_equal(vpr(0, AHCI_PxCI), 0);	/* trapped: exact */
-	assert_true(img_shown);
-	eoi_not_exiting = false;
 	guest_irq_handler(0, false);
 
 	/* A refused command: its emulated error is read trapped. */
@@ -2680,9 +2598,8 @@ static void test_image_events_and_writes(void **state)
 	guest_cmd(0, 1, f, false, NULL, &s, 1);
 	img_fail = 1;
 	memset(gp(rb), 0xee, 4096);
-	vpw(0, AHCI_PxSERR, 0);	/* a configuration write hides it */
-	assert_int_equal(host_log_count("ahci register image: hiding it failed"), 1);
 	vpw(0, AHCI_PxCI, 2);
+	assert_int_equal(host_log_count("ahci register image: hiding it failed"), 1);
 	assert_true(img_shown);
 	assert_int_equal(vpr(0, AHCI_PxCI), 2);
 	dev_run(0, 1);
@@ -3047,89 +2964,6 @@ static void test_followon_store_named(void **state)
 	stop();
 }
 
-/* The register image with two CPUs: CPU 0's exit notices a finished read
- * and decrypts it outside the lock. Meanwhile the image shows CPU 1 the
- * command neither finished nor signalled (PxCI set, no DHRS, no IS bit),
- * and CPU 1's own exit (the EOI of that completion's interrupt) returns
- * only once the delivery is made: its handler then reads it finished. */
-static volatile bool img_thr_done;
-
-static void *cpu1_exits(void *arg)
-{
-	(void)arg;
-	host_cpu = 1;
-	ahci_poll(&A);
-	__atomic_store_n(&img_thr_done, true, __ATOMIC_SEQ_CST);
-	return NULL;
-}
-
-static void cpu1_sees_image_during_decrypt(void)
-{
-	const uint32_t *img = (const uint32_t *)(uintptr_t)img_pa;
-
-	assert_int_equal(A.port[0].draining, 1u << 2);
-	assert_true(img_shown);
-	assert_int_equal(img[poff(0, AHCI_PxCI) / 4], 1u << 2);
-	assert_int_equal(img[poff(0, AHCI_PxIS) / 4] & AHCI_PxIS_DHRS, 0);
-	assert_int_equal(img[AHCI_IS / 4] & 1, 0);
-	assert_true(F.port[0].is & AHCI_PxIS_DHRS);	/* the HBA's is set */
-	img_thr_done = false;
-	assert_int_equal(pthread_create(&thr, NULL, cpu1_exits, NULL), 0);
-	usleep(100000);
-	assert_false(__atomic_load_n(&img_thr_done, __ATOMIC_SEQ_CST));
-	assert_int_equal(img[poff(0, AHCI_PxCI) / 4], 1u << 2);
-}
-
-static void test_smp_image_exit_waits_for_delivery(void **state)
-{
-	struct opts o = { .pi = 0x1, .image = true };
-	static uint8_t plain[4096];
-	const uint32_t *img;
-	paddr_t wb, rb;
-	struct seg s;
-	uint8_t f[20];
-
-	(void)state;
-	start(&o);
-	guest_port_start(0);
-	hook_saw_lock_free = false;
-	pattern(plain, sizeof(plain), 9);
-	wb = galloc(4096, 4096);
-	rb = galloc(4096, 4096);
-	memcpy(gp(wb), plain, 4096);
-	s = (struct seg){ wb, 4096 };
-	fis48(f, ATA_CMD_WRITE_DMA_EXT, 32, 8);
-	guest_cmd(0, 0, f, true, NULL, &s, 1);
-	vpw(0, AHCI_PxCI, 1);
-	dev_run(0, 0);
-	vexit();
-	assert_true(img_shown);
-	guest_irq_handler(0, false);
-
-	memset(gp(rb), 0xee, 4096);
-	s = (struct seg){ rb, 4096 };
-	fis48(f, ATA_CMD_READ_DMA_EXT, 32, 8);
-	guest_cmd(0, 2, f, false, NULL, &s, 1);
-	vpw(0, AHCI_PxCI, 1u << 2);
-	assert_true(img_shown);
-	dev_run(0, 2);
-	crypt_hook = cpu1_sees_image_during_decrypt;
-	vexit();	/* CPU 0 notices and delivers */
-	assert_true(hook_saw_lock_free);
-	assert_int_equal(pthread_join(thr, NULL), 0);
-	assert_true(img_thr_done);
-	img = (const uint32_t *)(uintptr_t)img_pa;
-	assert_true(img_shown);
-	assert_int_equal(img[poff(0, AHCI_PxCI) / 4], 0);
-	assert_true(img[poff(0, AHCI_PxIS) / 4] & AHCI_PxIS_DHRS);
-	assert_true(img[AHCI_IS / 4] & 1);
-	assert_memory_equal(gp(rb), plain, 4096);
-	assert_int_equal(A.stats.image_holds, 0);
-	assert_image_current();
-	guest_irq_handler(0, false);
-	stop();
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -3164,7 +2998,6 @@ int main(void)
 		cmocka_unit_test(test_image_completion_path),
 		cmocka_unit_test(test_image_races),
 		cmocka_unit_test(test_image_events_and_writes),
-		cmocka_unit_test(test_smp_image_exit_waits_for_delivery),
 		cmocka_unit_test(test_smp_encrypt_outside_the_lock),
 		cmocka_unit_test(test_smp_port_stop_while_encrypting),
 		cmocka_unit_test(test_smp_status_read_waits_for_delivery),
