@@ -17,6 +17,8 @@
 #define CR0_WP (1ULL << 16)
 #define CR4_LA57 (1ULL << 12)
 #define EFER_LMA (1ULL << 10)
+#define EFER_NXE (1ULL << 11)
+#define PTE_XD (1ULL << 63)
 
 bool guest_phys_ok(paddr_t pa, uint64_t len, unsigned access)
 {
@@ -32,45 +34,28 @@ bool guest_phys_ok(paddr_t pa, uint64_t len, unsigned access)
 	return true;
 }
 
+/* The walk's combined permissions decide, as the CPU's would (APM 5.6):
+ * user access needs U/S at every level; a write needs R/W at every level,
+ * for supervisor code only when CR0.WP is set. */
 int guest_translate(const struct guest_paging *p, uint64_t va, bool write, paddr_t *pa)
 {
-	int levels = (p->cr4 & CR4_LA57) ? 5 : 4;
-	paddr_t table = p->cr3 & PTE_ADDR;
-	bool wp = p->cr0 & CR0_WP;
+	struct guest_walk w;
+	int rc;
 
 	if (!(p->cr0 & CR0_PG)) {
 		*pa = va;	/* paging off: linear == physical */
 		return 0;
 	}
-	if (!(p->efer & EFER_LMA))
-		return E_UNSUPPORTED;
-	for (int level = levels; level >= 1; level--) {
-		unsigned shift = 12 + 9 * (level - 1);
-		paddr_t ea = table + ((va >> shift) & 511) * 8;
-		uint64_t e;
-
-		if (!guest_phys_ok(ea, 8, PROTECT_CPU_READ))
-			return E_FAULT;
-		e = *(const uint64_t *)hal_phys_to_virt(ea);
-		if (!(e & PTE_P))
-			return E_FAULT;
-		if (p->user && !(e & PTE_U))
-			return E_FAULT;
-		if (write && !(e & PTE_W) && (p->user || wp))
-			return E_FAULT;
-		if (level == 1 || ((level == 2 || level == 3) && (e & PTE_PS))) {
-			uint64_t mask = (1ULL << shift) - 1;
-
-			*pa = ((e & PTE_ADDR) & ~mask) | (va & mask);
-			return 0;
-		}
-		table = e & PTE_ADDR;
-	}
-	return E_FAULT;
+	rc = guest_walk(p, va, &w);
+	if (rc)
+		return rc;
+	if (p->user && !w.user)
+		return E_FAULT;
+	if (write && !w.write && (p->user || (p->cr0 & CR0_WP)))
+		return E_FAULT;
+	*pa = w.pa;
+	return 0;
 }
-
-#define PTE_XD (1ULL << 63)
-#define EFER_NXE (1ULL << 11)
 
 int guest_walk(const struct guest_paging *p, uint64_t va, struct guest_walk *w)
 {

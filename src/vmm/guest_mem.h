@@ -28,8 +28,9 @@ bool guest_phys_ok(paddr_t pa, uint64_t len, unsigned access);
  * (the MMIO emulator needs the address of the emulated page it faulted on;
  * it never dereferences it). Page-table entries are read only where
  * guest_phys_ok allows. E_FAULT when not mapped, not writable (write), not
- * user-accessible (user) or a table is protected; E_UNSUPPORTED for legacy
- * 32-bit or PAE paging outside long mode. */
+ * user-accessible (user), a reserved bit is set (guest_walk) or a table is
+ * protected; E_UNSUPPORTED for legacy 32-bit or PAE paging outside long
+ * mode. */
 int guest_translate(const struct guest_paging *p, uint64_t va, bool write, paddr_t *pa);
 
 /* The walk of guest_translate for va (long mode with paging only), with

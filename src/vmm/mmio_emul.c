@@ -50,7 +50,7 @@ static void reg_write(const struct x86_insn *insn, struct vcpu_regs *regs, int s
 	x86_reg_set(regs, insn->reg, v);
 }
 
-static bool parity_even(uint64_t v)
+bool mmio_parity_even(uint64_t v)
 {
 	uint8_t b = (uint8_t)v;
 
@@ -102,7 +102,7 @@ uint64_t mmio_alu(enum x86_op op, uint64_t a, uint64_t b, int size, uint64_t *rf
 		f |= X86_FLAG_ZF;
 	if (r & sb)
 		f |= X86_FLAG_SF;
-	if (parity_even(r))
+	if (mmio_parity_even(r))
 		f |= X86_FLAG_PF;
 	*rflags = (*rflags & ~X86_FLAGS_ARITH) | f;
 	return r;

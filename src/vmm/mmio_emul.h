@@ -83,4 +83,8 @@ size_t mmio_explain(const struct x86_insn *insn, const char *reason, char *buf, 
  * *rflags: only X86_FLAGS_ARITH change. */
 uint64_t mmio_alu(enum x86_op op, uint64_t a, uint64_t b, int size, uint64_t *rflags);
 
+/* PF as the CPU sets it: whether the low byte of a result has an even
+ * number of set bits (SDM vol. 1, 3.4.3.1). */
+bool mmio_parity_even(uint64_t v);
+
 #endif

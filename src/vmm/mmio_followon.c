@@ -18,16 +18,6 @@ static uint64_t mask_of(int size)
 	return size >= 8 ? ~0ULL : (1ULL << (8 * size)) - 1;
 }
 
-static bool parity_even(uint64_t v)
-{
-	uint8_t b = (uint8_t)v;
-
-	b ^= b >> 4;
-	b ^= b >> 2;
-	b ^= b >> 1;
-	return !(b & 1);
-}
-
 static bool canonical(uint64_t a, bool la57)
 {
 	unsigned bits = la57 ? 57 : 48;
@@ -72,7 +62,7 @@ uint64_t followon_shift(bool left, uint64_t v, unsigned count, int size, uint64_
 		f |= X86_FLAG_ZF;
 	if ((r >> (bits - 1)) & 1)
 		f |= X86_FLAG_SF;
-	if (parity_even(r))
+	if (mmio_parity_even(r))
 		f |= X86_FLAG_PF;
 	*rflags = (*rflags & ~X86_FLAGS_ARITH) | f;
 	return r;

@@ -94,39 +94,8 @@ static const struct followon_cpu KERNEL64 = { .mode = X86_MODE_64, .cpl = 0 };
 
 /* ---- the host CPU ---- */
 
-struct hwstate {
-	uint64_t r[16];		/* encoded order; r[4] (RSP) is not loaded */
-	uint64_t flags;
-};
-void fo_hw_run(struct hwstate *s, const void *code);
-__asm__(
-	".pushsection .text\n"
-	".type fo_hw_run, @function\n"
-	"fo_hw_run:\n"
-	"	push %rbx\n	push %rbp\n	push %r12\n	push %r13\n	push %r14\n	push %r15\n"
-	"	mov %rdi, fo_saved_state(%rip)\n"
-	"	mov %rsi, fo_saved_code(%rip)\n"
-	"	pushq 128(%rdi)\n	popfq\n"
-	"	mov 0(%rdi), %rax\n	mov 8(%rdi), %rcx\n	mov 16(%rdi), %rdx\n	mov 24(%rdi), %rbx\n"
-	"	mov 40(%rdi), %rbp\n	mov 48(%rdi), %rsi\n	mov 64(%rdi), %r8\n	mov 72(%rdi), %r9\n"
-	"	mov 80(%rdi), %r10\n	mov 88(%rdi), %r11\n	mov 96(%rdi), %r12\n	mov 104(%rdi), %r13\n"
-	"	mov 112(%rdi), %r14\n	mov 120(%rdi), %r15\n	mov 56(%rdi), %rdi\n"
-	"	call *fo_saved_code(%rip)\n"
-	"	pushfq\n	push %rdi\n"
-	"	mov fo_saved_state(%rip), %rdi\n"
-	"	mov %rax, 0(%rdi)\n	mov %rcx, 8(%rdi)\n	mov %rdx, 16(%rdi)\n	mov %rbx, 24(%rdi)\n"
-	"	mov %rbp, 40(%rdi)\n	mov %rsi, 48(%rdi)\n	mov %r8, 64(%rdi)\n	mov %r9, 72(%rdi)\n"
-	"	mov %r10, 80(%rdi)\n	mov %r11, 88(%rdi)\n	mov %r12, 96(%rdi)\n	mov %r13, 104(%rdi)\n"
-	"	mov %r14, 112(%rdi)\n	mov %r15, 120(%rdi)\n"
-	"	popq 56(%rdi)\n	popq 128(%rdi)\n"
-	"	cld\n"
-	"	pop %r15\n	pop %r14\n	pop %r13\n	pop %r12\n	pop %rbp\n	pop %rbx\n"
-	"	ret\n"
-	".size fo_hw_run, .-fo_hw_run\n"
-	".popsection\n"
-	".pushsection .bss\n.balign 8\n"
-	"fo_saved_state: .quad 0\nfo_saved_code: .quad 0\n"
-	".popsection\n");
+#include "hw_oracle.h"
+#include "libahci_qc_issue.h"
 
 static uint8_t *code_page, *data_page;
 
@@ -253,7 +222,7 @@ static void run_form(const struct form *f, int it, uint64_t mask_extra)
 	code_page[f->n] = 0xc3;	/* ret: not in the list, the interpreter stops there */
 	E = (struct env){ .code = code_page, .avail = (size_t)f->n + 1 };
 	mmio_followon_run(&KERNEL64, &r, &rip, &rflags, &OPS, NULL, &res);
-	fo_hw_run(&hw, code_page);
+	hw_run(&hw, code_page);
 
 	if (res.insns != 1 || res.stop != FOLLOWON_UNKNOWN)
 		fail_msg("%s: %u instructions, stop %d (%s)", f->text, res.insns, res.stop,
@@ -315,7 +284,7 @@ static void test_undefined_flags(void **state)
 			code_page[forms[i].n] = 0xc3;
 			E = (struct env){ .code = code_page, .avail = (size_t)forms[i].n + 1 };
 			mmio_followon_run(&KERNEL64, &r, &rip, &rflags, &OPS, NULL, &res);
-			fo_hw_run(&hw, code_page);
+			hw_run(&hw, code_page);
 			if ((rflags ^ hw.flags) & forms[i].undefined & X86_FLAGS_ARITH) {
 				if (differ++ < 3)
 					printf("  note: %s: undefined flags 0x%llx, this CPU 0x%llx\n",
@@ -364,7 +333,7 @@ static void test_jcc_vs_cpu(void **state)
 				memcpy(code_page + len + 7,
 				       (uint8_t[]){ 0x41, 0xbf, 0x01, 0, 0, 0, 0xc3 }, 7);
 				hw.flags = fl;
-				fo_hw_run(&hw, code_page);
+				hw_run(&hw, code_page);
 				cpu_took = hw.r[X86_R15] == 1;
 				assert_int_equal(followon_cond(cc, fl), cpu_took);
 
@@ -387,13 +356,7 @@ static void test_jcc_vs_cpu(void **state)
 
 /* libahci's ahci_qc_issue() after its PxSACT store (+0x4c .. +0x9a). */
 static const uint8_t qc_issue[] = {
-	0x80, 0x7e, 0x45, 0x00, 0x74, 0x3b, 0x48, 0x8b, 0x48, 0x08, 0x48, 0x8b,
-	0x09, 0x8b, 0x79, 0x08, 0x39, 0x7e, 0x48, 0x74, 0x2c, 0x4c, 0x8d, 0x42,
-	0x40, 0x8b, 0x7a, 0x40, 0x48, 0x8b, 0x48, 0x08, 0x81, 0xe7, 0xfd, 0xf0,
-	0xff, 0xff, 0x48, 0x8b, 0x09, 0x8b, 0x49, 0x08, 0xc1, 0xe1, 0x08, 0x09,
-	0xf9, 0x41, 0x89, 0x08, 0x48, 0x8b, 0x48, 0x08, 0x48, 0x8b, 0x09, 0x8b,
-	0x49, 0x08, 0x89, 0x4e, 0x48, 0x8b, 0x48, 0x5c, 0xbe, 0x01, 0x00, 0x00,
-	0x00, 0xd3, 0xe6, 0x89, 0x72, 0x38,
+	LIBAHCI_QC_ISSUE_TAIL,
 	0x48, 0x8b, 0x40, 0x08,	/* +0x9a: mov 0x8(%rax),%rax (after the store) */
 };
 

@@ -527,6 +527,19 @@ static void test_guest_walk_and_copy(void **state)
 	assert_int_equal(guest_virt_to_phys(&pg, va + 2 * 4096, false, &pa), 0);
 	assert_int_equal(guest_virt_to_phys(&pg, va + 4096, true, &pa), E_FAULT); /* CR0.WP */
 	assert_int_equal(guest_virt_to_phys(&pg, va + 3 * 4096, false, &pa), E_FAULT); /* absent */
+	/* Reserved bits fault as the CPU's #PF would (guest_walk): XD without
+	 * EFER.NXE, PS in a PML4 entry. With NXE, XD only forbids fetches. */
+	ptables[3 * 512 + 0] |= 1ULL << 63;
+	assert_int_equal(guest_virt_to_phys(&pg, va + 8, false, &pa), E_FAULT);
+	pg.efer |= 1ULL << 11;
+	assert_int_equal(guest_virt_to_phys(&pg, va + 8, false, &pa), 0);
+	assert_int_equal(pa, (uintptr_t)data + 8);
+	pg.efer &= ~(1ULL << 11);
+	ptables[3 * 512 + 0] &= ~(1ULL << 63);
+	ptables[0 * 512 + 128] |= 1ULL << 7;
+	assert_int_equal(guest_virt_to_phys(&pg, va + 8, false, &pa), E_FAULT);
+	ptables[0 * 512 + 128] &= ~(1ULL << 7);
+	assert_int_equal(guest_virt_to_phys(&pg, va + 8, false, &pa), 0);
 	/* The hypervisor's memory is never a target, whatever the tables say. */
 	assert_int_equal(protect_add((uintptr_t)data + 4096, (uintptr_t)data + 8192, PROTECT_ALL,
 				     "hypervisor-region"), 0);
