@@ -164,6 +164,21 @@ uint64_t hal_time_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
+/* Tests set host_cycle_step to make every hal_cycles() advance by exactly
+ * that much (prof.h's accounting then becomes exact). */
+uint64_t host_cycle_step;
+
+uint64_t hal_cycles(void)
+{
+	static __thread uint64_t fake;
+	struct timespec ts;
+
+	if (host_cycle_step)
+		return fake += host_cycle_step;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 void (*host_cpuid)(uint32_t leaf, uint32_t subleaf, uint32_t r[4]);
 int (*host_rdmsr)(uint32_t msr, uint64_t *value);
 int (*host_wrmsr)(uint32_t msr, uint64_t value);

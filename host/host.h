@@ -52,6 +52,8 @@ extern long host_cache_writebacks;	/* hal_cache_writeback_all calls */
  * that much on every hal_time_us() call, so timeouts fire fast and
  * deterministically; otherwise it is CLOCK_MONOTONIC. */
 extern uint64_t host_time_step_us;
+/* Cycles (hal_cycles): when non-zero every read advances by exactly this. */
+extern uint64_t host_cycle_step;
 
 /* hal_cpu_index() of the calling thread (0 unless a test sets it): tests
  * that play several CPUs set it per thread or around a nested call. */

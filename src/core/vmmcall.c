@@ -8,6 +8,7 @@
 #include "iommu/irq_remap.h"
 #include "vmm/irq_log.h"
 #include "lib/printf.h"
+#include "lib/prof.h"
 #include "lib/spinlock.h"
 #include "lib/string.h"
 #include "vmm/apic_guard.h"
@@ -15,7 +16,7 @@
 #include "vmm/vmmcall.h"
 
 #define SHOJI_VERSION_CODE ((0u << 16) | (1u << 8) | 0u)
-#define TEXT_MAX 4096
+#define TEXT_MAX 8192	/* the status with its profile (lib/prof.h) */
 
 extern char _image_start[], _erodata[];
 
@@ -93,6 +94,10 @@ static size_t status_text(void)
 					    (unsigned long long)rs,
 					    iommu_faults_reported() ? "yes" : "no");
 	}
+	/* shoji's own time by section, summed over CPUs (lib/prof.h, added
+	 * keys: the bench's per-disk-command profile). */
+	if (n < TEXT_MAX - 1)
+		n += prof_text(text + n, TEXT_MAX - n);
 	if (iommu_active() && n < TEXT_MAX - 1)
 		n += iommu_devices_text(text + n, TEXT_MAX - n);
 	if (disk_active() && n < TEXT_MAX - 1) {

@@ -28,6 +28,7 @@
 #include "lib/error.h"
 #include "lib/hal.h"
 #include "lib/log.h"
+#include "lib/prof.h"
 #include "lib/string.h"
 
 enum slot_state {
@@ -94,6 +95,14 @@ static inline void barrier(void)
 static void stat_add(uint64_t *p, uint64_t n)
 {
 	__atomic_fetch_add(p, n, __ATOMIC_RELAXED);
+}
+
+/* The engine lock, its wait profiled apart (lib/prof.h). */
+static void lock(struct ahci *a)
+{
+	prof_enter(PROF_AHCI_LOCK);
+	spin_lock(&a->lock);
+	prof_leave();
 }
 
 static unsigned me(void)
@@ -227,9 +236,11 @@ static void unstage(struct ahci *a, struct ahci_slot *s)
 {
 	if (!s->copy)
 		return;
+	prof_enter(PROF_SHADOW);
 	for (uint32_t i = 0; i < s->copy->nchunks; i++)
 		a->cfg.shadow.free(a->cfg.shadow.ctx, s->copy->chunk[i],
 				   pages_of(chunk_bytes(s, i)));
+	prof_leave();
 	s->copy->nchunks = 0;
 	if (s->staged)
 		a->holding--;
@@ -240,7 +251,9 @@ static void release(struct ahci *a, struct ahci_slot *s)
 {
 	if (s->copy) {
 		unstage(a, s);
+		prof_enter(PROF_SHADOW);
 		hal_page_free(s->copy);
+		prof_leave();
 		s->copy = NULL;
 	}
 	s->state = SLOT_FREE;
@@ -264,6 +277,7 @@ static void sg_init(struct sg *c, const struct ahci_cmd_copy *copy)
 /* Guest -> buf. The PRDT was validated to hold at least the transfer. */
 static void sg_gather(struct sg *c, uint8_t *buf, uint32_t len)
 {
+	prof_enter(PROF_COPY);
 	while (len && c->i < c->n) {
 		const struct guest_seg *g = &c->seg[c->i];
 		uint32_t k = MIN(len, g->len - c->off);
@@ -277,10 +291,12 @@ static void sg_gather(struct sg *c, uint8_t *buf, uint32_t len)
 			c->off = 0;
 		}
 	}
+	prof_leave();
 }
 
 static void sg_scatter(struct sg *c, const uint8_t *buf, uint32_t len)
 {
+	prof_enter(PROF_COPY);
 	while (len && c->i < c->n) {
 		const struct guest_seg *g = &c->seg[c->i];
 		uint32_t k = MIN(len, g->len - c->off);
@@ -294,6 +310,7 @@ static void sg_scatter(struct sg *c, const uint8_t *buf, uint32_t len)
 			c->off = 0;
 		}
 	}
+	prof_leave();
 }
 
 /* The next n bytes of the guest's buffers, if they lie in one PRD and one
@@ -335,7 +352,9 @@ static void crypt_sectors(struct ahci *a, bool enc, bool all, uint64_t lba, uint
 	uint32_t i = 0;
 
 	if (all) {
+		prof_enter(enc ? PROF_ENCRYPT : PROF_DECRYPT);
 		fn(c->ctx, lba, dst, src, nsec);
+		prof_leave();
 		i = nsec;
 		stat_add(enc ? &a->stats.sectors_encrypted : &a->stats.sectors_decrypted, nsec);
 	}
@@ -345,6 +364,7 @@ static void crypt_sectors(struct ahci *a, bool enc, bool all, uint64_t lba, uint
 
 		while (j < nsec && c->in_range(c->ctx, lba + j, 1) == in)
 			j++;
+		prof_enter(in ? (enc ? PROF_ENCRYPT : PROF_DECRYPT) : PROF_COPY);
 		if (in) {
 			fn(c->ctx, lba + i, dst + i * ATA_SECTOR_SIZE, src + i * ATA_SECTOR_SIZE, j - i);
 			stat_add(enc ? &a->stats.sectors_encrypted : &a->stats.sectors_decrypted, j - i);
@@ -353,6 +373,7 @@ static void crypt_sectors(struct ahci *a, bool enc, bool all, uint64_t lba, uint
 			       (size_t)(j - i) * ATA_SECTOR_SIZE);
 			stat_add(&a->stats.bytes_copied, (uint64_t)(j - i) * ATA_SECTOR_SIZE);
 		}
+		prof_leave();
 		i = j;
 	}
 }
@@ -444,8 +465,11 @@ static uint32_t move_pages(struct ahci *a, struct ahci_slot *s)
 		at = off + n;
 		moved++;
 	}
-	if (moved && s->crypt)
+	if (moved && s->crypt) {
+		prof_enter(PROF_WIPE);
 		memset(bounce, 0, sizeof(a->bounce[0]));
+		prof_leave();
+	}
 	stat_add(&a->stats.cpu_pages[me()], moved);
 	return moved;
 }
@@ -538,7 +562,21 @@ static void slot_reset(struct ahci_slot *s)
  * table or PRDT later changes nothing. On ISSUE_REFUSED *why says what was
  * wrong; ISSUE_DEFER only when the hypervisor page for the copy is lacking
  * (then nothing was read). */
+static int capture_cmd(struct ahci *a, unsigned p, unsigned n, const char **why,
+		       uint8_t *opcode);
+
 static int capture(struct ahci *a, unsigned p, unsigned n, const char **why, uint8_t *opcode)
+{
+	int r;
+
+	prof_enter(PROF_CAPTURE);
+	r = capture_cmd(a, p, n, why, opcode);
+	prof_leave();
+	return r;
+}
+
+static int capture_cmd(struct ahci *a, unsigned p, unsigned n, const char **why,
+		       uint8_t *opcode)
 {
 	struct ahci_port *port = &a->port[p];
 	struct ahci_slot *s = &port->slot[n];
@@ -557,7 +595,9 @@ static int capture(struct ahci *a, unsigned p, unsigned n, const char **why, uin
 		*why = "port-not-stopped-at-init";
 		return ISSUE_REFUSED;
 	}
+	prof_enter(PROF_SHADOW);
 	copy = hal_page_alloc();
+	prof_leave();
 	if (!copy)
 		return ISSUE_DEFER;
 
@@ -686,7 +726,9 @@ static int capture(struct ahci *a, unsigned p, unsigned n, const char **why, uin
 	return ISSUE_OK;
 
 refused:
+	prof_enter(PROF_SHADOW);
 	hal_page_free(copy);
+	prof_leave();
 	s->copy = NULL;
 	return ISSUE_REFUSED;
 }
@@ -694,7 +736,19 @@ refused:
 /* Phase 2: shadow buffers and the shadow command table for a captured
  * command. ISSUE_DEFER when the shadow window is full (the copy is kept,
  * the chunks given back); ISSUE_REFUSED (everything released) otherwise. */
+static int stage_cmd(struct ahci *a, unsigned p, unsigned n, const char **why);
+
 static int stage(struct ahci *a, unsigned p, unsigned n, const char **why)
+{
+	int r;
+
+	prof_enter(PROF_STAGE);
+	r = stage_cmd(a, p, n, why);
+	prof_leave();
+	return r;
+}
+
+static int stage_cmd(struct ahci *a, unsigned p, unsigned n, const char **why)
 {
 	struct ahci_port *port = &a->port[p];
 	struct ahci_slot *s = &port->slot[n];
@@ -709,8 +763,11 @@ static int stage(struct ahci *a, unsigned p, unsigned n, const char **why)
 	copy->nchunks = 0;
 	for (uint32_t i = 0; i * CHUNK_BYTES < s->bytes; i++) {
 		uint32_t pages = pages_of(chunk_bytes(s, i));
-		paddr_t pa = a->cfg.shadow.alloc(a->cfg.shadow.ctx, pages);
+		paddr_t pa;
 
+		prof_enter(PROF_SHADOW);
+		pa = a->cfg.shadow.alloc(a->cfg.shadow.ctx, pages);
+		prof_leave();
 		if (!pa) {
 			unstage(a, s);
 			return ISSUE_DEFER;
@@ -728,8 +785,10 @@ static int stage(struct ahci *a, unsigned p, unsigned n, const char **why)
 	if (s->data_in && !s->sector) {
 		/* Non-sector data is copied back up to PRDBC (or whole for NCQ):
 		 * nothing stale may ride along. */
+		prof_enter(PROF_WIPE);
 		for (uint32_t i = 0; i < copy->nchunks; i++)
 			phys_zero(copy->chunk[i], chunk_bytes(s, i));
+		prof_leave();
 	}
 
 	/* Shadow command table: the guest's FIS and ATAPI command, our PRDT. */
@@ -776,12 +835,14 @@ static void doorbell(struct ahci *a, unsigned p, uint32_t go, uint32_t go_ncq)
 {
 	if (!go)
 		return;
+	prof_enter(PROF_DOORBELL);
 	a->stats.commands += popcount32(go);
 	a->stats.ncq += popcount32(go_ncq);
 	barrier();	/* shadow table, header and data before the doorbell */
 	if (go_ncq)
 		pwr(a, p, AHCI_PxSACT, go_ncq);
 	pwr(a, p, AHCI_PxCI, go);
+	prof_leave();
 }
 
 /* Slot n of port p is this CPU's to move data for, outside the lock. */
@@ -936,7 +997,16 @@ static void free_dropped(struct ahci *a, struct ahci_port *port)
 /* Notices what the device finished on port p and reflects it to the guest:
  * data and byte counts first, then the received FISes, and only then the
  * guest-visible PxCI/PxSACT bits. */
+static void port_sync_body(struct ahci *a, unsigned p);
+
 static void port_sync(struct ahci *a, unsigned p)
+{
+	prof_enter(PROF_COMPLETE);
+	port_sync_body(a, p);
+	prof_leave();
+}
+
+static void port_sync_body(struct ahci *a, unsigned p)
 {
 	struct ahci_port *port = &a->port[p];
 	uint32_t done = 0, accepted = 0, acked = 0;
@@ -1002,7 +1072,16 @@ static void port_sync(struct ahci *a, unsigned p)
  * `mine` of port p: filled ones go to the device, drained ones are
  * acknowledged (byte count first, then the guest-visible bits), abandoned
  * ones are released; then whatever waited for these slots is issued. */
+static void finish_work_body(struct ahci *a, unsigned p, uint32_t mine);
+
 static void finish_work(struct ahci *a, unsigned p, uint32_t mine)
+{
+	prof_enter(PROF_COMPLETE);
+	finish_work_body(a, p, mine);
+	prof_leave();
+}
+
+static void finish_work_body(struct ahci *a, unsigned p, uint32_t mine)
 {
 	struct ahci_port *port = &a->port[p];
 	uint32_t go = 0, go_ncq = 0, acked = 0;
@@ -1142,7 +1221,7 @@ static void run_work(struct ahci *a)
 			}
 		}
 		__atomic_fetch_sub(&a->moving, 1, __ATOMIC_SEQ_CST);
-		spin_lock(&a->lock);
+		lock(a);
 		for (unsigned p = 0; p < AHCI_MAX_PORTS; p++)
 			if (w[p])
 				finish_work(a, p, w[p]);
@@ -1593,10 +1672,19 @@ static bool image_hba_moved(struct ahci *a)
  * shown, else current and shown. Refilled whole when stale, else where
  * the engine or (check_hba, on every exit) the HBA may have changed it.
  * Called after every guest access and on every exit. */
+static void image_update_body(struct ahci *a, bool check_hba);
+
 static void image_update(struct ahci *a, bool check_hba)
 {
 	if (!a->image)
 		return;
+	prof_enter(PROF_IMAGE);
+	image_update_body(a, check_hba);
+	prof_leave();
+}
+
+static void image_update_body(struct ahci *a, bool check_hba)
+{
 	if (!image_may_show(a)) {
 		if (a->image_shown)
 			image_show(a, false);
@@ -1678,11 +1766,23 @@ static void wait_drains(struct ahci *a, uint32_t ports)
 	}
 }
 
+static uint32_t read_dword_body(struct ahci *a, uint32_t off);
+
 static uint32_t read_dword(struct ahci *a, uint32_t off)
+{
+	uint32_t v;
+
+	prof_enter(PROF_AHCI_REG);
+	v = read_dword_body(a, off);
+	prof_leave();
+	return v;
+}
+
+static uint32_t read_dword_body(struct ahci *a, uint32_t off)
 {
 	uint32_t v, ports;
 
-	spin_lock(&a->lock);
+	lock(a);
 	v = read32(a, off);
 	image_update(a, false);	/* a trapped read may have delivered completions */
 	spin_unlock(&a->lock);
@@ -1692,7 +1792,7 @@ static uint32_t read_dword(struct ahci *a, uint32_t off)
 		/* Completions delivered after the read, by this CPU (run_work)
 		 * or by others (waited for): the value as of now. */
 		wait_drains(a, ports);
-		spin_lock(&a->lock);
+		lock(a);
 		v = peek32(a, off);
 		spin_unlock(&a->lock);
 	}
@@ -1737,13 +1837,15 @@ void ahci_guest_write(struct ahci *a, uint32_t off, int size, uint64_t value)
 			raw_write(a, off, size, raw);
 			return;
 		}
-		spin_lock(&a->lock);
+		prof_enter(PROF_AHCI_REG);
+		lock(a);
 		hr_check(a);
 		write32(a, off & ~3u, raw << shift, ones << shift, off, size, raw);
 		image_note_write(a, off & ~3u);
 		image_update(a, false);
 		spin_unlock(&a->lock);
 		run_work(a);
+		prof_leave();
 		return;
 	}
 	if (size == 2 || size == 4 || size == 8)
@@ -1755,12 +1857,14 @@ void ahci_poll(struct ahci *a)
 {
 	if (a->cfg.confine_only)
 		return;
+	prof_enter(PROF_POLL);
 	help_out(a);
-	if (!spin_trylock(&a->lock))
-		return;
-	poll_locked(a);
-	spin_unlock(&a->lock);
-	run_work(a);
+	if (spin_trylock(&a->lock)) {
+		poll_locked(a);
+		spin_unlock(&a->lock);
+		run_work(a);
+	}
+	prof_leave();
 }
 
 static void poll_locked(struct ahci *a)

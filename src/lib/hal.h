@@ -81,6 +81,10 @@ void hal_cache_writeback_all(void);
 /* Monotonic time in microseconds since boot. */
 uint64_t hal_time_us(void);
 
+/* A free-running cycle counter (the TSC on x86): cheap, for profiling
+ * only (lib/prof.h); its rate is the status text's tsc_khz. */
+uint64_t hal_cycles(void);
+
 /* Spin-loop hint (pause). */
 void hal_cpu_relax(void);
 

@@ -1,6 +1,7 @@
 /* The log: formats whole lines and hands them to the environment's sink. */
 #include "lib/log.h"
 #include "lib/printf.h"
+#include "lib/prof.h"
 #include "lib/spinlock.h"
 
 bool log_debug_enabled;
@@ -32,8 +33,12 @@ void log_vline(const char *kind, const char *fmt, va_list ap)
 	/* One buffer per line keeps a line whole on the wire; longer lines are
 	 * cut and marked rather than split. */
 	char line[512];
-	size_t n = (size_t)shoji_snprintf(line, sizeof(line), "%s%s", LOG_PREFIX, kind);
-	int m = shoji_vsnprintf(line + n, sizeof(line) - n - 1, fmt, ap);
+	size_t n;
+	int m;
+
+	prof_enter(PROF_LOG);
+	n = (size_t)shoji_snprintf(line, sizeof(line), "%s%s", LOG_PREFIX, kind);
+	m = shoji_vsnprintf(line + n, sizeof(line) - n - 1, fmt, ap);
 
 	if (m < 0)
 		m = 0;
@@ -44,6 +49,7 @@ void log_vline(const char *kind, const char *fmt, va_list ap)
 	}
 	line[n++] = '\n';
 	write_line(line, n);
+	prof_leave();
 }
 
 #define DEFINE_LOG(name, kind, cond)			\

@@ -4,6 +4,7 @@
  * refused (E_UNSUPPORTED), never guessed at. */
 #include "lib/error.h"
 #include "lib/hal.h"
+#include "lib/prof.h"
 #include "lib/string.h"
 #include "vmm/guest_mem.h"
 #include "vmm/protect.h"
@@ -57,7 +58,19 @@ int guest_translate(const struct guest_paging *p, uint64_t va, bool write, paddr
 	return 0;
 }
 
+static int walk(const struct guest_paging *p, uint64_t va, struct guest_walk *w);
+
 int guest_walk(const struct guest_paging *p, uint64_t va, struct guest_walk *w)
+{
+	int rc;
+
+	prof_enter(PROF_WALK);
+	rc = walk(p, va, w);
+	prof_leave();
+	return rc;
+}
+
+static int walk(const struct guest_paging *p, uint64_t va, struct guest_walk *w)
 {
 	int levels = (p->cr4 & CR4_LA57) ? 5 : 4;
 	paddr_t table = p->cr3 & PTE_ADDR;

@@ -4,6 +4,7 @@
 #include "lib/error.h"
 #include "lib/hal.h"
 #include "lib/log.h"
+#include "lib/prof.h"
 #include "vmm/apic_guard.h"
 #include "vmm/chipset_guard.h"
 #include "vmm/cpu_state_check.h"
@@ -257,11 +258,13 @@ static void mmio_followon(const struct vcpu_exit_ops *ops, const struct protecte
 		.mode = ops->mode(), .cpl = ops->cpl(), .la57 = pg->cr4 & CR4_LA57,
 		.blocked = ops->followon_blocked(),
 	};
+	prof_enter(PROF_FOLLOWON);
 	mmio_followon_run(&cpu, r, rip, rflags, &followon_ops, &c, &res);
+	prof_leave();
 }
 
-void vcpu_exit_mmio(const struct vcpu_exit_ops *ops, const struct protected_range *h,
-		    paddr_t gpa, bool write, bool fetch)
+static void exit_mmio(const struct vcpu_exit_ops *ops, const struct protected_range *h,
+		      paddr_t gpa, bool write, bool fetch)
 {
 	struct x86_insn insn;
 	struct vcpu_regs r;
@@ -314,6 +317,16 @@ void vcpu_exit_mmio(const struct vcpu_exit_ops *ops, const struct protected_rang
 refuse:
 	log_error("mmio refused %s gpa=0x%llx %s", h->what, (unsigned long long)gpa, why);
 	ops->stop("an access to an emulated device that shoji cannot emulate");
+}
+
+/* The decode, page walk and emulation are the "mmio" section; the device's
+ * own handler and the follow-on open theirs inside it (lib/prof.h). */
+void vcpu_exit_mmio(const struct vcpu_exit_ops *ops, const struct protected_range *h,
+		    paddr_t gpa, bool write, bool fetch)
+{
+	prof_enter(PROF_MMIO);
+	exit_mmio(ops, h, gpa, write, fetch);
+	prof_leave();
 }
 
 /* ---- port I/O ---- */

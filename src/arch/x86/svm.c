@@ -19,6 +19,7 @@
 #include "lib/error.h"
 #include "lib/hal.h"
 #include "lib/log.h"
+#include "lib/prof.h"
 #include "lib/deadline.h"
 #include "lib/string.h"
 #include "vmm/pci_ports.h"
@@ -855,8 +856,10 @@ static NORETURN void run_loop(void)
 		svm_vmrun(cpu()->vmcb_pa, &cpu()->regs, cpu()->host_save_pa);
 		__atomic_store_n(&cpu()->in_guest, false, __ATOMIC_SEQ_CST);
 		t0 = rdtsc();
+		prof_enter(PROF_EXIT);
 		handle_exit();
 		vcpu_run_exit_hook();
+		prof_leave();
 		cpu()->stats.tsc += rdtsc() - t0;
 	}
 }

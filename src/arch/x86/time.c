@@ -90,6 +90,11 @@ uint64_t hal_time_us(void)
 	return t / tsc_khz * 1000 + t % tsc_khz * 1000 / tsc_khz;
 }
 
+uint64_t hal_cycles(void)
+{
+	return rdtsc();
+}
+
 void hal_cpu_relax(void)
 {
 	cpu_relax();

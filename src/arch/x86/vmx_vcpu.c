@@ -20,6 +20,7 @@
 #include "lib/error.h"
 #include "lib/hal.h"
 #include "lib/log.h"
+#include "lib/prof.h"
 #include "lib/spinlock.h"
 #include "lib/string.h"
 #include "platform/palloc.h"
@@ -1276,11 +1277,13 @@ static NORETURN void run_loop(void)
 			entry_failed(0, reason);
 		cpu()->launched = true;
 		t0 = rdtsc();
+		prof_enter(PROF_EXIT);
 		/* The event injected at this entry is delivered (or back in the
 		 * IDT-vectoring information): none pending any more. */
 		vw(VMCS_ENTRY_INTR_INFO, 0);
 		handle_exit((uint32_t)(reason & 0xffff));
 		vcpu_run_exit_hook();
+		prof_leave();
 		cpu()->stats.tsc += rdtsc() - t0;
 	}
 }
