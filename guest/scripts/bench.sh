@@ -28,6 +28,9 @@
 #          [KEY=N ...] (shoji's VMMCALL counters) [disk_reads=N disk_writes=N
 #          disk_flushes=N disk_sectors_read=N disk_sectors_written=N] (the
 #          disk's completed requests and 512-byte sectors, /sys/block/X/stat)
+#   guest: bench exitcost insn=cpuid|vmmcall|pcicfg n=N guest_us=.. mean_us=..
+#          min_us=.. [exits=N per_insn=E shoji_us=.. world_us=..]|shoji=absent
+#          (shoji-ctl exitcost: what one VM exit costs, timed from inside)
 #   guest: bench storm mode=edu|edu-ok devices=N dmas=N target=0x..
 #          faults_before=N faults_after=N
 #   guest: bench unavailable what=NAME reason=WORD
@@ -185,6 +188,11 @@ fi
 if under_shoji && [ "$IDLE_SECS" != 0 ]; then
 	shoji-ctl idle "$IDLE_SECS" | sed -n -E 's/^guest: shoji-ctl idle at=(start|end) /guest: bench counters at=idle-\1 /p'
 fi
+
+# One VM exit's price: the guest's time per CPUID/VMMCALL/config read
+# against shoji's own exit_tsc_ticks per exit; natively the same loops time
+# the instructions themselves (docs/apic.md, "What one exit costs").
+shoji-ctl exitcost 5000 | sed -n 's/^guest: shoji-ctl exitcost /guest: bench exitcost /p'
 
 target=$disk
 if [ -n "${SHOJI_DMCRYPT:-}" ]; then

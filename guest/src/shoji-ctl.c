@@ -11,6 +11,12 @@
  *                         program starts in between, so the difference is
  *                         what an idle guest costs; uptime from
  *                         CLOCK_BOOTTIME, as /proc/uptime)
+ *   shoji-ctl exitcost N  guest: shoji-ctl exitcost insn=I n=N guest_us=... per_insn=E
+ *                         shoji_us=... world_us=...  (per instruction; shoji's
+ *                         and the world switch's per exit: what one VM exit costs, timed from
+ *                         inside: N back-to-back exits of each kind, see
+ *                         exitcost() below; also runs without shoji, where
+ *                         it times the same instructions natively)
  *
  * Exits 2 when no shoji is underneath (CPUID 0x40000000 does not name it:
  * VMMCALL would then fault), 1 on usage errors, 3 when shoji answers with
@@ -18,6 +24,9 @@
 #include "common.h"
 
 #include "shoji_abi.h"
+
+#include <sched.h>
+#include <sys/io.h>
 
 /* Prints a text answer line by line with a prefix word. */
 static int text_call(uint32_t fn, const char *word)
@@ -87,16 +96,187 @@ static int idle(const char *secs)
 	return idle_sample("end");
 }
 
+/* ---- exitcost: the price of one VM exit, seen from the guest ----
+ *
+ * Each probe executes one instruction that exits under shoji, N times
+ * back to back, with the TSC read around every one; the median of those
+ * N deltas is the guest's time per exit (an interrupt that lands in one
+ * sample moves the mean, not the median). shoji's exit counters
+ * (STATUS: exits, exit_tsc_ticks = shoji's own ticks from #VMEXIT to the
+ * next VMRUN) are read around the whole loop; their quotient is shoji's
+ * own time per exit. The difference is the world switch: what the CPU
+ * (here QEMU's TCG) spends entering and leaving guest mode, plus shoji's
+ * few instructions around VMRUN that exit_tsc_ticks does not cover.
+ * Natively (no shoji) the same loops time the instructions themselves.
+ *
+ * The probes: cpuid (leaf 0; intercepted, emulated by shoji),
+ * vmmcall (VERSION: the cheapest hypercall; only under shoji), and
+ * pcicfg (CONFIG_ADDRESS write + CONFIG_DATA read of an absent function,
+ * bus 0xff device 31 function 7: what a "poor man's PCI scan" such as
+ * Linux's AGP aperture search does 8192 times per scan at boot;
+ * one exit under shoji: the data read is done in the address write's
+ * exit, docs/apic.md; needs iopl(3), skipped when refused). The process is
+ * pinned to the CPU it starts on: the counters are summed over CPUs, and
+ * a migration in the loop would mix two CPUs' TSCs. */
+enum { PROBE_CPUID, PROBE_VMMCALL, PROBE_PCICFG };
+
+static inline uint64_t tsc_now(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("lfence\n\trdtsc" : "=a"(lo), "=d"(hi) : : "memory");
+	return (uint64_t)hi << 32 | lo;
+}
+
+static void probe_once(int kind)
+{
+	uint32_t a = 0, b, c = 0, d;
+
+	switch (kind) {
+	case PROBE_CPUID:
+		__asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+		break;
+	case PROBE_VMMCALL:
+		(void)vmmcall(FN_VERSION, 0, 0);
+		break;
+	case PROBE_PCICFG:
+		/* Linux's read_pci_config() as GCC emits it (the data port's
+		 * mov right before the in), which is the pair shoji fuses;
+		 * outl()/inl() here would let GCC hoist that mov out of
+		 * the loop: two exits per read. */
+		a = 0x80000000u | 0xffu << 16 | 31u << 11 | 7u << 8;
+		__asm__ volatile("mov $0xcf8, %%edx\n\tout %%eax, %%dx\n\t"
+				 "mov $0xcfc, %%edx\n\tin %%dx, %%eax"
+				 : "+a"(a) : : "rdx", "memory");
+		break;
+	}
+}
+
+static int cmp_u64(const void *x, const void *y)
+{
+	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+/* exits and exit_tsc_ticks (and tsc_khz) from the STATUS text. */
+static int exit_counters(uint64_t *exits, uint64_t *ticks, uint64_t *khz)
+{
+	static char buf[16384];
+	struct answer a = vmmcall_text(FN_STATUS, buf, sizeof(buf));
+	const char *p;
+
+	if (a.rax != 0)
+		return -1;
+	buf[sizeof(buf) - 1] = '\0';
+	if (!(p = strstr(buf, "\nexits=")))
+		return -1;
+	*exits = strtoull(p + 7, NULL, 10);
+	if (!(p = strstr(buf, "\nexit_tsc_ticks=")))
+		return -1;
+	*ticks = strtoull(p + 16, NULL, 10);
+	if (!(p = strstr(buf, "\ntsc_khz=")))
+		return -1;
+	*khz = strtoull(p + 9, NULL, 10);
+	return 0;
+}
+
+static int exitcost(const char *count)
+{
+	static const char *const names[] = { "cpuid", "vmmcall", "pcicfg" };
+	char *end;
+	unsigned long n = strtoul(count, &end, 10);
+	int shoji = shoji_present(), have_io = iopl(3) == 0;
+	cpu_set_t one;
+	uint64_t *dt;
+
+	if (end == count || *end || n < 100 || n > 1000000) {
+		say("error exitcost=\"%s\" reason=\"count 100..1000000\"", count);
+		return EXIT_USAGE;
+	}
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu(), &one);
+	if (sched_setaffinity(0, sizeof(one), &one))
+		say("note pinning=failed errno=%d", errno);
+	if (!(dt = calloc(n, sizeof(*dt))))
+		return EXIT_USAGE;
+	for (int kind = PROBE_CPUID; kind <= PROBE_PCICFG; kind++) {
+		uint64_t e0 = 0, k0 = 0, e1 = 0, k1 = 0, khz = 0, sum = 0, t_all;
+		struct timespec w0, w1;
+		double ns_per_tick, guest_us, mean_us;
+
+		if ((kind == PROBE_VMMCALL && !shoji) || (kind == PROBE_PCICFG && !have_io))
+			continue;
+		for (unsigned long i = 0; i < n / 10; i++)	/* warm up */
+			probe_once(kind);
+		if (shoji && exit_counters(&e0, &k0, &khz)) {
+			say("error call=status");
+			return EXIT_MISMATCH;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &w0);
+		t_all = tsc_now();
+		for (unsigned long i = 0; i < n; i++) {
+			uint64_t t = tsc_now();
+
+			probe_once(kind);
+			dt[i] = tsc_now() - t;
+		}
+		t_all = tsc_now() - t_all;
+		clock_gettime(CLOCK_MONOTONIC, &w1);
+		if (shoji && exit_counters(&e1, &k1, &khz)) {
+			say("error call=status");
+			return EXIT_MISMATCH;
+		}
+		for (unsigned long i = 0; i < n; i++)
+			sum += dt[i];
+		qsort(dt, n, sizeof(*dt), cmp_u64);
+		/* The TSC's rate from the loop itself (the monotonic clock
+		 * around it), so the native run needs no tsc_khz either. */
+		ns_per_tick = ((double)(w1.tv_sec - w0.tv_sec) * 1e9 +
+			       (double)(w1.tv_nsec - w0.tv_nsec)) / (double)t_all;
+		guest_us = (double)dt[n / 2] * ns_per_tick / 1000.0;
+		mean_us = (double)sum / (double)n * ns_per_tick / 1000.0;
+		if (!shoji) {
+			say("exitcost insn=%s n=%lu guest_us=%.3f mean_us=%.3f min_us=%.3f shoji=absent",
+			    names[kind], n, guest_us, mean_us, (double)dt[0] * ns_per_tick / 1000.0);
+			continue;
+		}
+		/* e1 - e0 also counts the first STATUS call and whatever other
+		 * exits the loop saw (timer, EOI, the other CPUs'): reported as
+		 * exits, so a run that was not quiet shows it. */
+		/* per_insn: the instruction's own exits, the nearest whole
+		 * number (a user-mode pcicfg read is two: shoji fuses the data
+		 * read into the address write's exit only for kernel code). */
+		{
+			uint64_t de = e1 - e0, dk = k1 - k0;
+			double shoji_us = de && khz ? (double)dk / (double)de * 1000.0 / (double)khz : 0;
+			unsigned per = (unsigned)((double)de / (double)n + 0.5);
+
+			if (!per) {
+				say("error insn=%s exits=%llu reason=\"fewer exits than instructions\"",
+				    names[kind], (unsigned long long)de);
+				return EXIT_MISMATCH;
+			}
+			say("exitcost insn=%s n=%lu guest_us=%.3f mean_us=%.3f min_us=%.3f exits=%llu "
+			    "per_insn=%u shoji_us=%.3f world_us=%.3f", names[kind], n, guest_us,
+			    mean_us, (double)dt[0] * ns_per_tick / 1000.0, (unsigned long long)de, per,
+			    shoji_us, guest_us / per - shoji_us);
+		}
+	}
+	free(dt);
+	return 0;
+}
+
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: shoji-ctl version|status|faults|selfcheck|idle SECS\n"
+	fprintf(f, "usage: shoji-ctl version|status|faults|selfcheck|idle SECS|exitcost N\n"
 		   "Asks the shoji hypervisor underneath this guest (VMMCALL).\n");
 }
 
 int main(int argc, char **argv)
 {
 	prog_name = "shoji-ctl";
-	if (argc != 2 && !(argc == 3 && !strcmp(argv[1], "idle"))) {
+	if (argc != 2 && !(argc == 3 && (!strcmp(argv[1], "idle") || !strcmp(argv[1], "exitcost")))) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}
@@ -104,6 +284,9 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
+	/* Before the presence check: it times the same instructions natively. */
+	if (!strcmp(argv[1], "exitcost"))
+		return exitcost(argv[2]);
 	if (!shoji_present()) {
 		say("absent reason=\"CPUID 0x40000000 does not name shoji\"");
 		return EXIT_DENIED;

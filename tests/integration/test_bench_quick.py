@@ -92,3 +92,23 @@ def test_outputs_and_machine(quick):
     assert res["date"] in md and m["qemu"] in md
     png = out / "ratios.png"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", "no chart (gnuplot-nox missing?)"
+
+
+def test_exit_cost_split(quick):
+    """The "world switch" rows: the guest's time per CPUID (one VM exit each
+    under shoji) is shoji's own handling plus the world switch, both
+    positive, and far more than the same CPUID natively."""
+    _, res, _ = quick
+    nat, sh = res["configs"]["native"], res["configs"]["shoji"]
+    g = sh["figures"]["exit_cpuid_us"]["median"]
+    own = sh["figures"]["exit_shoji_us"]["median"]
+    world = sh["figures"]["exit_world_us"]["median"]
+    assert own > 0 and world > 0, (own, world)
+    assert g == pytest.approx(own + world, rel=1e-3, abs=0.01), (g, own, world)
+    assert nat["figures"]["exit_cpuid_us"]["median"] * 10 < g, (nat["figures"], g)
+    assert nat["not_applicable"]["exit_world_us"] == "no hypervisor"
+    for run in res["runs"]:
+        if run["config"] == "shoji" and run["ok"]:
+            # One exit per CPUID and per VMMCALL: what the split assumes.
+            assert run["exitcost"]["cpuid"]["per_insn"] == 1, run["exitcost"]
+            assert run["exitcost"]["vmmcall"]["per_insn"] == 1, run["exitcost"]
