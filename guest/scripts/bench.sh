@@ -28,7 +28,8 @@
 #          [KEY=N ...] (shoji's VMMCALL counters) [disk_reads=N disk_writes=N
 #          disk_flushes=N disk_sectors_read=N disk_sectors_written=N] (the
 #          disk's completed requests and 512-byte sectors, /sys/block/X/stat)
-#   guest: bench exitcost insn=cpuid|vmmcall|pcicfg n=N guest_us=.. mean_us=..
+#   guest: bench exitcost insn=cpuid|vmmcall|pcicfg|touch256|cpuid+touch256 n=N
+#          guest_us=.. mean_us=..
 #          min_us=.. [exits=N per_insn=E shoji_us=.. world_us=..]|shoji=absent
 #          (shoji-ctl exitcost: what one VM exit costs, timed from inside)
 #   guest: bench storm mode=edu|edu-ok devices=N dmas=N target=0x..

@@ -117,8 +117,29 @@ static int idle(const char *secs)
  * one exit under shoji: the data read is done in the address write's
  * exit, docs/apic.md; needs iopl(3), skipped when refused). The process is
  * pinned to the CPU it starts on: the counters are summed over CPUs, and
- * a migration in the loop would mix two CPUs' TSCs. */
-enum { PROBE_CPUID, PROBE_VMMCALL, PROBE_PCICFG };
+ * a migration in the loop would mix two CPUs' TSCs.
+ *
+ * Two more probes price what an exit costs the guest after it returns:
+ * touch256 (one load from each of TOUCH_PAGES pages of a buffer faulted in
+ * beforehand: no exit, the TLB warm) and cpuid+touch256 (a CPUID, then the
+ * same loads). An exit that leaves the guest's TLB alone costs the second
+ * no more than the first plus a CPUID; whatever it costs beyond that is
+ * the refill of those translations (under nested paging a walk of the
+ * guest's tables and the nested ones for each page): TCG flushes its
+ * whole TLB at every VMRUN and #VMEXIT. scripts/bench turns the three
+ * medians into that difference; natively it is the control (about 0). */
+enum { PROBE_CPUID, PROBE_VMMCALL, PROBE_PCICFG, PROBE_TOUCH, PROBE_CPUID_TOUCH, PROBES };
+
+#define TOUCH_PAGES 256
+static uint8_t touch_buf[TOUCH_PAGES * 4096] __attribute__((aligned(4096)));
+
+static void touch_pages(void)
+{
+	const volatile uint8_t *b = touch_buf;
+
+	for (unsigned i = 0; i < TOUCH_PAGES; i++)
+		(void)b[(size_t)i * 4096];
+}
 
 static inline uint64_t tsc_now(void)
 {
@@ -148,6 +169,13 @@ static void probe_once(int kind)
 		__asm__ volatile("mov $0xcf8, %%edx\n\tout %%eax, %%dx\n\t"
 				 "mov $0xcfc, %%edx\n\tin %%dx, %%eax"
 				 : "+a"(a) : : "rdx", "memory");
+		break;
+	case PROBE_TOUCH:
+		touch_pages();
+		break;
+	case PROBE_CPUID_TOUCH:
+		__asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+		touch_pages();
 		break;
 	}
 }
@@ -183,7 +211,8 @@ static int exit_counters(uint64_t *exits, uint64_t *ticks, uint64_t *khz)
 
 static int exitcost(const char *count)
 {
-	static const char *const names[] = { "cpuid", "vmmcall", "pcicfg" };
+	static const char *const names[PROBES] = { "cpuid", "vmmcall", "pcicfg", "touch256",
+						   "cpuid+touch256" };
 	char *end;
 	unsigned long n = strtoul(count, &end, 10);
 	int shoji = shoji_present(), have_io = iopl(3) == 0;
@@ -200,7 +229,9 @@ static int exitcost(const char *count)
 		say("note pinning=failed errno=%d", errno);
 	if (!(dt = calloc(n, sizeof(*dt))))
 		return EXIT_USAGE;
-	for (int kind = PROBE_CPUID; kind <= PROBE_PCICFG; kind++) {
+	/* Every page present and written once: the loads then fault nowhere. */
+	memset(touch_buf, 1, sizeof(touch_buf));
+	for (int kind = PROBE_CPUID; kind < PROBES; kind++) {
 		uint64_t e0 = 0, k0 = 0, e1 = 0, k1 = 0, khz = 0, sum = 0, t_all;
 		struct timespec w0, w1;
 		double ns_per_tick, guest_us, mean_us;
@@ -247,6 +278,14 @@ static int exitcost(const char *count)
 		/* per_insn: the instruction's own exits, the nearest whole
 		 * number (a user-mode pcicfg read is two: shoji fuses the data
 		 * read into the address write's exit only for kernel code). */
+		if (kind == PROBE_TOUCH) {
+			/* No exit of its own: the exits are whatever else came
+			 * (timer, the STATUS call), shown so a noisy run shows. */
+			say("exitcost insn=%s n=%lu guest_us=%.3f mean_us=%.3f min_us=%.3f exits=%llu "
+			    "per_insn=0", names[kind], n, guest_us, mean_us,
+			    (double)dt[0] * ns_per_tick / 1000.0, (unsigned long long)(e1 - e0));
+			continue;
+		}
 		{
 			uint64_t de = e1 - e0, dk = k1 - k0;
 			double shoji_us = de && khz ? (double)dk / (double)de * 1000.0 / (double)khz : 0;

@@ -112,3 +112,25 @@ def test_exit_cost_split(quick):
             # One exit per CPUID and per VMMCALL: what the split assumes.
             assert run["exitcost"]["cpuid"]["per_insn"] == 1, run["exitcost"]
             assert run["exitcost"]["vmmcall"]["per_insn"] == 1, run["exitcost"]
+
+
+def test_exit_refill(quick):
+    """The refill rows: TOUCH_PAGES loads after a CPUID, minus the CPUID and
+    the loads alone, from the same run's medians. The loads exit nowhere
+    (per_insn 0), the CPUID before them once; under TCG (which flushes its
+    TLB at every VMRUN and #VMEXIT) the refill is far above the native
+    control, which is about zero."""
+    _, res, _ = quick
+    for run in res["runs"]:
+        if not run["ok"]:
+            continue
+        ec, f = run["exitcost"], run["figures"]
+        want = ec["cpuid+touch256"]["guest_us"] - ec["cpuid"]["guest_us"] - ec["touch256"]["guest_us"]
+        assert f["exit_refill_us"] == pytest.approx(want, abs=1e-9), (f, ec)
+        assert f["exit_refill_page_ns"] == pytest.approx(want * 1000 / 256, abs=1e-6)
+        if run["config"] == "shoji":
+            assert ec["touch256"]["per_insn"] == 0 and ec["cpuid+touch256"]["per_insn"] == 1, ec
+    nat, sh = (res["configs"][c]["figures"] for c in ("native", "shoji"))
+    assert abs(nat["exit_refill_us"]["median"]) < 5, nat["exit_refill_us"]
+    assert sh["exit_refill_us"]["median"] > 10 * max(1.0, abs(nat["exit_refill_us"]["median"])), \
+        (sh["exit_refill_us"], nat["exit_refill_us"])
