@@ -5,6 +5,7 @@
 #include "lib/error.h"
 #include "lib/hal.h"
 #include "lib/log.h"
+#include "lib/prof.h"
 #include "lib/string.h"
 
 #define REFUSE_LOG_MAX 32
@@ -167,6 +168,13 @@ static void count_crypt(struct ide *d, bool enc, uint32_t n)
 		STAT_ADD(d->stats.sectors_decrypted, n);
 }
 
+static void wipe_bounce(struct ide_channel *c)
+{
+	prof_enter(PROF_WIPE);
+	memset(c->bounce, 0, sizeof(c->bounce));
+	prof_leave();
+}
+
 /* Guest -> shadow, a page at a time through the bounce page (plaintext
  * never in shadow memory): encrypted for sector data of a crypt channel. */
 static void fill_shadow(struct ide *d, struct ide_channel *c)
@@ -175,15 +183,22 @@ static void fill_shadow(struct ide *d, struct ide_channel *c)
 		uint32_t n = MIN(PAGE_SIZE, c->xfer - off);
 		uint8_t *sh = hal_phys_to_virt(c->sh_data + off);
 
+		prof_enter(PROF_COPY);
 		sg_copy(c, off, c->bounce, n, false);
-		if (c->bm_sector && c->crypt_cmd)
+		prof_leave();
+		if (c->bm_sector && c->crypt_cmd) {
+			prof_enter(PROF_ENCRYPT);
 			count_crypt(d, true, disk_crypt_sectors(d->cfg.crypt, true,
 								c->lba + off / ATA_SECTOR_SIZE, sh,
 								c->bounce, n / ATA_SECTOR_SIZE));
-		else
+			prof_leave();
+		} else {
+			prof_enter(PROF_COPY);
 			memcpy(sh, c->bounce, n);
+			prof_leave();
+		}
 	}
-	memset(c->bounce, 0, sizeof(c->bounce));
+	wipe_bounce(c);
 	STAT_ADD(d->stats.bytes_to_device, c->xfer);
 }
 
@@ -193,15 +208,22 @@ static void drain_shadow(struct ide *d, struct ide_channel *c)
 		uint32_t n = MIN(PAGE_SIZE, c->xfer - off);
 		const uint8_t *sh = hal_phys_to_virt(c->sh_data + off);
 
-		if (c->bm_sector && c->crypt_cmd)
+		if (c->bm_sector && c->crypt_cmd) {
+			prof_enter(PROF_DECRYPT);
 			count_crypt(d, false, disk_crypt_sectors(d->cfg.crypt, false,
 								 c->lba + off / ATA_SECTOR_SIZE,
 								 c->bounce, sh, n / ATA_SECTOR_SIZE));
-		else
+			prof_leave();
+		} else {
+			prof_enter(PROF_COPY);
 			memcpy(c->bounce, sh, n);
+			prof_leave();
+		}
+		prof_enter(PROF_COPY);
 		sg_copy(c, off, c->bounce, n, true);
+		prof_leave();
 	}
-	memset(c->bounce, 0, sizeof(c->bounce));
+	wipe_bounce(c);
 	STAT_ADD(d->stats.bytes_from_device, c->xfer);
 }
 
@@ -231,13 +253,17 @@ static void bm_start(struct ide *d, unsigned ch, uint8_t v)
 	bool in = v & IDE_BM_CMD_READ;
 	uint32_t total;
 	const char *why = NULL;
+	int rc;
 
 	c->bm_sector = c->state == ST_DMA;
 	if (c->bm_sector && in != c->data_in) {
 		refuse_transfer(d, ch, "direction");
 		return;
 	}
-	if (copy_prds(d, c, &total, &why)) {
+	prof_enter(PROF_CAPTURE);
+	rc = copy_prds(d, c, &total, &why);
+	prof_leave();
+	if (rc) {
 		refuse_transfer(d, ch, why);
 		return;
 	}
@@ -255,14 +281,21 @@ static void bm_start(struct ide *d, unsigned ch, uint8_t v)
 		}
 	}
 	c->bm_in = in;
-	if (in)
+	if (in) {
+		prof_enter(PROF_WIPE);
 		memset(hal_phys_to_virt(c->sh_data), 0, c->xfer);	/* nothing stale reaches the guest */
-	else
+		prof_leave();
+	} else {
 		fill_shadow(d, c);
+	}
+	prof_enter(PROF_STAGE);
 	build_shadow_prds(c);
+	prof_leave();
 	barrier();
+	prof_enter(PROF_DOORBELL);
 	hal_outl((uint16_t)(c->bm + IDE_BM_PRD), (uint32_t)c->sh_prd);
 	hal_outb((uint16_t)(c->bm + IDE_BM_CMD), v);
+	prof_leave();
 	c->bm_run = true;
 	STAT_ADD(d->stats.dma, 1);
 }
@@ -459,7 +492,9 @@ static void command_write(struct ide *d, unsigned ch, uint8_t op)
 		c->pio_off = 0;
 	}
 	STAT_ADD(d->stats.commands, 1);
+	prof_enter(PROF_DOORBELL);
 	hal_outb((uint16_t)(c->cmd + IDE_REG_STATUS), op);
+	prof_leave();
 }
 
 static void register_write(struct ide *d, unsigned ch, unsigned reg, uint8_t v)
@@ -707,7 +742,7 @@ static struct spinlock *lock_of(struct ide *d, uint16_t port)
 	return classify(d, port, &ch, &off) == P_NONE ? NULL : &d->ch[ch].lock;
 }
 
-uint32_t ide_io_in(struct ide *d, uint16_t port, unsigned size)
+static uint32_t io_in(struct ide *d, uint16_t port, unsigned size)
 {
 	struct spinlock *l;
 	unsigned ch, off;
@@ -732,7 +767,7 @@ uint32_t ide_io_in(struct ide *d, uint16_t port, unsigned size)
 	return v;
 }
 
-void ide_io_out(struct ide *d, uint16_t port, unsigned size, uint32_t v)
+static void io_out(struct ide *d, uint16_t port, unsigned size, uint32_t v)
 {
 	struct spinlock *l;
 	unsigned ch, off;
@@ -756,6 +791,25 @@ void ide_io_out(struct ide *d, uint16_t port, unsigned size, uint32_t v)
 	}
 }
 
+/* The "ide_reg" section (lib/prof.h): the data moved, the PRDs copied and
+ * the device's own handling of the command open theirs inside it. */
+uint32_t ide_io_in(struct ide *d, uint16_t port, unsigned size)
+{
+	uint32_t v;
+
+	prof_enter(PROF_IDE_REG);
+	v = io_in(d, port, size);
+	prof_leave();
+	return v;
+}
+
+void ide_io_out(struct ide *d, uint16_t port, unsigned size, uint32_t v)
+{
+	prof_enter(PROF_IDE_REG);
+	io_out(d, port, size, v);
+	prof_leave();
+}
+
 /* After every exit on every CPU: a channel whose lock another CPU holds is
  * left to it (the holder's own access notices the transfer's end). */
 void ide_poll(struct ide *d)
@@ -764,8 +818,10 @@ void ide_poll(struct ide *d)
 		if (!__atomic_load_n(&d->ch[i].bm_run, __ATOMIC_RELAXED) ||
 		    !spin_trylock(&d->ch[i].lock))
 			continue;
+		prof_enter(PROF_POLL);
 		if (d->ch[i].bm_run)
 			bm_check(d, i, false);
+		prof_leave();
 		spin_unlock(&d->ch[i].lock);
 	}
 }

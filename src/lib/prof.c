@@ -9,7 +9,8 @@ static uint64_t pair_ticks;	/* prof_calibrate's last figure */
 
 static const char *const names[PROF_NSEC] = {
 	[PROF_EXIT] = "exit", [PROF_MMIO] = "mmio", [PROF_WALK] = "walk", [PROF_FOLLOWON] = "followon",
-	[PROF_AHCI_REG] = "ahci_reg", [PROF_AHCI_LOCK] = "ahci_lock", [PROF_POLL] = "poll",
+	[PROF_AHCI_REG] = "ahci_reg", [PROF_AHCI_LOCK] = "ahci_lock",
+	[PROF_IDE_REG] = "ide_reg", [PROF_POLL] = "poll",
 	[PROF_CAPTURE] = "capture", [PROF_STAGE] = "stage", [PROF_SHADOW] = "shadow",
 	[PROF_ENCRYPT] = "encrypt", [PROF_DECRYPT] = "decrypt", [PROF_COPY] = "copy",
 	[PROF_WIPE] = "wipe", [PROF_COMPLETE] = "complete", [PROF_IMAGE] = "image",

@@ -27,8 +27,9 @@ enum prof_sec {
 	PROF_FOLLOWON,		/* the doorbell follow-on's interpreter (its store excluded) */
 	PROF_AHCI_REG,		/* AHCI register emulation under the engine lock */
 	PROF_AHCI_LOCK,		/* waiting for the AHCI engine lock */
-	PROF_POLL,		/* the AHCI engine's poll after every exit (the exit hook) */
-	PROF_CAPTURE,		/* PxCI capture: header, CFIS, PRDT copied and validated */
+	PROF_IDE_REG,		/* IDE register emulation: the intercepted channel's port I/O */
+	PROF_POLL,		/* the disk engines' poll after every exit (the exit hook) */
+	PROF_CAPTURE,		/* capture: AHCI header, CFIS, PRDT; IDE PRD table; copied and validated */
 	PROF_STAGE,		/* shadow command table, header and PRDT written */
 	PROF_SHADOW,		/* shadow window and command-copy page alloc/free */
 	PROF_ENCRYPT,		/* the cipher, guest data -> shadow */
@@ -37,7 +38,7 @@ enum prof_sec {
 	PROF_WIPE,		/* wiping the bounce page after a command */
 	PROF_COMPLETE,		/* completion: PxCI/PxSACT reads, byte counts, FIS copy-back */
 	PROF_IMAGE,		/* the register image: refills and showing/hiding it */
-	PROF_DOORBELL,		/* ringing the device's PxSACT/PxCI */
+	PROF_DOORBELL,		/* ringing the device: PxSACT/PxCI; IDE command, bus-master START */
 	PROF_LOG,		/* log lines written */
 	PROF_NSEC
 };

@@ -21,6 +21,7 @@
 #include "devices/ide.h"
 #include "host/host.h"
 #include "lib/error.h"
+#include "lib/prof.h"
 
 #define CMD0 0x1f0
 #define CTL0 0x3f6
@@ -567,6 +568,47 @@ static void test_dma_lba48_write_read(void **state)
 	assert_int_equal(ide.stats.refused, 0);
 }
 
+/* The engine's profile sections (lib/prof.h): every port access is one
+ * ide_reg entry, and inside it each 4 KiB page of an encrypted transfer is
+ * one cipher entry, each bus-master start one capture, one stage and one
+ * doorbell (and each command register write one doorbell); nothing is left
+ * open, and the sections add up to the accesses' whole span. */
+static void test_profile_sections(void **state)
+{
+	uint32_t *table = (uint32_t *)(guest + 0x1000);
+	struct gprd one[] = { { guest + 0x10000, 8192 } };
+	uint64_t sum = 0, accesses;
+	uint8_t ts;
+
+	(void)state;
+	prof_reset();
+	host_cycle_step = 10;
+	prd_table(table, one, 1);
+	dma_issue(ATA_CMD_WRITE_DMA_EXT, 40, 16, false, table);
+	dma_finish(false, &ts);
+	dma_issue(ATA_CMD_READ_DMA_EXT, 40, 16, true, table);
+	dma_finish(true, &ts);
+	host_cycle_step = 0;
+	assert_int_equal(prof_count(PROF_ENCRYPT), 2);
+	assert_int_equal(prof_count(PROF_DECRYPT), 2);
+	assert_int_equal(prof_count(PROF_CAPTURE), 2);
+	assert_int_equal(prof_count(PROF_STAGE), 2);
+	assert_int_equal(prof_count(PROF_DOORBELL), 4);
+	accesses = prof_count(PROF_IDE_REG);
+	assert_true(accesses >= 2 * 8);	/* PRD pointer, BM cmd x2, task file, command, status */
+	assert_int_equal(prof_cpus[0].depth, 0);
+	for (unsigned sec = 0; sec < PROF_NSEC; sec++)
+		sum += prof_ticks(sec);
+	/* Each entry and leave reads the clock once, 10 cycles apart: the
+	 * sum is 10 per read minus one per outermost section. */
+	uint64_t reads = 0;
+	for (unsigned sec = 0; sec < PROF_NSEC; sec++)
+		reads += 2 * prof_count(sec);
+	assert_int_equal(sum, 10 * (reads - accesses));
+	assert_int_equal(ide.stats.sectors_encrypted, 16);
+	assert_int_equal(ide.stats.sectors_decrypted, 16);
+}
+
 /* LBA28 with count 0 (256 sectors, 128 KiB: two 64 KiB PRDs with count 0);
  * LBA bits 27:24 from the device register. */
 static void test_dma_lba28_count_zero(void **state)
@@ -856,6 +898,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_config, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dma_lba48_write_read, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dma_lba28_count_zero, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_profile_sections, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pio_write_read, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_identify_passes_and_sector_size, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prd_rewrite_in_flight, setup, teardown),
