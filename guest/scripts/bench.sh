@@ -22,12 +22,34 @@
 # dm-crypt needs dm_crypt, brd and a dmsetup in the initramfs: scripts/bench
 # builds such an initramfs (the default one has none of them).
 #
+# The four disk tests run one after the other (one blkverify for all four;
+# with shoji.benchjobs=N, N at once per test: blkverify bench --test NAME),
+# each inside its own pair of per-test counters lines; the whole run inside
+# disk-start/disk-end.
+#
 # Lines (besides blkverify's "guest: bench name=.. mbps=.. iops=.. ops=.."):
 #   guest: bench counters at=idle-start|idle-end|disk-start|disk-end uptime=S
 #          (idle-*: from shoji-ctl idle, one process around its sleep)
 #          [KEY=N ...] (shoji's VMMCALL counters) [disk_reads=N disk_writes=N
 #          disk_flushes=N disk_sectors_read=N disk_sectors_written=N] (the
-#          disk's completed requests and 512-byte sectors, /sys/block/X/stat)
+#          disk's completed requests and 512-byte sectors, /sys/block/X/stat;
+#          under dm-crypt the scratch disk beneath the mapping)
+#          disk-start..disk-end: the whole run of the four disk tests, as
+#          before the per-test lines (the figures over all of them: exits
+#          per command, the exit histogram, the profile); with one job the
+#          same program starts as before (one blkverify) plus the per-test
+#          samples' 8 VMMCALLs; with N jobs 4 x N blkverify starts, not N.
+#   guest: bench counters [job=K] at=test-start|test-end test=NAME uptime=S
+#          [KEY=N ...] disk_reads=N ... disk_sectors_written=N
+#          per disk test, the same fields, taken by blkverify itself right
+#          before the test's first I/O and right after its last (writes: its
+#          fdatasync), so the window holds that test's commands and no
+#          program start or console output (blkverify bench --counters).
+#          NAME as in the test's name= line (seq-write-1m, seq-read-1m,
+#          rand-write-4k, rand-read-4k; xtsmem-* over the RAM disk, its disk
+#          /dev/ram0). The pair comes right before the test's name= line.
+#          job=K with shoji.benchjobs=N: every job's own pair; the test's
+#          window is the earliest start to the latest end.
 #   guest: bench exitcost insn=cpuid|vmmcall|pcicfg|touch256|cpuid+touch256 n=N
 #          guest_us=.. mean_us=..
 #          min_us=.. [exits=N per_insn=E shoji_us=.. world_us=..]|shoji=absent
@@ -66,34 +88,68 @@ counters() {
 	echo "$_line" | tr -s ' ' | sed 's/ $//'
 }
 
-# disk_bench_jobs DEV N: blkverify's four tests as N jobs at once, job k
-# pinned to CPU k % nproc on the k-th of N equal parts of the range; prints
-# one line per test with the summed mbps, iops and ops (shoji.benchjobs=N).
+# The disk tests in blkverify's order. With shoji.benchjobs=N each runs as
+# its own N programs at once (blkverify bench --test NAME), so that the
+# jobs run the same test at the same time.
+BENCH_TESTS="seq-write seq-read rand-write rand-read"
+
+# disk_bench_jobs DEV STAT N TEST: one test as N jobs at once, job k pinned
+# to CPU k % nproc on the k-th of N equal parts of the range; prints one line
+# with the summed mbps, iops and ops (shoji.benchjobs=N) and every job's
+# per-test counters lines, tagged job=k (each job samples around its own
+# I/O; scripts/bench takes the earliest start and the latest end).
 disk_bench_jobs() {
-	_n=$2
+	_n=$3
 	_part=$(( $(echo "$BENCH_SPAN" | sed 's/M$//') / _n ))
 	_k=0
 	_pids=
 	rm -f /tmp/bench.*
 	while [ "$_k" -lt "$_n" ]; do
-		( taskset -c $((_k % $(nproc))) blkverify bench "$1" --offset $((1 + _k * _part))M \
-			--span "${_part}M" --seconds "$BENCH_SECS" >/tmp/bench.$_k 2>&1 ) &
+		( taskset -c $((_k % $(nproc))) blkverify bench "$1" --test "$4" --counters "$2" \
+			--offset $((1 + _k * _part))M --span "${_part}M" --seconds "$BENCH_SECS" \
+			>/tmp/bench.$_k 2>&1 ) &
 		_pids="$_pids $!"
 		_k=$((_k + 1))
 	done
 	wait $_pids
+	_k=0
+	while [ "$_k" -lt "$_n" ]; do
+		sed -n -e "s/^guest: bench counters /&job=$_k /p" -e '/^guest: blkverify /p' /tmp/bench.$_k
+		_k=$((_k + 1))
+	done
 	cat /tmp/bench.* | sed -n 's/^guest: bench name=\([^ ]*\) .*mbps=\([0-9.]*\) iops=\([0-9.]*\) ops=\([0-9]*\).*/\1 \2 \3 \4/p' |
 		awk -v n="$_n" '{ m[$1] += $2; i[$1] += $3; o[$1] += $4; c[$1]++ }
 			END { for (k in m) printf "guest: bench name=%s mbps=%.1f iops=%.0f ops=%d jobs=%d\n", k, m[k], i[k], o[k], c[k];
 			      for (k in c) if (c[k] != n) exit 1 }'
 }
 
-# disk_bench DEV [PREFIX]: blkverify's four tests; PREFIX renames them.
+# disk_bench DEV STAT JOBS [PREFIX]: blkverify's four tests on DEV, one after
+# the other, each inside its pair of per-test counters lines (STAT: the disk
+# whose requests count, DEV itself or the disk under its dm-crypt mapping).
+# JOBS 1: one blkverify runs all four, as before the per-test lines, so the
+# whole run (disk-start..disk-end) holds the same program starts as then;
+# JOBS > 1: that many jobs at once per test. PREFIX renames the tests in the
+# name= and test= fields. Stops at the first test that fails.
 disk_bench() {
-	_out=$(blkverify bench "$1" --offset 1M --span "$BENCH_SPAN" --seconds "$BENCH_SECS")
+	if [ "$3" -gt 1 ]; then
+		for _t in $BENCH_TESTS; do
+			_out=$(disk_bench_jobs "$1" "$2" "$3" "$_t")
+			_rc=$?
+			echo "$_out" | bench_rename "$4"
+			[ "$_rc" -eq 0 ] || return $_rc
+		done
+		return 0
+	fi
+	_out=$(blkverify bench "$1" --counters "$2" --offset 1M --span "$BENCH_SPAN" \
+		--seconds "$BENCH_SECS")
 	_rc=$?
-	echo "$_out" | sed "s/^guest: bench name=/guest: bench name=$2/"
+	echo "$_out" | bench_rename "$4"
 	return $_rc
+}
+
+# bench_rename PREFIX: stdin to stdout, PREFIX before the test names.
+bench_rename() {
+	sed -e "s/^guest: bench name=/&$1/" -e "s/^\(guest: bench counters .*\) test=/\1 test=$1/"
 }
 
 storm_pids=
@@ -216,13 +272,12 @@ if [ -n "$target" ]; then
 			echo "guest: bench unavailable what=storm reason=no-edu-device"
 		fi
 	fi
-	counters disk-start "$target"
-	if [ "${SHOJI_BENCHJOBS:-1}" -gt 1 ]; then
-		check disk-bench disk_bench_jobs "$target" "$SHOJI_BENCHJOBS"
-	else
-		check disk-bench disk_bench "$target"
-	fi
-	counters disk-end "$target"
+	# The disk's requests count where its commands are: under dm-crypt the
+	# scratch disk beneath the mapping (the mapping's own /dev/mapper node
+	# has no /sys/block entry of that name).
+	counters disk-start "$disk"
+	check disk-bench disk_bench "$target" "$disk" "${SHOJI_BENCHJOBS:-1}"
+	counters disk-end "$disk"
 	[ -n "$storming" ] && storm_stop
 	if [ -n "${SHOJI_DMCRYPT:-}" ]; then
 		dmsetup remove shoji-bench
@@ -236,7 +291,7 @@ fi
 if [ -n "${SHOJI_XTSMEM:-}" ]; then
 	if dm_ready && modprobe -q brd rd_nr=1 rd_size=$((96 * 1024)) &&
 		mem=$(dm_map shoji-xtsmem /dev/ram0 "$SHOJI_XTSMEM"); then
-		check xtsmem-bench disk_bench "$mem" xtsmem-
+		check xtsmem-bench disk_bench "$mem" /dev/ram0 1 xtsmem-
 		dmsetup remove shoji-xtsmem
 	else
 		echo "guest: bench unavailable what=xtsmem reason=setup-failed"

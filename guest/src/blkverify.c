@@ -9,8 +9,11 @@
  * (see common.h). `write`/`verify` use G = 0. */
 #include "common.h"
 
+#include "shoji_abi.h"
+
 #include <fcntl.h>
 #include <sys/ioctl.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #define SECTOR 512u
@@ -22,7 +25,8 @@ static void usage(void)
 	printf(
 "usage: blkverify [check] DEVICE [--bytes N] [--seed S] [--offset O] [--span Z]\n"
 "       blkverify write|verify DEVICE --bytes N [--seed S] [--offset O]\n"
-"       blkverify bench DEVICE [--seconds T] [--offset O] [--span Z]\n"
+"       blkverify bench DEVICE [--seconds T] [--offset O] [--span Z] [--test NAME]\n"
+"                       [--counters DISK]\n"
 "       blkverify probe DEVICE\n"
 "O_DIRECT I/O on a block device (its contents in the range are DESTROYED).\n"
 "\n"
@@ -36,8 +40,20 @@ static void usage(void)
 "          a reboot, or through an encrypting hypervisor)\n"
 "  bench   sequential 1 MiB and random 4 KiB write/read, each for T seconds\n"
 "          (default 2) within [O, O+Z), sequential ones wrapping around at its\n"
-"          end: 'guest: bench name=seq-read-1m\n"
-"          mbps=.. iops=..' lines\n"
+"          end, writes ending with an fdatasync (timed with them): one\n"
+"          'guest: bench name=seq-read-1m mbps=.. iops=.. ops=..' line per test\n"
+"          --test NAME   only that test: seq-write, seq-read, rand-write,\n"
+"                        rand-read (or its line name, e.g. seq-read-1m), or\n"
+"                        all (default: the four, in that order)\n"
+"          --counters DISK  before each test's lines, two 'guest: bench\n"
+"                        counters at=test-start|test-end test=NAME uptime=S\n"
+"                        [KEY=N ..] disk_reads=N ..' lines: shoji's status\n"
+"                        counters (when under shoji) and DISK's sysfs stat\n"
+"                        (completed requests and sectors), sampled in this\n"
+"                        process right before the test's first I/O and\n"
+"                        right after its last (and its fdatasync); DISK is\n"
+"                        the device whose commands count (e.g. the disk\n"
+"                        under a dm-crypt mapping)\n"
 "  probe   looks for a partition table or filesystem signature (MBR, GPT, ext,\n"
 "          XFS, btrfs, ISO 9660, swap, LUKS, squashfs): exit 0 and\n"
 "          signature=none when there is none, i.e. the disk looks like scratch\n"
@@ -288,6 +304,100 @@ static int cmd_write_verify(int write)
 	return 0;
 }
 
+/* ---- bench ------------------------------------------------------------------ */
+
+/* The four tests, in the order `bench` runs them; `line` is the name in the
+ * output lines (scripts/bench parses these). */
+static const struct bench_test {
+	const char *name, *line;
+	size_t size;
+	int random, write;
+} bench_tests[] = {
+	{ "seq-write", "seq-write-1m", MAX_IO, 0, 1 },
+	{ "seq-read", "seq-read-1m", MAX_IO, 0, 0 },
+	{ "rand-write", "rand-write-4k", 4096, 1, 1 },
+	{ "rand-read", "rand-read-4k", 4096, 1, 0 },
+};
+#define N_BENCH_TESTS (sizeof(bench_tests) / sizeof(bench_tests[0]))
+
+static int bench_only = -1;		/* --test: an index into bench_tests; -1 all */
+static const char *counters_disk;	/* --counters DISK */
+static char disk_stat_path[64];		/* DISK's /sys/dev/block/MAJ:MIN/stat */
+static int have_shoji;
+
+static int bench_test_index(const char *name)
+{
+	if (!strcmp(name, "all"))
+		return -1;
+	for (unsigned t = 0; t < N_BENCH_TESTS; t++)
+		if (!strcmp(name, bench_tests[t].name) || !strcmp(name, bench_tests[t].line))
+			return (int)t;
+	die(EXIT_USAGE, "unknown --test '%s' (seq-write, seq-read, rand-write, rand-read or all)",
+	    name);
+}
+
+/* The sysfs stat file of the block device at `path`, by its device number:
+ * works for /dev/sdX, /dev/mapper/NAME and /dev/dm-N alike. */
+static void find_disk_stat(const char *path)
+{
+	struct stat st;
+	FILE *f;
+
+	if (stat(path, &st))
+		die(EXIT_USAGE, "--counters %s: %s", path, strerror(errno));
+	if (!S_ISBLK(st.st_mode))
+		die(EXIT_USAGE, "--counters %s: not a block device", path);
+	snprintf(disk_stat_path, sizeof(disk_stat_path), "/sys/dev/block/%u:%u/stat",
+		 major(st.st_rdev), minor(st.st_rdev));
+	if (!(f = fopen(disk_stat_path, "r")))
+		die(EXIT_USAGE, "--counters %s: cannot read %s (%s)", path, disk_stat_path,
+		    strerror(errno));
+	fclose(f);
+}
+
+/* Appends the disk's completed requests and sectors to `out`, under the
+ * names bench.sh's own counters lines use. Fields of the stat file
+ * (Documentation/block/stat.rst): 1 reads completed, 3 sectors read,
+ * 5 writes completed, 7 sectors written, 15 flushes completed. */
+static void append_disk_stat(char *out, size_t len)
+{
+	unsigned long long v[17] = { 0 };
+	FILE *f = fopen(disk_stat_path, "r");
+	size_t n = strlen(out);
+	int got = 0;
+
+	if (f) {
+		while (got < 17 && fscanf(f, "%llu", &v[got]) == 1)
+			got++;
+		fclose(f);
+	}
+	if (got < 7)
+		die(EXIT_DENIED, "--counters %s: %s has %d fields, expected at least 7",
+		    counters_disk, disk_stat_path, got);
+	snprintf(out + n, len - n,
+		 " disk_reads=%llu disk_writes=%llu disk_flushes=%llu disk_sectors_read=%llu"
+		 " disk_sectors_written=%llu", v[0], v[4], v[14], v[2], v[6]);
+}
+
+/* One "guest: bench counters at=AT test=NAME" sample into `out` (not
+ * printed: printing inside a test's window would add the console's cost
+ * to it). Taken in this process with one VMMCALL and one sysfs read, so no
+ * program starts inside the window; uptime from CLOCK_BOOTTIME, as
+ * /proc/uptime. */
+static void sample(char *out, size_t len, const char *at, const char *test)
+{
+	static char buf[16384];
+	struct timespec ts;
+	int64_t rc;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	snprintf(out, len, "guest: bench counters at=%s test=%s uptime=%lld.%06ld", at, test,
+		 (long long)ts.tv_sec, ts.tv_nsec / 1000);
+	if (have_shoji && (rc = shoji_counters(out, len, buf, sizeof(buf))) != 0)
+		die(EXIT_DENIED, "shoji's status call failed (code %lld)", (long long)rc);
+	append_disk_stat(out, len);
+}
+
 static void bench_line(const char *name, uint64_t ops, uint64_t bytes, double secs)
 {
 	printf("guest: bench name=%s mbps=%.1f iops=%.0f ops=%llu bytes=%llu secs=%.3f device=%s\n", name,
@@ -296,38 +406,55 @@ static void bench_line(const char *name, uint64_t ops, uint64_t bytes, double se
 	fflush(stdout);
 }
 
+/* One test for `seconds`: its I/O loop and, for writes, the fdatasync that
+ * makes the data reach the disk (timed with it). */
+static void bench_run(unsigned t)
+{
+	static char start[16384], end[16384];
+	const struct bench_test *b = &bench_tests[t];
+	uint64_t slots = span / b->size, ops = 0;
+	double t0, el;
+
+	/* A random stream of its own per test: the same offsets whether the
+	 * test runs alone (--test) or after the others. */
+	rng_state = mix64(seed ^ 0x62656e6368ull) + ((uint64_t)t << 40);
+	if (counters_disk)
+		sample(start, sizeof(start), "test-start", b->line);
+	t0 = now_s();
+	do {
+		uint64_t slot = b->random ? rnd_below(slots) : ops % slots;
+		uint64_t off = offset + slot * b->size;
+		if (b->write)
+			do_write(wbuf, off, b->size);
+		else
+			do_read(rbuf, off, b->size);
+		ops++;
+		el = now_s() - t0;
+		/* Sequential tests wrap around at the end of the range. */
+	} while (el < seconds);
+	if (b->write && fdatasync(fd))
+		io_fail("fdatasync", offset, 0, -1);
+	el = now_s() - t0;
+	if (counters_disk) {
+		sample(end, sizeof(end), "test-end", b->line);
+		printf("%s\n%s\n", start, end);
+	}
+	bench_line(b->line, ops, ops * b->size, el);
+}
+
 static int cmd_bench(void)
 {
 	open_dev(64u << 20);
 	if (span < MAX_IO)
 		die(EXIT_USAGE, "bench needs at least 1 MiB (span %llu)", (unsigned long long)span);
-	rng_state = mix64(seed ^ 0x62656e6368ull);
-	fill(wbuf, offset, MAX_IO, NULL, 0);
-	struct { const char *name; size_t size; int random, write; } tests[] = {
-		{ "seq-write-1m", MAX_IO, 0, 1 },
-		{ "seq-read-1m", MAX_IO, 0, 0 },
-		{ "rand-write-4k", 4096, 1, 1 },
-		{ "rand-read-4k", 4096, 1, 0 },
-	};
-	for (unsigned t = 0; t < sizeof(tests) / sizeof(tests[0]); t++) {
-		uint64_t slots = span / tests[t].size, ops = 0;
-		double t0 = now_s(), el;
-		do {
-			uint64_t slot = tests[t].random ? rnd_below(slots) : ops % slots;
-			uint64_t off = offset + slot * tests[t].size;
-			if (tests[t].write)
-				do_write(wbuf, off, tests[t].size);
-			else
-				do_read(rbuf, off, tests[t].size);
-			ops++;
-			el = now_s() - t0;
-			/* Sequential tests wrap around at the end of the range. */
-		} while (el < seconds);
-		if (tests[t].write && fdatasync(fd))
-			io_fail("fdatasync", offset, 0, -1);
-		el = now_s() - t0;
-		bench_line(tests[t].name, ops, ops * tests[t].size, el);
+	if (counters_disk) {
+		find_disk_stat(counters_disk);
+		have_shoji = shoji_present();
 	}
+	fill(wbuf, offset, MAX_IO, NULL, 0);
+	for (unsigned t = 0; t < N_BENCH_TESTS; t++)
+		if (bench_only < 0 || (unsigned)bench_only == t)
+			bench_run(t);
 	return 0;
 }
 
@@ -399,6 +526,10 @@ int main(int argc, char **argv)
 			offset = arg_u64("--offset", argv[++i]);
 		} else if (!strcmp(a, "--span")) {
 			span = arg_u64("--span", argv[++i]);
+		} else if (!strcmp(a, "--test")) {
+			bench_only = bench_test_index(argv[++i]);
+		} else if (!strcmp(a, "--counters")) {
+			counters_disk = argv[++i];
 		} else if (!strcmp(a, "--seconds")) {
 			seconds = atof(argv[++i]);
 			if (seconds <= 0)

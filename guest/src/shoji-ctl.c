@@ -51,26 +51,14 @@ static int idle_sample(const char *at)
 {
 	static char buf[16384], out[16384];
 	struct timespec ts;
-	struct answer a;
-	char *line, *save = NULL;
-	size_t n;
+	int64_t rc;
 
 	clock_gettime(CLOCK_BOOTTIME, &ts);
-	a = vmmcall_text(FN_STATUS, buf, sizeof(buf));
-	if (a.rax != 0) {
-		say("error call=%u code=%lld", FN_STATUS, (long long)a.rax);
+	snprintf(out, sizeof(out), "idle at=%s uptime=%lld.%06ld", at, (long long)ts.tv_sec,
+		 ts.tv_nsec / 1000);
+	if ((rc = shoji_counters(out, sizeof(out), buf, sizeof(buf))) != 0) {
+		say("error call=%u code=%lld", FN_STATUS, (long long)rc);
 		return EXIT_MISMATCH;
-	}
-	buf[sizeof(buf) - 1] = '\0';
-	n = (size_t)snprintf(out, sizeof(out), "idle at=%s uptime=%lld.%06ld", at,
-			     (long long)ts.tv_sec, ts.tv_nsec / 1000);
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		const char *v = strchr(line, '=');
-
-		if (!v || !v[1] || strspn(v + 1, "0123456789") != strlen(v + 1))
-			continue;
-		if (n + strlen(line) + 2 < sizeof(out))
-			n += (size_t)snprintf(out + n, sizeof(out) - n, " %s", line);
 	}
 	say("%s", out);
 	return 0;

@@ -64,6 +64,35 @@ static inline struct answer vmmcall_text(uint32_t fn, char *buf, uint64_t len)
 	return vmmcall(fn, (uint64_t)(uintptr_t)buf, len);
 }
 
+/* Appends " KEY=N" for every KEY=DECIMAL line of shoji's status (its
+ * counters: exits, exits_io, ..., prof_*_ticks) to the NUL-terminated line
+ * in out (room: len bytes), as "guest: bench counters" and "shoji-ctl
+ * idle" lines carry them. One VMMCALL, no program started: a sample that
+ * adds one exit to the window it opens or closes. Returns shoji's status
+ * code (0: ok). buf is the caller's scratch for the status text. */
+static inline int64_t shoji_counters(char *out, size_t len, char *buf, size_t buflen)
+{
+	struct answer a = vmmcall_text(FN_STATUS, buf, buflen);
+	size_t n = strlen(out);
+	char *line, *save = NULL;
+
+	if (a.rax != 0)
+		return a.rax;
+	buf[buflen - 1] = '\0';
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		const char *v = strchr(line, '=');
+
+		if (!v || !v[1] || strspn(v + 1, "0123456789") != strlen(v + 1))
+			continue;
+		if (n + strlen(line) + 2 < len) {
+			out[n++] = ' ';
+			strcpy(out + n, line);
+			n += strlen(line);
+		}
+	}
+	return 0;
+}
+
 static inline int shoji_present(void)
 {
 	uint32_t a, b, c, d;

@@ -134,3 +134,42 @@ def test_exit_refill(quick):
     assert abs(nat["exit_refill_us"]["median"]) < 5, nat["exit_refill_us"]
     assert sh["exit_refill_us"]["median"] > 10 * max(1.0, abs(nat["exit_refill_us"]["median"])), \
         (sh["exit_refill_us"], nat["exit_refill_us"])
+
+
+def test_per_test_windows(quick):
+    """Every disk test has its own window (blkverify's per-test counters
+    lines) inside the whole run's, in bench.sh's order, holding that test's
+    commands: 4 KiB ones for the random tests, larger for the sequential
+    ones; under shoji its exits, and on the encrypted disk the per-test
+    tables in results.md."""
+    out, res, _ = quick
+    md = (out / "results.md").read_text()
+    order = ["seq-write-1m", "seq-read-1m", "rand-write-4k", "rand-read-4k"]
+    for run in res["runs"]:
+        c = res["configs"][run["config"]]
+        assert set(run["pertest"]) == set(order), (run["config"], run["pertest"].keys())
+        s, e = run["counters"]["disk-start"], run["counters"]["disk-end"]
+        whole = sum(e[k] - s[k] for k in ("disk_reads", "disk_writes", "disk_flushes"))
+        assert sum(run["pertest"][t]["cmds"] for t in order) <= whole
+        ups = [s["uptime"]] + [run["tests"][t][k]["uptime"] for t in order
+                               for k in ("start", "end")] + [e["uptime"]]
+        assert ups == sorted(ups), (run["config"], ups)
+        for t in order:
+            w = run["pertest"][t]
+            assert w["cmds"] > 0 and w["secs"] > 0, (run["config"], t, w)
+            if t.startswith("rand"):
+                # Writes end with an fdatasync: a flush, no data.
+                assert 3.9 < w["kib_per_cmd"] <= 4.0, (run["config"], t, w)
+            else:
+                assert w["kib_per_cmd"] >= 64, (run["config"], t, w)
+            if c["kind"] == "shoji":
+                assert w["exits"]["exits"] > 0, (run["config"], t, w)
+    for t in order:
+        assert res["configs"]["native"]["pertest"][t]["cmds"] > 0
+    crypt = res["configs"]["shoji-crypt"]
+    if crypt["status"] == "ok":
+        for t in order:
+            assert crypt["pertest"][t]["exits"]["exits"] > 1, (t, crypt["pertest"][t])
+            assert crypt["pertest"][t]["prof"]["_exit_total"] > 0, (t, crypt["pertest"][t])
+        assert "Per disk test, `shoji-crypt`: VM exits per disk command by reason" in md
+        assert "Per disk test, `shoji-crypt`: shoji time per disk command by section" in md
