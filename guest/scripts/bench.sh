@@ -7,8 +7,9 @@
 #                          disk the tests use (default 64M), idle seconds for
 #                          the VM-exits-per-second figure (default 2; 0: none;
 #                          only under shoji). One short word: under shoji the
-#                          whole guest command line must fit in 127 bytes
-#                          with the kernel's path (shoji's module strings).
+#                          whole guest command line must fit in 1023 bytes
+#                          with the kernel's path (shoji's module strings;
+#                          scripts/bench checks before it boots).
 #   shoji.benchsecs=T      seconds per disk test (overrides shoji.bench)
 #   shoji.storm=edu        a DMA fault storm during the disk tests: every edu
 #                          device reads shoji's region, over and over (only
