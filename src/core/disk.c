@@ -615,11 +615,12 @@ void disk_stats_text(char *buf, size_t len)
 	shoji_snprintf(buf + n, len - n,
 		       "ide_commands=%llu\nide_dma=%llu\nide_pio_sectors=%llu\nide_refused=%llu\n"
 		       "ide_dropped=%llu\nide_bytes_to_device=%llu\nide_bytes_from_device=%llu\n"
-		       "ide_sectors_encrypted=%llu\nide_sectors_decrypted=%llu\n",
+		       "ide_sectors_encrypted=%llu\nide_sectors_decrypted=%llu\nide_bytes_copied=%llu\n",
 		       (unsigned long long)t->commands, (unsigned long long)t->dma,
 		       (unsigned long long)t->pio_sectors, (unsigned long long)t->refused,
 		       (unsigned long long)t->dropped, (unsigned long long)t->bytes_to_device,
 		       (unsigned long long)t->bytes_from_device,
 		       (unsigned long long)t->sectors_encrypted,
-		       (unsigned long long)t->sectors_decrypted);
+		       (unsigned long long)t->sectors_decrypted,
+		       (unsigned long long)t->bytes_copied);
 }

@@ -175,55 +175,97 @@ static void wipe_bounce(struct ide_channel *c)
 	prof_leave();
 }
 
-/* Guest -> shadow, a page at a time through the bounce page (plaintext
- * never in shadow memory): encrypted for sector data of a crypt channel. */
+/* Bytes [pos, pos + n) of the transfer in the guest's memory, if they lie
+ * in one copied PRD and one page (shoji's map is only known to be
+ * contiguous within a page): the cipher then reads or writes them in place
+ * instead of through the bounce page, as the AHCI engine does. NULL
+ * otherwise. Every PRD's whole range passed guest_ok at START. */
+static uint8_t *sg_direct(const struct ide_channel *c, uint32_t pos, uint32_t n)
+{
+	for (uint32_t i = 0; i < c->nprd; i++) {
+		paddr_t pa;
+
+		if (pos >= c->prd[i].bytes) {
+			pos -= c->prd[i].bytes;
+			continue;
+		}
+		pa = c->prd[i].addr + pos;
+		if (c->prd[i].bytes - pos < n || (pa & (PAGE_SIZE - 1)) + n > PAGE_SIZE)
+			return NULL;
+		return hal_phys_to_virt(pa);
+	}
+	return NULL;
+}
+
+/* Sector data of a crypt channel goes through the cipher; anything else is
+ * copied (and counted as copied). */
+static void move_piece(struct ide *d, struct ide_channel *c, bool enc, uint32_t off,
+		       uint8_t *dst, const uint8_t *src, uint32_t n)
+{
+	if (c->bm_sector && c->crypt_cmd) {
+		prof_enter(enc ? PROF_ENCRYPT : PROF_DECRYPT);
+		count_crypt(d, enc, disk_crypt_sectors(d->cfg.crypt, enc,
+						       c->lba + off / ATA_SECTOR_SIZE, dst, src,
+						       n / ATA_SECTOR_SIZE));
+		prof_leave();
+		return;
+	}
+	prof_enter(PROF_COPY);
+	memcpy(dst, src, n);
+	prof_leave();
+	STAT_ADD(d->stats.bytes_copied, n);
+}
+
+/* Guest -> shadow, a page at a time: in place when the page's bytes lie in
+ * one PRD and one guest page, else gathered into the bounce page first
+ * (plaintext never in shadow memory either way). */
 static void fill_shadow(struct ide *d, struct ide_channel *c)
 {
+	bool bounced = false;
+
 	for (uint32_t off = 0; off < c->xfer; off += PAGE_SIZE) {
 		uint32_t n = MIN(PAGE_SIZE, c->xfer - off);
 		uint8_t *sh = hal_phys_to_virt(c->sh_data + off);
+		const uint8_t *src = sg_direct(c, off, n);
 
-		prof_enter(PROF_COPY);
-		sg_copy(c, off, c->bounce, n, false);
-		prof_leave();
-		if (c->bm_sector && c->crypt_cmd) {
-			prof_enter(PROF_ENCRYPT);
-			count_crypt(d, true, disk_crypt_sectors(d->cfg.crypt, true,
-								c->lba + off / ATA_SECTOR_SIZE, sh,
-								c->bounce, n / ATA_SECTOR_SIZE));
-			prof_leave();
-		} else {
+		if (!src) {
 			prof_enter(PROF_COPY);
-			memcpy(sh, c->bounce, n);
+			sg_copy(c, off, c->bounce, n, false);
 			prof_leave();
+			STAT_ADD(d->stats.bytes_copied, n);
+			src = c->bounce;
+			bounced = true;
 		}
+		move_piece(d, c, true, off, sh, src, n);
 	}
-	wipe_bounce(c);
+	if (bounced)
+		wipe_bounce(c);
 	STAT_ADD(d->stats.bytes_to_device, c->xfer);
 }
 
+/* Shadow -> guest, the same way round. */
 static void drain_shadow(struct ide *d, struct ide_channel *c)
 {
+	bool bounced = false;
+
 	for (uint32_t off = 0; off < c->xfer; off += PAGE_SIZE) {
 		uint32_t n = MIN(PAGE_SIZE, c->xfer - off);
 		const uint8_t *sh = hal_phys_to_virt(c->sh_data + off);
+		uint8_t *dst = sg_direct(c, off, n);
 
-		if (c->bm_sector && c->crypt_cmd) {
-			prof_enter(PROF_DECRYPT);
-			count_crypt(d, false, disk_crypt_sectors(d->cfg.crypt, false,
-								 c->lba + off / ATA_SECTOR_SIZE,
-								 c->bounce, sh, n / ATA_SECTOR_SIZE));
-			prof_leave();
-		} else {
-			prof_enter(PROF_COPY);
-			memcpy(c->bounce, sh, n);
-			prof_leave();
+		if (dst) {
+			move_piece(d, c, false, off, dst, sh, n);
+			continue;
 		}
+		move_piece(d, c, false, off, c->bounce, sh, n);
 		prof_enter(PROF_COPY);
 		sg_copy(c, off, c->bounce, n, true);
 		prof_leave();
+		STAT_ADD(d->stats.bytes_copied, n);
+		bounced = true;
 	}
-	wipe_bounce(c);
+	if (bounced)
+		wipe_bounce(c);
 	STAT_ADD(d->stats.bytes_from_device, c->xfer);
 }
 

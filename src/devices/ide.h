@@ -64,6 +64,7 @@ struct ide_stats {
 	uint64_t bytes_from_device;
 	uint64_t sectors_encrypted;
 	uint64_t sectors_decrypted;
+	uint64_t bytes_copied;		/* DMA bytes through a memcpy: bounced, or not encrypted */
 };
 
 /* ---- engine state (private: use the functions below) ---- */

@@ -566,6 +566,42 @@ static void test_dma_lba48_write_read(void **state)
 	assert_int_equal(ide.stats.sectors_encrypted, 16);
 	assert_int_equal(ide.stats.sectors_decrypted, 16);
 	assert_int_equal(ide.stats.refused, 0);
+	/* Both pages of the write straddle two PRDs, as does the read's
+	 * second: through the bounce page; the read's first lies in r1. */
+	assert_int_equal(ide.stats.bytes_copied, 8192 + 4096);
+}
+
+/* A page of the transfer that lies in one PRD and one guest page is
+ * encrypted from (and decrypted into) the guest's buffer in place; one
+ * that crosses a guest page goes through the bounce page. Same bytes on
+ * the disk and back either way. */
+static void test_dma_in_place_and_bounced(void **state)
+{
+	uint32_t *table = (uint32_t *)(guest + 0x1000);
+	uint8_t *a = guest + 0x40000, *b = guest + 0x50800;	/* b crosses a page */
+	struct gprd w[] = { { a, 4096 }, { b, 4096 } };
+	uint8_t plain[8192], ts;
+
+	(void)state;
+	fill(a, 4096, 5);
+	fill(b, 4096, 9);
+	memcpy(plain, a, 4096);
+	memcpy(plain + 4096, b, 4096);
+	prd_table(table, w, 2);
+	dma_issue(ATA_CMD_WRITE_DMA_EXT, 300, 16, false, table);
+	dma_finish(false, &ts);
+	assert_int_equal(ts & ATA_STS_ERR, 0);
+	assert_ciphertext(300, plain, 16);
+	assert_int_equal(ide.stats.bytes_copied, 4096);	/* b only */
+	memset(a, 0, 4096);
+	memset(b, 0, 4096);
+	dma_issue(ATA_CMD_READ_DMA_EXT, 300, 16, true, table);
+	dma_finish(true, &ts);
+	assert_memory_equal(a, plain, 4096);
+	assert_memory_equal(b, plain + 4096, 4096);
+	assert_int_equal(ide.stats.bytes_copied, 2 * 4096);
+	assert_int_equal(ide.stats.sectors_decrypted, 16);
+	assert_int_equal(m.faults, 0);
 }
 
 /* The engine's profile sections (lib/prof.h): every port access is one
@@ -607,6 +643,7 @@ static void test_profile_sections(void **state)
 	assert_int_equal(sum, 10 * (reads - accesses));
 	assert_int_equal(ide.stats.sectors_encrypted, 16);
 	assert_int_equal(ide.stats.sectors_decrypted, 16);
+	assert_int_equal(ide.stats.bytes_copied, 0);	/* one aligned PRD: in place */
 }
 
 /* LBA28 with count 0 (256 sectors, 128 KiB: two 64 KiB PRDs with count 0);
@@ -899,6 +936,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dma_lba48_write_read, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dma_lba28_count_zero, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_profile_sections, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dma_in_place_and_bounced, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pio_write_read, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_identify_passes_and_sector_size, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prd_rewrite_in_flight, setup, teardown),
