@@ -25,6 +25,16 @@ static bool canonical(uint64_t a, bool la57)
 	return (uint64_t)((int64_t)(a << (64 - bits)) >> (64 - bits)) == a;
 }
 
+/* How many instruction bytes from the canonical address rip on are
+ * canonical too: up to the end of the lower half, or in the upper half up
+ * to (not including) its last byte, so that RIP never wraps to 0. A fetch
+ * past them is the CPU's #GP, but the guest's page walk would find bytes
+ * there (it indexes with bits 47:12 or 56:12 only). */
+static uint64_t canonical_room(uint64_t rip, bool la57)
+{
+	return (int64_t)rip < 0 ? ~rip : (1ULL << (la57 ? 56 : 47)) - rip;
+}
+
 /* SHL/SHR (SDM vol. 2 "SAL/SAR/SHL/SHR"): CF is the last bit shifted out;
  * OF is defined for a count of 1 only (SHL: MSB(result) XOR CF; SHR: the
  * operand's MSB), SF ZF PF follow the result, AF is undefined; a masked
@@ -96,6 +106,7 @@ struct run {
 	void *ctx;
 	uint64_t start;		/* the first instruction's address */
 	struct followon_result *res;
+	bool cut;		/* this fetch was cut at the canonical boundary */
 };
 
 static enum followon_stop stop(struct run *x, enum followon_stop s, const char *why)
@@ -103,6 +114,14 @@ static enum followon_stop stop(struct run *x, enum followon_stop s, const char *
 	x->res->stop = s;
 	x->res->why = why;
 	return s;
+}
+
+/* The instruction continues past the bytes fetched. */
+static enum followon_stop incomplete(struct run *x)
+{
+	if (x->cut)
+		return stop(x, FOLLOWON_CANONICAL, "instruction crosses the canonical boundary (#GP)");
+	return stop(x, FOLLOWON_FETCH, "instruction incomplete");
 }
 
 /* An instruction done: RIP past it, RF cleared (it completed). */
@@ -183,8 +202,10 @@ static enum followon_stop mem_form(struct run *x, const uint8_t *b, size_t n)
 
 	int rc = x86_decode(&insn, b, n, X86_MODE_64);
 
+	if (rc == E_RANGE)
+		return incomplete(x);
 	if (rc)
-		return stop(x, rc == E_RANGE ? FOLLOWON_FETCH : FOLLOWON_UNKNOWN, insn.reason);
+		return stop(x, FOLLOWON_UNKNOWN, insn.reason);
 	/* 64-bit mode: only FS and GS have a base (their MSRs): not ours. */
 	if (insn.mem.seg == X86_SEG_FS || insn.mem.seg == X86_SEG_GS)
 		return stop(x, FOLLOWON_UNKNOWN, "FS/GS-relative operand");
@@ -222,19 +243,25 @@ static enum followon_stop mem_form(struct run *x, const uint8_t *b, size_t n)
 static enum followon_stop step(struct run *x)
 {
 	uint8_t b[X86_MAX_INSN_LEN];
-	size_t n = x->ops->fetch(x->ctx, *x->rip, b, sizeof(b));
-	size_t p = 0, len;
+	size_t n, max = sizeof(b), p = 0, len;
 	uint8_t rex = 0, op, modrm;
 	int size, rm;
-	uint64_t v, imm, next;
+	uint64_t v, imm, next, room;
 
+	if (!canonical(*x->rip, x->cpu->la57))
+		return stop(x, FOLLOWON_CANONICAL, "non-canonical RIP (#GP)");
+	room = canonical_room(*x->rip, x->cpu->la57);
+	x->cut = room < max;
+	if (x->cut)
+		max = (size_t)room;
+	n = x->ops->fetch(x->ctx, *x->rip, b, max);
 	if (!n)
-		return stop(x, FOLLOWON_FETCH, "no instruction bytes");
+		return x->cut ? incomplete(x) : stop(x, FOLLOWON_FETCH, "no instruction bytes");
 	if ((b[0] & 0xf0) == 0x40) {
 		rex = b[0];
 		p = 1;
 	}
-#define NEED(k) do { if (n < (k)) return stop(x, FOLLOWON_FETCH, "instruction incomplete"); } while (0)
+#define NEED(k) do { if (n < (k)) return incomplete(x); } while (0)
 	NEED(p + 1);
 	op = b[p];
 	size = (rex & REX_W) ? 8 : 4;
@@ -259,6 +286,8 @@ static enum followon_stop step(struct run *x)
 		if (followon_cond(cc, *x->rflags)) {
 			if (rel < 0)
 				return stop(x, FOLLOWON_JUMP, "backward jump");
+			if (next + (uint64_t)rel < next)
+				return stop(x, FOLLOWON_JUMP, "jump target wraps past 2^64");
 			if (next + (uint64_t)rel - x->start > FOLLOWON_MAX_SPAN)
 				return stop(x, FOLLOWON_JUMP, "jump too far");
 			next += (uint64_t)rel;
@@ -325,7 +354,7 @@ enum followon_stop mmio_followon_run(const struct followon_cpu *cpu, struct vcpu
 				     const struct followon_ops *ops, void *ctx,
 				     struct followon_result *res)
 {
-	struct run x = { cpu, r, rip, rflags, ops, ctx, *rip, res };
+	struct run x = { cpu, r, rip, rflags, ops, ctx, *rip, res, false };
 	enum followon_stop s;
 
 	res->insns = 0;
@@ -338,8 +367,6 @@ enum followon_stop mmio_followon_run(const struct followon_cpu *cpu, struct vcpu
 		return stop(&x, FOLLOWON_NOT_STARTED, "single-step (TF)");
 	if (cpu->blocked)
 		return stop(&x, FOLLOWON_NOT_STARTED, "an event or breakpoint comes first");
-	if (!canonical(*rip, cpu->la57))
-		return stop(&x, FOLLOWON_CANONICAL, "non-canonical RIP");
 	for (unsigned i = 0; i < FOLLOWON_MAX_INSNS; i++) {
 		s = step(&x);
 		if (s != FOLLOWON_LIMIT)

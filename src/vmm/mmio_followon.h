@@ -41,8 +41,11 @@
  * listed; memory destinations other than the final store), a load that
  * the load callback refuses (not mapped for a supervisor read, a user page,
  * not plain RAM, protected), an access crossing a page, a non-canonical
- * address or jump target, an instruction the fetch callback cannot deliver
- * whole, a backward jump or one too far, FOLLOWON_MAX_INSNS instructions,
+ * address, jump target or instruction byte (the code never runs past the
+ * end of its canonical half, nor wraps past 2^64: the guest's page walk
+ * would find bytes there where the CPU raises #GP), an instruction the
+ * fetch callback cannot deliver whole, a backward jump or one too far (or
+ * wrapping), FOLLOWON_MAX_INSNS instructions,
  * and a store the store callback refuses. It does not start at all outside
  * 64-bit mode, at CPL > 0, with RFLAGS.TF set, or when the caller says an
  * event must come first (blocked: an event in delivery or to be injected,

@@ -41,6 +41,8 @@ static uint64_t rnd(void)
 static struct env {
 	const uint8_t *code;	/* the instruction bytes, at lin == their address */
 	size_t avail;		/* bytes fetchable from code */
+	uint64_t lin;		/* if not 0: code's linear address instead (an alias,
+				 * as a page walk that ignores the top bits gives) */
 	bool refuse_load;
 	unsigned loads;
 	uint64_t doorbell;	/* the one lin the store callback accepts */
@@ -52,14 +54,14 @@ static struct env {
 
 static size_t e_fetch(void *ctx, uint64_t lin, uint8_t *buf, size_t max)
 {
-	uint64_t base = (uint64_t)(uintptr_t)E.code;
+	uint64_t base = E.lin ? E.lin : (uint64_t)(uintptr_t)E.code;
 	size_t n;
 
 	(void)ctx;
-	if (lin < base || lin >= base + E.avail)
+	if (lin - base >= E.avail)
 		return 0;
 	n = MIN(max, (size_t)(base + E.avail - lin));
-	memcpy(buf, (const void *)(uintptr_t)lin, n);
+	memcpy(buf, E.code + (lin - base), n);
 	return n;
 }
 
@@ -611,6 +613,82 @@ static void test_stops(void **state)
 	}
 }
 
+/* The instruction stream stays canonical (SDM vol. 1 3.3.7.1: a fetch at a
+ * non-canonical address is the CPU's #GP): sequential code that runs off
+ * the end of the lower half stops there, an instruction that straddles the
+ * boundary is not started, whatever the fetch callback would deliver (the
+ * guest's page walk indexes with bits 47:12 or 56:12 only, so the bytes
+ * past the boundary are those of an alias). And it never wraps past 2^64. */
+static void run_at(uint64_t lin, const struct followon_cpu *cpu, struct vcpu_regs *r,
+		   uint64_t *rip, struct followon_result *res)
+{
+	/* mov $1,%esi; mov $2,%edi; mov $3,%ebx; nop */
+	static const uint8_t b[] = { 0xbe, 1, 0, 0, 0, 0xbf, 2, 0, 0, 0, 0xbb, 3, 0, 0, 0, 0x90 };
+	uint64_t rflags = 2;
+
+	memcpy(code_page, b, sizeof(b));
+	E = (struct env){ .code = code_page, .avail = sizeof(b), .lin = lin };
+	memset(r, 0, sizeof(*r));
+	*rip = lin;
+	mmio_followon_run(cpu, r, rip, &rflags, &OPS, NULL, res);
+}
+
+static void test_canonical_stream(void **state)
+{
+	struct followon_cpu la57 = KERNEL64;
+	struct vcpu_regs r;
+	struct followon_result res;
+	uint64_t rip;
+
+	(void)state;
+	la57.la57 = true;
+	/* the first mov ends exactly at the boundary: done, then stop */
+	run_at(0x00007ffffffffffbULL, &KERNEL64, &r, &rip, &res);
+	assert_int_equal(res.stop, FOLLOWON_CANONICAL);
+	assert_int_equal(res.insns, 1);
+	assert_int_equal(rip, 0x0000800000000000ULL);
+	assert_int_equal(r.rsi, 1);
+	assert_int_equal(r.rdi, 0);
+	/* the first mov straddles it: not started */
+	run_at(0x00007ffffffffffdULL, &KERNEL64, &r, &rip, &res);
+	assert_int_equal(res.stop, FOLLOWON_CANONICAL);
+	assert_int_equal(res.insns, 0);
+	assert_int_equal(rip, 0x00007ffffffffffdULL);
+	assert_int_equal(r.rsi, 0);
+	/* the second one straddles it */
+	run_at(0x00007ffffffffff8ULL, &KERNEL64, &r, &rip, &res);
+	assert_int_equal(res.stop, FOLLOWON_CANONICAL);
+	assert_int_equal(res.insns, 1);
+	assert_int_equal(rip, 0x00007ffffffffffdULL);
+	assert_int_equal(r.rdi, 0);
+	/* with LA57 the same addresses are ordinary, its own boundary is 2^56 */
+	run_at(0x00007ffffffffffbULL, &la57, &r, &rip, &res);
+	assert_int_equal(res.insns, 3);
+	assert_int_equal(res.stop, FOLLOWON_UNKNOWN);	/* the nop */
+	run_at(0x00fffffffffffffbULL, &la57, &r, &rip, &res);
+	assert_int_equal(res.stop, FOLLOWON_CANONICAL);
+	assert_int_equal(res.insns, 1);
+	assert_int_equal(rip, 0x0100000000000000ULL);
+	/* the top of the upper half: RIP never wraps to 0 */
+	run_at(0xfffffffffffffff6ULL, &KERNEL64, &r, &rip, &res);
+	assert_int_equal(res.insns, 1);
+	assert_int_equal(rip, 0xfffffffffffffffbULL);
+	assert_int_equal(r.rdi, 0);
+	/* a taken forward jump whose target wraps past 2^64: not taken on */
+	{
+		static const uint8_t j[] = { 0x74, 0x7f };	/* je +0x7f */
+		uint64_t rflags = 2 | X86_FLAG_ZF;
+
+		memcpy(code_page, j, sizeof(j));
+		E = (struct env){ .code = code_page, .avail = sizeof(j), .lin = 0xffffffffffffffc0ULL };
+		rip = 0xffffffffffffffc0ULL;
+		mmio_followon_run(&KERNEL64, &r, &rip, &rflags, &OPS, NULL, &res);
+		assert_int_equal(res.stop, FOLLOWON_JUMP);
+		assert_int_equal(res.insns, 0);
+		assert_int_equal(rip, 0xffffffffffffffc0ULL);
+	}
+}
+
 /* followon_shift against its definition for every count, both sizes. */
 static void test_shift_counts(void **state)
 {
@@ -646,6 +724,7 @@ int main(void)
 		cmocka_unit_test(test_qc_issue),
 		cmocka_unit_test(test_not_started),
 		cmocka_unit_test(test_stops),
+		cmocka_unit_test(test_canonical_stream),
 		cmocka_unit_test(test_shift_counts),
 	};
 
