@@ -152,6 +152,7 @@ void vcpu_set_guest_ram(const struct memmap *m)
 }
 
 #define CR4_LA57 (1ULL << 12)
+#define CR4_PKS (1ULL << 24)	/* protection keys for supervisor pages (SDM 3A 4.6.2) */
 
 struct followon_ctx {
 	const struct vcpu_exit_ops *ops;
@@ -250,6 +251,11 @@ static void mmio_followon(const struct vcpu_exit_ops *ops, const struct protecte
 	struct followon_result res;
 
 	if (!guest_ram || !ops->followon_blocked || !ops->cpl)
+		return;
+	/* With CR4.PKS, IA32_PKRS may forbid the kernel's own loads of
+	 * supervisor pages; the walk does not know the keys (Linux does not
+	 * enable PKS). */
+	if (pg->cr4 & CR4_PKS)
 		return;
 	c.target = h->mmio->followon(h->ctx, pa, size, &c.size);
 	if (!c.target)

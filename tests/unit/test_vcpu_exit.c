@@ -979,6 +979,14 @@ static void test_followon_single_step(void **state)
 	only_pxsact();
 }
 
+/* Protection keys for supervisor pages (CR4.PKS): IA32_PKRS may forbid
+ * the kernel's own loads, which the walk does not model: no follow-on. */
+static void test_followon_pks(void **state)
+{
+	g.pg.cr4 |= 1ULL << 24;
+	only_pxsact();
+}
+
 static void test_followon_other_register(void **state)
 {
 	/* a store to another register of the device first: no follow-on */
@@ -1095,6 +1103,7 @@ int main(void)
 						fo_teardown),
 		cmocka_unit_test_setup_teardown(test_followon_blocked, fo_setup, fo_teardown),
 		cmocka_unit_test_setup_teardown(test_followon_single_step, fo_setup, fo_teardown),
+		cmocka_unit_test_setup_teardown(test_followon_pks, fo_setup, fo_teardown),
 		cmocka_unit_test_setup_teardown(test_followon_other_register, fo_setup, fo_teardown),
 		cmocka_unit_test_setup_teardown(test_followon_no_ram_map, fo_setup, fo_teardown),
 		cmocka_unit_test_setup_teardown(test_followon_user_data_page, fo_setup, fo_teardown),
