@@ -47,6 +47,8 @@ int host_log_count(const char *needle)
 
 void *hal_phys_to_virt(paddr_t pa) { return (void *)(uintptr_t)pa; }
 paddr_t hal_virt_to_phys(const void *va) { return (paddr_t)(uintptr_t)va; }
+paddr_t host_phys_limit = ~(paddr_t)0;
+paddr_t hal_phys_limit(void) { return host_phys_limit; }
 
 struct host_mmio_model *host_mmio;
 

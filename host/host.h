@@ -54,6 +54,8 @@ extern long host_cache_writebacks;	/* hal_cache_writeback_all calls */
 extern uint64_t host_time_step_us;
 /* Cycles (hal_cycles): when non-zero every read advances by exactly this. */
 extern uint64_t host_cycle_step;
+/* hal_phys_limit(): all of the address space unless a test lowers it. */
+extern paddr_t host_phys_limit;
 
 /* hal_cpu_index() of the calling thread (0 unless a test sets it): tests
  * that play several CPUs set it per thread or around a nested call. */

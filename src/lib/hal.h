@@ -15,6 +15,10 @@
  * and MMIO below the top of the physical address space shoji mapped. */
 void *hal_phys_to_virt(paddr_t pa);
 paddr_t hal_virt_to_phys(const void *va);
+/* The end of what hal_phys_to_virt maps: an address at or above it is no
+ * memory of this machine's, and one a guest names (a page-table entry, a
+ * buffer) must be refused there, never dereferenced. */
+paddr_t hal_phys_limit(void);
 
 /* MMIO: naturally aligned, uncached accesses of exactly that width. */
 uint8_t hal_mmio_read8(paddr_t pa);

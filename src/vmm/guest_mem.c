@@ -23,7 +23,9 @@
 
 bool guest_phys_ok(paddr_t pa, uint64_t len, unsigned access)
 {
-	if (!len || pa + len < pa)
+	/* Beyond shoji's map there is nothing to read, and reading it would
+	 * fault in shoji: the guest's walk or access fails instead. */
+	if (!len || pa + len < pa || pa + len > hal_phys_limit())
 		return false;
 	for (unsigned i = 0; i < protect_count(); i++) {
 		const struct protected_range *r = protect_get(i);

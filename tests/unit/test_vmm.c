@@ -540,6 +540,16 @@ static void test_guest_walk_and_copy(void **state)
 	assert_int_equal(guest_virt_to_phys(&pg, va + 8, false, &pa), E_FAULT);
 	ptables[0 * 512 + 128] &= ~(1ULL << 7);
 	assert_int_equal(guest_virt_to_phys(&pg, va + 8, false, &pa), 0);
+	/* A table entry naming an address beyond shoji's map is refused, not
+	 * followed (following it would fault in shoji itself). */
+	host_phys_limit = 1ULL << 47;	/* above every host user address */
+	ptables[2 * 512 + 1] = 0x000f000000000000ULL | 7;	/* PD 1 -> a PT out there */
+	assert_int_equal(guest_virt_to_phys(&pg, va + (2ULL << 20), false, &pa), E_FAULT);
+	ptables[2 * 512 + 1] = 0;
+	ptables[3 * 512 + 3] = 0x000f000000000000ULL | 7;	/* a data page out there */
+	assert_int_equal(guest_virt_to_phys(&pg, va + 3 * 4096, false, &pa), E_FAULT);
+	ptables[3 * 512 + 3] = 0;
+	host_phys_limit = ~(paddr_t)0;
 	/* The hypervisor's memory is never a target, whatever the tables say. */
 	assert_int_equal(protect_add((uintptr_t)data + 4096, (uintptr_t)data + 8192, PROTECT_ALL,
 				     "hypervisor-region"), 0);

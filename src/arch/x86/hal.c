@@ -12,6 +12,11 @@ void *hal_phys_to_virt(paddr_t pa)
 	return (void *)(uintptr_t)pa;
 }
 
+paddr_t hal_phys_limit(void)
+{
+	return paging_identity_top();
+}
+
 paddr_t hal_virt_to_phys(const void *va)
 {
 	uint64_t v = (uint64_t)(uintptr_t)va;

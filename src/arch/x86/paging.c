@@ -77,6 +77,13 @@ static int map_large(paddr_t pml4, uint64_t va, paddr_t pa, uint64_t len, uint64
 	return 0;
 }
 
+static paddr_t identity_top;
+
+paddr_t paging_identity_top(void)
+{
+	return identity_top;
+}
+
 int paging_relocate(paddr_t region_base, uint64_t region_size, paddr_t phys_top)
 {
 	bool gb = cpuid(0x80000001, 0).edx & CPUID_80000001_EDX_PDPE1GB;
@@ -104,6 +111,7 @@ int paging_relocate(paddr_t region_base, uint64_t region_size, paddr_t phys_top)
 	/* From here on we run from the copy: these writes land in it. */
 	image_base = region_base;
 	root = pml4;
+	identity_top = ident;
 	log_info("paging root=0x%llx identity=0x%llx page=%s image=0x%llx-0x%llx",
 		 (unsigned long long)pml4, (unsigned long long)ident, gb ? "1G" : "2M",
 		 (unsigned long long)region_base,

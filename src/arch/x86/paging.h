@@ -20,4 +20,8 @@ int paging_relocate(paddr_t region_base, uint64_t region_size, paddr_t phys_top)
 /* The page-table root in use. */
 paddr_t paging_root(void);
 
+/* The end of the identity map (0 before paging_relocate: nothing a guest
+ * names is dereferenced before it). */
+paddr_t paging_identity_top(void);
+
 #endif
